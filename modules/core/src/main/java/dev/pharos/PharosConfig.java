@@ -1,0 +1,69 @@
+package dev.pharos;
+
+import dev.pharos.model.Host;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+
+/**
+ * Pharos's JSON configuration: the defaults in {@code pharos-default.json}, then the user's conf
+ * file, then the environment variables the seed systems used ({@code HOST_IP}, {@code ZK_HOSTS},
+ * {@code DOCKER_HOST}, {@code INSTANCE_ID}).
+ */
+public final class PharosConfig {
+
+  private PharosConfig() {
+  }
+
+  public static JsonObject defaults() {
+    try (InputStream in = PharosConfig.class.getResourceAsStream("/pharos-default.json")) {
+      return Buffer.buffer(in.readAllBytes()).toJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Defaults, overlaid with {@code conf}, overlaid with {@code env}; the instance id filled in. */
+  public static JsonObject resolve(JsonObject conf, Map<String, String> env) {
+    JsonObject merged = defaults().mergeIn(conf == null ? new JsonObject() : conf, true);
+    if (env.get("HOST_IP") != null) {
+      merged.put("hostIp", env.get("HOST_IP"));
+    }
+    if (env.get("ZK_HOSTS") != null) {
+      merged.getJsonObject("zookeeper").put("connect", env.get("ZK_HOSTS"));
+    }
+    if (env.get("DOCKER_HOST") != null) {
+      merged.getJsonObject("docker").put("host", env.get("DOCKER_HOST"));
+    }
+    if (env.get("INSTANCE_ID") != null) {
+      merged.put("instanceId", env.get("INSTANCE_ID"));
+    }
+    if (merged.getString("instanceId") == null) {
+      merged.put("instanceId", hostname());
+    }
+    return merged;
+  }
+
+  public static Host host(JsonObject conf) {
+    return new Host(conf.getString("instanceId"), conf.getString("hostIp"));
+  }
+
+  /** The name this process goes by in statuses: the instance id, or the hostname. */
+  public static String node(JsonObject conf) {
+    return conf.getString("node", conf.getString("instanceId", hostname()));
+  }
+
+  static String hostname() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

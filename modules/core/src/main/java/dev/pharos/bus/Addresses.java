@@ -1,0 +1,79 @@
+package dev.pharos.bus;
+
+import java.util.List;
+
+/**
+ * The event bus contract: every address Pharos uses, who publishes on it, who consumes it and
+ * the JSON of its messages. The README's "Event bus contract" table mirrors this class; keep the
+ * two in step.
+ *
+ * <p>Facts are published and carry what makes them idempotent (ids, versions, timestamps).
+ * A stage that starts or moves asks for a snapshot (request-reply on a {@code .snapshot}
+ * address) and then follows the facts.
+ */
+public final class Addresses {
+
+  private Addresses() {
+  }
+
+  /**
+   * Fact, published by the docker watcher, consumed by the health checker.
+   * <pre>{"type":"up"|"down","host":{"id","ip"},"container":{Container JSON},"ts":millis}</pre>
+   * and, after every resync against {@code docker ps},
+   * <pre>{"type":"snapshot","host":{"id","ip"},"containers":[...],"ts":millis}</pre>
+   * which replaces everything known from that host (containers that vanished are retracted).
+   */
+  public static final String CONTAINERS = "pharos.containers";
+
+  /** Request-reply, answered by the docker watcher: the same JSON as a {@code snapshot} fact. */
+  public static final String CONTAINERS_SNAPSHOT = "pharos.containers.snapshot";
+
+  /**
+   * Fact, published by the definition watcher, consumed by the health checker.
+   * <pre>{"type":"put","definition":{Definition JSON}} | {"type":"delete","env","app","path","version"}</pre>
+   * {@code version} is the znode's modification zxid, so replays change nothing.
+   */
+  public static final String DEFINITIONS = "pharos.definitions";
+
+  /** Request-reply, answered by the definition watcher: {"definitions":[Definition JSON...]}. */
+  public static final String DEFINITIONS_SNAPSHOT = "pharos.definitions.snapshot";
+
+  /**
+   * Fact, published by the health checker, consumed by the registrar.
+   * <pre>{"type":"up"|"down","instance":{Instance JSON},"reason":"...","ts":millis}</pre>
+   * keyed by {@code instance.id}; "up" with the same registration data twice changes nothing.
+   */
+  public static final String INSTANCES = "pharos.instances";
+
+  /** Request-reply, answered by the health checker: {"instances":[Instance JSON of every up instance]}. */
+  public static final String INSTANCES_SNAPSHOT = "pharos.instances.snapshot";
+
+  /**
+   * Fact, published by the registrar, consumed by the api (SSE, backlog) and anyone who watches.
+   * <pre>{"type":"registered"|"deregistered","store":"zookeeper","instance":{Instance JSON},
+   *  "path":"/env/dev/sd/web/sd/host-abc_0000000001","ts":millis}</pre>
+   */
+  public static final String CHANGES = "pharos.changes";
+
+  /** Request-reply, answered by the registrar: {"registrations":[{"instance":{...},"path":"..."}]}. */
+  public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
+
+  /**
+   * Request-reply, answered by every stage on {@code pharos.status.<stage>}:
+   * {"stage","node","state":"starting"|"running"|"degraded","problems":[{"subject","reason","since"}],...}
+   */
+  public static final String STATUS_PREFIX = "pharos.status.";
+
+  /** Stage names, as used in {@link #status(String)} and in the JSON conf's {@code verticles}. */
+  public static final String DOCKER_WATCHER = "docker-watcher";
+  public static final String DEFINITION_WATCHER = "definition-watcher";
+  public static final String HEALTH_CHECKER = "health-checker";
+  public static final String REGISTRAR = "registrar";
+  public static final String API = "api";
+
+  public static final List<String> STAGES = List.of(DOCKER_WATCHER, DEFINITION_WATCHER, HEALTH_CHECKER, REGISTRAR, API);
+
+  public static String status(String stage) {
+    return STATUS_PREFIX + stage;
+  }
+}

@@ -1,0 +1,101 @@
+package dev.pharos.stage;
+
+import dev.pharos.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A stage's state and its current problems (a malformed definition, an ambiguous container, an
+ * unreachable socket), answered on {@code pharos.status.<stage>} for {@code /v1/health}.
+ * A problem is logged once when it appears or its reason changes, and cleared when fixed.
+ * Only touched from the owning verticle's context.
+ */
+public final class StageStatus {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StageStatus.class);
+
+  public static final String STARTING = "starting";
+  public static final String RUNNING = "running";
+  public static final String DEGRADED = "degraded";
+
+  private record Problem(String reason, Instant since) {
+  }
+
+  private final String stage;
+  private final String node;
+  private final Map<String, Problem> problems = new TreeMap<>();
+  private final JsonObject details = new JsonObject();
+  private String state = STARTING;
+  private MessageConsumer<JsonObject> consumer;
+
+  public StageStatus(String stage, String node) {
+    this.stage = stage;
+    this.node = node;
+  }
+
+  public Future<Void> register(Vertx vertx) {
+    consumer = vertx.eventBus().consumer(Addresses.status(stage), msg -> msg.reply(toJson()));
+    return consumer.completion();
+  }
+
+  public Future<Void> unregister() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  public void state(String state) {
+    if (!state.equals(this.state)) {
+      LOG.info("{} is {}", stage, state);
+    }
+    this.state = state;
+  }
+
+  public String state() {
+    return state;
+  }
+
+  /** Records a problem about {@code subject} (a path, a container, a field); logs it once. */
+  public void problem(String subject, String reason) {
+    Problem old = problems.get(subject);
+    if (old == null || !old.reason().equals(reason)) {
+      LOG.warn("{}: {}: {}", stage, subject, reason);
+      problems.put(subject, new Problem(reason, Instant.now()));
+    }
+  }
+
+  public void clear(String subject) {
+    if (problems.remove(subject) != null) {
+      LOG.info("{}: {}: resolved", stage, subject);
+    }
+  }
+
+  /** Clears every problem whose subject starts with {@code prefix}. */
+  public void clearAll(String prefix) {
+    problems.keySet().removeIf(s -> s.startsWith(prefix));
+  }
+
+  public boolean hasProblem(String subject) {
+    return problems.containsKey(subject);
+  }
+
+  /** Stage-specific figures shown with the status (counts, connection state). */
+  public JsonObject details() {
+    return details;
+  }
+
+  public JsonObject toJson() {
+    JsonArray list = new JsonArray();
+    problems.forEach((subject, p) -> list.add(new JsonObject().put("subject", subject)
+      .put("reason", p.reason()).put("since", p.since().toString())));
+    return new JsonObject().put("stage", stage).put("node", node).put("state", state)
+      .put("problems", list).put("details", details.copy());
+  }
+}

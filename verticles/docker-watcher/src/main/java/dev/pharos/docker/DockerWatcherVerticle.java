@@ -1,0 +1,193 @@
+package dev.pharos.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import dev.pharos.PharosConfig;
+import dev.pharos.bus.Addresses;
+import dev.pharos.model.Container;
+import dev.pharos.model.Host;
+import dev.pharos.stage.StageStatus;
+import io.reactivex.rxjava3.core.BackpressureStrategy;
+import io.reactivex.rxjava3.core.Flowable;
+import io.reactivex.rxjava3.disposables.Disposable;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.rxjava3.core.RxHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Follows dockerd's {@code /events} stream (never polls) and publishes containers on
+ * {@link Addresses#CONTAINERS}. On start and after every reconnect it resyncs against
+ * {@code docker ps} and publishes a snapshot, which retracts containers that vanished meanwhile.
+ */
+public class DockerWatcherVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DockerWatcherVerticle.class);
+
+  private final Map<String, Container> containers = new TreeMap<>();
+  private StageStatus status;
+  private DockerClient docker;
+  private Host host;
+  private String dockerHost;
+  private Disposable subscription;
+  private long lastEventSeconds;
+  /** Reconnect attempts since the stream last opened: the backoff grows with it. */
+  private final AtomicLong failures = new AtomicLong();
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    host = PharosConfig.host(conf);
+    JsonObject dockerConf = conf.getJsonObject("docker");
+    dockerHost = dockerConf.getString("host");
+    status = new StageStatus(Addresses.DOCKER_WATCHER, PharosConfig.node(conf));
+    status.details().put("dockerHost", dockerHost).put("host", host.toJson());
+    docker = DockerClients.create(dockerHost);
+    long minDelay = dockerConf.getLong("reconnectMinMs", 200L);
+    long maxDelay = dockerConf.getLong("reconnectMaxMs", 10_000L);
+    subscription = events()
+      .retryWhen(errors -> errors.concatMap(err -> {
+        long attempt = failures.getAndIncrement();
+        context.runOnContext(v -> disconnected(err));
+        return Flowable.timer(Math.min(maxDelay, minDelay << Math.min(attempt, 16)), TimeUnit.MILLISECONDS);
+      }))
+      .observeOn(RxHelper.scheduler(new io.vertx.rxjava3.core.Context(context)))
+      .subscribe(this::onSignal, err -> LOG.error("docker event stream ended", err));
+    return vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS_SNAPSHOT, msg -> msg.reply(snapshot()))
+      .completion().compose(v -> status.register(vertx));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (subscription != null) {
+      subscription.dispose();
+    }
+    return vertx.executeBlocking(() -> {
+      docker.close();
+      return null;
+    });
+  }
+
+  /**
+   * The container events of one connection to dockerd: first an empty signal once the stream is
+   * open (time to resync), then the events. It fails when the stream breaks, so retry reconnects.
+   */
+  private Flowable<Optional<Event>> events() {
+    return Flowable.create(emitter -> {
+      long since = lastEventSeconds;
+      var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
+        .withEventFilter("start", "die", "destroy");
+      if (since > 0) {
+        cmd.withSince(Long.toString(since));
+      }
+      ResultCallback.Adapter<Event> callback = cmd.exec(new ResultCallback.Adapter<>() {
+        @Override
+        public void onStart(Closeable stream) {
+          super.onStart(stream);
+          emitter.onNext(Optional.empty());
+        }
+
+        @Override
+        public void onNext(Event event) {
+          emitter.onNext(Optional.of(event));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          emitter.tryOnError(t);
+        }
+
+        @Override
+        public void onComplete() {
+          emitter.tryOnError(new java.io.IOException("docker event stream closed"));
+        }
+      });
+      emitter.setCancellable(callback::close);
+    }, BackpressureStrategy.BUFFER);
+  }
+
+  private void disconnected(Throwable err) {
+    String reason = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
+    status.problem("docker " + dockerHost, "unreachable or stream broken: " + reason);
+    status.state(StageStatus.DEGRADED);
+    status.details().put("connected", false);
+  }
+
+  private void onSignal(Optional<Event> signal) {
+    if (signal.isEmpty()) {
+      failures.set(0);
+      resync();
+      return;
+    }
+    Event event = signal.get();
+    if (event.getTime() != null) {
+      lastEventSeconds = Math.max(lastEventSeconds, event.getTime());
+    }
+    status.details().put("events", status.details().getLong("events", 0L) + 1);
+    String id = event.getId();
+    if ("start".equals(event.getStatus()) || "start".equals(event.getAction())) {
+      vertx.executeBlocking(() -> docker.listContainersCmd().withIdFilter(List.of(id)).exec())
+        .onSuccess(list -> list.forEach(c -> up(ContainerListing.toModel(c))))
+        .onFailure(err -> LOG.warn("cannot list container {} after its start event: {}", id, err.getMessage()));
+    } else {
+      // die and destroy: queue behind a start being looked up, so the two stay in order
+      vertx.executeBlocking(() -> id).onSuccess(this::down);
+    }
+  }
+
+  private void resync() {
+    vertx.executeBlocking(() -> docker.listContainersCmd().exec())
+      .onSuccess(list -> {
+        containers.clear();
+        list.forEach(c -> {
+          Container container = ContainerListing.toModel(c);
+          containers.put(container.id(), container);
+        });
+        status.clear("docker " + dockerHost);
+        status.state(StageStatus.RUNNING);
+        status.details().put("connected", true).put("containers", containers.size());
+        LOG.info("resynced with dockerd at {}: {} running containers", dockerHost, containers.size());
+        vertx.eventBus().publish(Addresses.CONTAINERS, snapshot().put("type", "snapshot"));
+      })
+      .onFailure(err -> {
+        status.problem("docker " + dockerHost, "docker ps failed: " + err.getMessage());
+        // the stream is open but the listing failed: try again shortly
+        vertx.setTimer(1000, t -> resync());
+      });
+  }
+
+  private void up(Container container) {
+    containers.put(container.id(), container);
+    status.details().put("containers", containers.size());
+    vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "up")
+      .put("host", host.toJson()).put("container", container.toJson()).put("ts", System.currentTimeMillis()));
+  }
+
+  private void down(String id) {
+    Container gone = containers.remove(id);
+    status.details().put("containers", containers.size());
+    if (gone != null) {
+      vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "down")
+        .put("host", host.toJson()).put("container", gone.toJson()).put("ts", System.currentTimeMillis()));
+    }
+  }
+
+  private JsonObject snapshot() {
+    JsonArray list = new JsonArray();
+    containers.values().forEach(c -> list.add(c.toJson()));
+    return new JsonObject().put("host", host.toJson()).put("containers", list).put("ts", System.currentTimeMillis());
+  }
+}
