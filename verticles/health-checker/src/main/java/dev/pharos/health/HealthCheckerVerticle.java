@@ -1,0 +1,219 @@
+package dev.pharos.health;
+
+import dev.pharos.PharosConfig;
+import dev.pharos.bus.Addresses;
+import dev.pharos.health.impl.CheckRunner;
+import dev.pharos.health.impl.ServiceWatch;
+import dev.pharos.model.Container;
+import dev.pharos.model.Definition;
+import dev.pharos.model.Host;
+import dev.pharos.model.Instance;
+import dev.pharos.model.InstanceResolver;
+import dev.pharos.stage.StageStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Where Nerve lives: joins containers labelled {@code sd-name}/{@code sd-env} with their
+ * definitions, runs each instance's checks and publishes up/down on {@link Addresses#INSTANCES}.
+ * It asks the watchers for snapshots on start, so it can start before or after them.
+ */
+public class HealthCheckerVerticle extends VerticleBase {
+
+  private static final long SNAPSHOT_RETRY_MS = 1000;
+
+  /** Containers by host id, then container id; hosts by id. */
+  private final Map<String, Map<String, Container>> containers = new HashMap<>();
+  private final Map<String, Host> hosts = new HashMap<>();
+  private final Map<String, Definition> definitions = new TreeMap<>();
+  private final Map<String, ServiceWatch> watches = new TreeMap<>();
+  private StageStatus status;
+  private CheckRunner runner;
+  private HttpClient http;
+  private NetClient tcp;
+
+  @Override
+  public Future<?> start() {
+    status = new StageStatus(Addresses.HEALTH_CHECKER, PharosConfig.node(config()));
+    http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(4));
+    tcp = vertx.createNetClient(new NetClientOptions());
+    runner = new CheckRunner(http, tcp);
+    var bus = vertx.eventBus();
+    Future<Void> consumers = Future.all(
+      bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion(),
+      bus.<JsonObject>consumer(Addresses.DEFINITIONS, msg -> onDefinition(msg.body())).completion(),
+      bus.<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, this::replySnapshot).completion(),
+      status.register(vertx)).mapEmpty();
+    return consumers.onSuccess(v -> {
+      requestSnapshot(Addresses.DEFINITIONS_SNAPSHOT, body -> body.getJsonArray("definitions")
+        .forEach(d -> putDefinition(Definition.fromJson((JsonObject) d))));
+      requestSnapshot(Addresses.CONTAINERS_SNAPSHOT, body -> onContainers(body.copy().put("type", "snapshot")));
+      status.state(StageStatus.RUNNING);
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    watches.values().forEach(ServiceWatch::stop);
+    return Future.all(http.close(), tcp.close());
+  }
+
+  /** Asks until someone answers: the watcher may start after this stage, or on another node. */
+  private void requestSnapshot(String address, java.util.function.Consumer<JsonObject> apply) {
+    vertx.eventBus().<JsonObject>request(address, new JsonObject())
+      .onSuccess(reply -> {
+        status.clear("snapshot " + address);
+        apply.accept(reply.body());
+        reconcile();
+      })
+      .onFailure(err -> {
+        status.problem("snapshot " + address, "no answer yet: " + err.getMessage());
+        vertx.setTimer(SNAPSHOT_RETRY_MS, t -> requestSnapshot(address, apply));
+      });
+  }
+
+  private void onContainers(JsonObject fact) {
+    Host host = Host.fromJson(fact.getJsonObject("host"));
+    hosts.put(host.id(), host);
+    Map<String, Container> ofHost = containers.computeIfAbsent(host.id(), k -> new HashMap<>());
+    switch (fact.getString("type")) {
+      case "snapshot" -> {
+        ofHost.clear();
+        fact.getJsonArray("containers").forEach(c -> {
+          Container container = Container.fromJson((JsonObject) c);
+          ofHost.put(container.id(), container);
+        });
+      }
+      case "up" -> {
+        Container container = Container.fromJson(fact.getJsonObject("container"));
+        ofHost.put(container.id(), container);
+      }
+      case "down" -> ofHost.remove(fact.getJsonObject("container").getString("id"));
+      default -> status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
+    }
+    reconcile();
+  }
+
+  private void onDefinition(JsonObject fact) {
+    switch (fact.getString("type")) {
+      case "put" -> putDefinition(Definition.fromJson(fact.getJsonObject("definition")));
+      case "delete" -> {
+        Definition known = definitions.get(fact.getString("env") + "/" + fact.getString("app"));
+        if (known != null && known.version() <= fact.getLong("version", Long.MAX_VALUE)) {
+          definitions.remove(known.key());
+        }
+      }
+      default -> status.problem("message on " + Addresses.DEFINITIONS, "unknown type " + fact.getString("type"));
+    }
+    reconcile();
+  }
+
+  private void putDefinition(Definition definition) {
+    Definition known = definitions.get(definition.key());
+    if (known == null || known.version() < definition.version()) {
+      definitions.put(definition.key(), definition);
+    }
+  }
+
+  /**
+   * Brings the watches in line with containers x definitions: new instances get a watch, gone
+   * ones are stopped (and reported down if they were up), changed ones are restarted.
+   */
+  private void reconcile() {
+    Set<String> wanted = new HashSet<>();
+    status.clearAll("container ");
+    for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
+      Host host = hosts.get(ofHost.getKey());
+      for (Container container : ofHost.getValue().values()) {
+        if (!container.isLabelled()) {
+          continue;
+        }
+        String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
+        InstanceResolver.Resolution labels = InstanceResolver.labelProblem(container);
+        if (labels != null) {
+          status.problem(subject, labels.problem());
+          continue;
+        }
+        String env = container.labels().get(Container.LABEL_ENV);
+        String app = container.labels().get(Container.LABEL_NAME);
+        Definition definition = definitions.get(env + "/" + app);
+        if (definition == null) {
+          status.problem(subject, "no definition at " + Definition.path(env, app));
+          continue;
+        }
+        InstanceResolver.Resolution resolution = InstanceResolver.resolve(host, container, definition);
+        if (resolution.instance() == null) {
+          status.problem(subject, resolution.problem());
+          continue;
+        }
+        Instance instance = resolution.instance();
+        wanted.add(instance.id());
+        ServiceWatch watch = watches.get(instance.id());
+        if (watch != null && (!watch.instance().equals(instance) || !watch.definition().equals(definition))) {
+          watch.stop();
+          watches.remove(instance.id());
+          if (Boolean.TRUE.equals(watch.up()) && !watch.instance().equals(instance)) {
+            publish("down", watch.instance(), "registration changed");
+          }
+          watch = null;
+        }
+        if (watch == null) {
+          watch = new ServiceWatch(vertx, runner, instance, definition, this::transition);
+          watches.put(instance.id(), watch);
+          watch.start();
+        }
+      }
+    }
+    watches.entrySet().removeIf(e -> {
+      if (wanted.contains(e.getKey())) {
+        return false;
+      }
+      ServiceWatch gone = e.getValue();
+      gone.stop();
+      if (Boolean.TRUE.equals(gone.up())) {
+        publish("down", gone.instance(), "container or definition gone");
+      }
+      return true;
+    });
+    status.details().put("watches", watches.size())
+      .put("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
+  }
+
+  private void transition(ServiceWatch watch, String reason) {
+    // a first-round "down" is published too: a registrar may hold a registration from before a move
+    publish(watch.up() ? "up" : "down", watch.instance(), reason);
+    status.details().put("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
+  }
+
+  private void publish(String type, Instance instance, String reason) {
+    vertx.eventBus().publish(Addresses.INSTANCES, new JsonObject().put("type", type)
+      .put("instance", instance.toJson()).put("reason", reason).put("ts", System.currentTimeMillis()));
+  }
+
+  private void replySnapshot(Message<JsonObject> msg) {
+    JsonArray up = new JsonArray();
+    JsonArray all = new JsonArray();
+    watches.values().forEach(w -> {
+      all.add(w.toJson());
+      if (Boolean.TRUE.equals(w.up())) {
+        up.add(w.instance().toJson());
+      }
+    });
+    msg.reply(new JsonObject().put("instances", up).put("watches", all));
+  }
+}

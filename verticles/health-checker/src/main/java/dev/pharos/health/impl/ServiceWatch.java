@@ -1,0 +1,119 @@
+package dev.pharos.health.impl;
+
+import dev.pharos.model.Check;
+import dev.pharos.model.Definition;
+import dev.pharos.model.Instance;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * Nerve's service watcher for one instance: every {@code check_interval} it runs all checks
+ * at once; the instance is up when every check is up by its own rise/fall window. Rounds never
+ * overlap: the next one is timed from the start of the last. Runs on its verticle's context.
+ */
+public final class ServiceWatch {
+
+  private final Vertx vertx;
+  private final CheckRunner runner;
+  private final Instance instance;
+  private final Definition definition;
+  private final List<RiseFallWindow> windows = new ArrayList<>();
+  private final List<CheckRunner.Result> lastResults = new ArrayList<>();
+  private final BiConsumer<ServiceWatch, String> onTransition;
+  private Boolean up;
+  private long timerId = -1;
+  private boolean stopped;
+  private long rounds;
+
+  /** {@code onTransition} gets the watch and a reason whenever {@link #up()} changes. */
+  public ServiceWatch(Vertx vertx, CheckRunner runner, Instance instance, Definition definition,
+                      BiConsumer<ServiceWatch, String> onTransition) {
+    this.vertx = vertx;
+    this.runner = runner;
+    this.instance = instance;
+    this.definition = definition;
+    this.onTransition = onTransition;
+    for (Check check : definition.checks()) {
+      windows.add(new RiseFallWindow(check.rise(), check.fall()));
+      lastResults.add(null);
+    }
+  }
+
+  public void start() {
+    round();
+  }
+
+  public void stop() {
+    stopped = true;
+    vertx.cancelTimer(timerId);
+  }
+
+  public Instance instance() {
+    return instance;
+  }
+
+  public Definition definition() {
+    return definition;
+  }
+
+  public long rounds() {
+    return rounds;
+  }
+
+  /** Null before the first round completes. */
+  public Boolean up() {
+    return up;
+  }
+
+  private void round() {
+    if (stopped) {
+      return;
+    }
+    long started = System.currentTimeMillis();
+    List<Future<CheckRunner.Result>> runs = new ArrayList<>();
+    for (Check check : definition.checks()) {
+      runs.add(runner.run(check, instance.host(), instance.port()));
+    }
+    Future.join(runs).onComplete(done -> {
+      if (stopped) {
+        return;
+      }
+      rounds++;
+      boolean allUp = true;
+      String reason = "all checks pass";
+      for (int i = 0; i < runs.size(); i++) {
+        CheckRunner.Result result = runs.get(i).result();
+        lastResults.set(i, result);
+        boolean checkUp = windows.get(i).record(result.passed());
+        if (!checkUp && allUp) {
+          allUp = false;
+          Check check = definition.checks().get(i);
+          reason = check.type() + " check " + (check.uri() == null ? "" : check.uri() + " ") + "down: " + result.detail();
+        }
+      }
+      if (up == null || up != allUp) {
+        up = allUp;
+        onTransition.accept(this, reason);
+      }
+      long delay = Math.max(1, definition.checkIntervalMs() - (System.currentTimeMillis() - started));
+      timerId = vertx.setTimer(delay, t -> round());
+    });
+  }
+
+  public JsonObject toJson() {
+    JsonArray checks = new JsonArray();
+    for (int i = 0; i < windows.size(); i++) {
+      CheckRunner.Result r = lastResults.get(i);
+      checks.add(definition.checks().get(i).toJson().put("up", windows.get(i).up())
+        .put("last", r == null ? null : new JsonObject().put("passed", r.passed()).put("detail", r.detail())
+          .put("micros", r.micros())));
+    }
+    return new JsonObject().put("instance", instance.toJson()).put("up", up).put("rounds", rounds).put("checks", checks);
+  }
+}
