@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * A stage's state and its current problems (a malformed definition, an ambiguous container, an
  * unreachable socket), answered on {@code pharos.status.<stage>} for {@code /v1/health}.
  * A problem is logged once when it appears or its reason changes, and cleared when fixed.
- * Only touched from the owning verticle's context.
+ * Thread-safe: a stage may report from its workers.
  */
 public final class StageStatus {
 
@@ -51,19 +51,19 @@ public final class StageStatus {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  public void state(String state) {
+  public synchronized void state(String state) {
     if (!state.equals(this.state)) {
       LOG.info("{} is {}", stage, state);
     }
     this.state = state;
   }
 
-  public String state() {
+  public synchronized String state() {
     return state;
   }
 
   /** Records a problem about {@code subject} (a path, a container, a field); logs it once. */
-  public void problem(String subject, String reason) {
+  public synchronized void problem(String subject, String reason) {
     Problem old = problems.get(subject);
     if (old == null || !old.reason().equals(reason)) {
       LOG.warn("{}: {}: {}", stage, subject, reason);
@@ -71,27 +71,34 @@ public final class StageStatus {
     }
   }
 
-  public void clear(String subject) {
+  public synchronized void clear(String subject) {
     if (problems.remove(subject) != null) {
       LOG.info("{}: {}: resolved", stage, subject);
     }
   }
 
   /** Clears every problem whose subject starts with {@code prefix}. */
-  public void clearAll(String prefix) {
+  public synchronized void clearAll(String prefix) {
     problems.keySet().removeIf(s -> s.startsWith(prefix));
   }
 
-  public boolean hasProblem(String subject) {
+  public synchronized boolean hasProblem(String subject) {
     return problems.containsKey(subject);
   }
 
-  /** Stage-specific figures shown with the status (counts, connection state). */
-  public JsonObject details() {
-    return details;
+  /** Sets a stage-specific figure shown with the status (a count, a connection state). */
+  public synchronized StageStatus detail(String key, Object value) {
+    details.put(key, value);
+    return this;
   }
 
-  public JsonObject toJson() {
+  public synchronized long increment(String key) {
+    long next = details.getLong(key, 0L) + 1;
+    details.put(key, next);
+    return next;
+  }
+
+  public synchronized JsonObject toJson() {
     JsonArray list = new JsonArray();
     problems.forEach((subject, p) -> list.add(new JsonObject().put("subject", subject)
       .put("reason", p.reason()).put("since", p.since().toString())));

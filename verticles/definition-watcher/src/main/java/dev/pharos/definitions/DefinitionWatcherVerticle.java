@@ -71,7 +71,7 @@ public class DefinitionWatcherVerticle extends VerticleBase {
   }
 
   private void connectionChanged(ConnectionState state) {
-    status.details().put("zookeeper", state.name());
+    status.detail("zookeeper", state.name());
     if (state == ConnectionState.LOST || state == ConnectionState.SUSPENDED) {
       status.state(StageStatus.DEGRADED);
     } else if (state.isConnected()) {
@@ -115,7 +115,7 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       String kept = known == null ? "" : " (keeping the previous version)";
       status.problem(node.getPath(), "malformed definition: " + e.getMessage() + kept);
     }
-    status.details().put("definitions", definitions.size());
+    status.detail("definitions", definitions.size());
   }
 
   private void deleted(ChildData node) {
@@ -125,6 +125,6 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       vertx.eventBus().publish(Addresses.DEFINITIONS, new JsonObject().put("type", "delete")
         .put("env", gone.env()).put("app", gone.app()).put("path", gone.path()).put("version", gone.version()));
     }
-    status.details().put("definitions", definitions.size());
+    status.detail("definitions", definitions.size());
   }
 }

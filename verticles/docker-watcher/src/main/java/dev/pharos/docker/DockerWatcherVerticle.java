@@ -54,7 +54,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     JsonObject dockerConf = conf.getJsonObject("docker");
     dockerHost = dockerConf.getString("host");
     status = new StageStatus(Addresses.DOCKER_WATCHER, PharosConfig.node(conf));
-    status.details().put("dockerHost", dockerHost).put("host", host.toJson());
+    status.detail("dockerHost", dockerHost).detail("host", host.toJson());
     docker = DockerClients.create(dockerHost);
     long minDelay = dockerConf.getLong("reconnectMinMs", 200L);
     long maxDelay = dockerConf.getLong("reconnectMaxMs", 10_000L);
@@ -123,7 +123,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     String reason = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
     status.problem("docker " + dockerHost, "unreachable or stream broken: " + reason);
     status.state(StageStatus.DEGRADED);
-    status.details().put("connected", false);
+    status.detail("connected", false);
   }
 
   private void onSignal(Optional<Event> signal) {
@@ -136,7 +136,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     if (event.getTime() != null) {
       lastEventSeconds = Math.max(lastEventSeconds, event.getTime());
     }
-    status.details().put("events", status.details().getLong("events", 0L) + 1);
+    status.increment("events");
     String id = event.getId();
     if ("start".equals(event.getStatus()) || "start".equals(event.getAction())) {
       vertx.executeBlocking(() -> docker.listContainersCmd().withIdFilter(List.of(id)).exec())
@@ -158,7 +158,7 @@ public class DockerWatcherVerticle extends VerticleBase {
         });
         status.clear("docker " + dockerHost);
         status.state(StageStatus.RUNNING);
-        status.details().put("connected", true).put("containers", containers.size());
+        status.detail("connected", true).detail("containers", containers.size());
         LOG.info("resynced with dockerd at {}: {} running containers", dockerHost, containers.size());
         vertx.eventBus().publish(Addresses.CONTAINERS, snapshot().put("type", "snapshot"));
       })
@@ -171,14 +171,14 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   private void up(Container container) {
     containers.put(container.id(), container);
-    status.details().put("containers", containers.size());
+    status.detail("containers", containers.size());
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "up")
       .put("host", host.toJson()).put("container", container.toJson()).put("ts", System.currentTimeMillis()));
   }
 
   private void down(String id) {
     Container gone = containers.remove(id);
-    status.details().put("containers", containers.size());
+    status.detail("containers", containers.size());
     if (gone != null) {
       vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "down")
         .put("host", host.toJson()).put("container", gone.toJson()).put("ts", System.currentTimeMillis()));

@@ -190,14 +190,13 @@ public class HealthCheckerVerticle extends VerticleBase {
       }
       return true;
     });
-    status.details().put("watches", watches.size())
-      .put("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
+    status.detail("watches", watches.size()).detail("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
   }
 
   private void transition(ServiceWatch watch, String reason) {
     // a first-round "down" is published too: a registrar may hold a registration from before a move
     publish(watch.up() ? "up" : "down", watch.instance(), reason);
-    status.details().put("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
+    status.detail("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
   }
 
   private void publish(String type, Instance instance, String reason) {

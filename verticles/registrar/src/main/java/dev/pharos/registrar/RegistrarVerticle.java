@@ -1,0 +1,230 @@
+package dev.pharos.registrar;
+
+import dev.pharos.PharosConfig;
+import dev.pharos.bus.Addresses;
+import dev.pharos.model.Instance;
+import dev.pharos.registrar.impl.NerveZooKeeperReporter;
+import dev.pharos.stage.StageStatus;
+import dev.pharos.zookeeper.ZooKeeperClients;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The only stage that writes registrations. It owns a ZooKeeper session, registers every
+ * instance the health checker reports up in Nerve's format and removes it when reported down.
+ * After a reconnect, on a timer, and at start it reconciles: what it should hold is re-created
+ * (a session expiry took it, or someone deleted it) and what an earlier process on this host
+ * left behind is removed, so there is never a ghost nor a duplicate.
+ *
+ * <p>Every ZooKeeper call runs in an ordered {@code executeBlocking}, so facts apply in order.
+ */
+public class RegistrarVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegistrarVerticle.class);
+
+  /** What this registrar should hold, by instance id, and where it holds it (null: not yet). */
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private StageStatus status;
+  private CuratorFramework client;
+  private NerveZooKeeperReporter reporter;
+  private List<String> hosts;
+  private String ownHostId;
+
+  private static final class Held {
+    final Instance instance;
+    volatile String path;
+
+    Held(Instance instance, String path) {
+      this.instance = instance;
+      this.path = path;
+    }
+  }
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    JsonObject registrarConf = conf.getJsonObject("registrar", new JsonObject());
+    status = new StageStatus(Addresses.REGISTRAR, PharosConfig.node(conf));
+    hosts = registrarConf.getJsonArray("hosts", new JsonArray().add("*")).stream().map(String::valueOf).toList();
+    ownHostId = PharosConfig.host(conf).id();
+    long reconcileMs = registrarConf.getLong("reconcileIntervalMs", 30_000L);
+    var bus = vertx.eventBus();
+    return status.register(vertx)
+      .compose(v -> blocking(() -> {
+        client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
+        reporter = new NerveZooKeeperReporter(client);
+        client.getConnectionStateListenable().addListener((c, state) ->
+          context.runOnContext(x -> connectionChanged(state)));
+        return null;
+      }))
+      .compose(v -> bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion())
+      .compose(v -> bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion())
+      .onSuccess(v -> {
+        requestInstances();
+        vertx.setPeriodic(reconcileMs, reconcileMs, t -> reconcile());
+      });
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Closing the session removes every ephemeral registration at once.
+    return blocking(() -> {
+      if (client != null) {
+        client.close();
+      }
+      return null;
+    });
+  }
+
+  private <T> Future<T> blocking(Callable<T> work) {
+    return vertx.executeBlocking(work, true);
+  }
+
+  private boolean mine(Instance instance) {
+    return hosts.contains("*") || hosts.contains(instance.hostId());
+  }
+
+  private void requestInstances() {
+    vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject())
+      .onSuccess(reply -> {
+        status.clear("snapshot " + Addresses.INSTANCES_SNAPSHOT);
+        reply.body().getJsonArray("instances").forEach(i -> up(Instance.fromJson((JsonObject) i)));
+        status.state(StageStatus.RUNNING);
+      })
+      .onFailure(err -> {
+        status.problem("snapshot " + Addresses.INSTANCES_SNAPSHOT, "no answer yet: " + err.getMessage());
+        vertx.setTimer(1000, t -> requestInstances());
+      });
+  }
+
+  private void onInstance(JsonObject fact) {
+    Instance instance = Instance.fromJson(fact.getJsonObject("instance"));
+    if (!mine(instance)) {
+      return;
+    }
+    if ("up".equals(fact.getString("type"))) {
+      up(instance);
+    } else {
+      down(instance.id());
+    }
+  }
+
+  private void up(Instance instance) {
+    blocking(() -> {
+      Held current = held.get(instance.id());
+      if (current != null && current.path != null && current.instance.equals(instance)) {
+        return null;
+      }
+      if (current != null && current.path != null && current.instance.registrationsPath().equals(instance.registrationsPath())) {
+        reporter.update(current.path, instance);
+        held.put(instance.id(), new Held(instance, current.path));
+        changed("registered", instance, current.path);
+        return null;
+      }
+      if (current != null && current.path != null) {
+        reporter.delete(current.path);
+      }
+      Held next = new Held(instance, null);
+      held.put(instance.id(), next);
+      create(next);
+      return null;
+    }).onFailure(err -> failed(instance, err));
+  }
+
+  private void down(String instanceId) {
+    blocking(() -> {
+      Held gone = held.remove(instanceId);
+      if (gone != null && gone.path != null) {
+        reporter.delete(gone.path);
+        changed("deregistered", gone.instance, gone.path);
+      }
+      return null;
+    }).onFailure(err -> LOG.warn("deregistering {} failed: {}", instanceId, err.getMessage()));
+  }
+
+  /** Blocking: creates the znode of {@code h}, or records why it cannot. */
+  private void create(Held h) throws Exception {
+    String path = reporter.register(h.instance);
+    String subject = "registration " + h.instance.id();
+    if (path == null) {
+      status.problem(subject, "definition " + h.instance.registrationsPath().replaceFirst("/sd$", "") + " is gone");
+      return;
+    }
+    status.clear(subject);
+    h.path = path;
+    changed("registered", h.instance, path);
+  }
+
+  private void failed(Instance instance, Throwable err) {
+    status.problem("registration " + instance.id(), "ZooKeeper write failed, will retry on reconcile: " + err.getMessage());
+  }
+
+  private void connectionChanged(ConnectionState state) {
+    status.detail("zookeeper", state.name());
+    switch (state) {
+      case SUSPENDED, LOST -> status.state(StageStatus.DEGRADED);
+      case CONNECTED, RECONNECTED -> {
+        status.state(StageStatus.RUNNING);
+        reconcile();
+      }
+      default -> {
+      }
+    }
+  }
+
+  /**
+   * Re-creates every registration this registrar should hold but does not own in its current
+   * session, and removes registrations of this host that nobody here holds.
+   */
+  private void reconcile() {
+    blocking(() -> {
+      if (!client.getZookeeperClient().isConnected()) {
+        return null;
+      }
+      for (Held h : held.values()) {
+        if (h.path == null || !reporter.isOwned(h.path)) {
+          if (h.path != null) {
+            LOG.info("registration {} at {} was lost; re-creating it", h.instance.id(), h.path);
+            changed("deregistered", h.instance, h.path);
+          }
+          h.path = null;
+          create(h);
+        }
+      }
+      for (String ghost : reporter.foreignRegistrations(ownHostId + "-")) {
+        LOG.info("removing {}, left by an earlier session of this host", ghost);
+        reporter.delete(ghost);
+      }
+      status.detail("registrations", held.values().stream().filter(h -> h.path != null).count());
+      return null;
+    }).onFailure(err -> status.problem("reconcile", err.getMessage()))
+      .onSuccess(v -> status.clear("reconcile"));
+  }
+
+  private void changed(String type, Instance instance, String path) {
+    status.detail("registrations", held.values().stream().filter(h -> h.path != null).count());
+    vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", type).put("store", "zookeeper")
+      .put("instance", instance.toJson()).put("path", path).put("ts", System.currentTimeMillis()));
+  }
+
+  private JsonObject snapshot() {
+    JsonArray list = new JsonArray();
+    held.values().forEach(h -> {
+      if (h.path != null) {
+        list.add(new JsonObject().put("instance", h.instance.toJson()).put("path", h.path));
+      }
+    });
+    return new JsonObject().put("registrations", list);
+  }
+}
