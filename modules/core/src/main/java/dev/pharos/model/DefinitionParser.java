@@ -36,7 +36,7 @@ public final class DefinitionParser {
     }
     JsonObject doc;
     try {
-      Object parsed = Buffer.buffer(data).toJson();
+      Object parsed = Buffer.buffer(data).toJsonValue();
       if (!(parsed instanceof JsonObject object)) {
         throw new InvalidDefinitionException("(document)", "not a JSON object");
       }

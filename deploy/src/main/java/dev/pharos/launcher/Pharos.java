@@ -1,0 +1,154 @@
+package dev.pharos.launcher;
+
+import dev.pharos.PharosConfig;
+import dev.pharos.zookeeper.EmbeddedZooKeeper;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Pharos process: starts the embedded ZooKeeper when no {@code ZK_HOSTS} is given, a
+ * (clustered, when the conf says so) Vertx, and the stages the conf's {@code verticles} names.
+ *
+ * <pre>java -jar pharos.jar [--conf FILE]</pre>
+ */
+public final class Pharos {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Pharos.class);
+
+  private final Vertx vertx;
+  private final EmbeddedZooKeeper embedded;
+  private final JsonObject conf;
+
+  private Pharos(Vertx vertx, EmbeddedZooKeeper embedded, JsonObject conf) {
+    this.vertx = vertx;
+    this.embedded = embedded;
+    this.conf = conf;
+  }
+
+  public static void main(String[] args) throws Exception {
+    JsonObject fileConf = new JsonObject();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--conf") && i + 1 < args.length) {
+        fileConf = Buffer.buffer(Files.readAllBytes(Path.of(args[++i]))).toJsonObject();
+      } else if (args[i].equals("--help") || args[i].equals("-h")) {
+        System.out.println("usage: java -jar pharos.jar [--conf FILE]   (env: HOST_IP, ZK_HOSTS, DOCKER_HOST, INSTANCE_ID)");
+        return;
+      } else {
+        System.err.println("unknown argument " + args[i] + "; usage: java -jar pharos.jar [--conf FILE]");
+        System.exit(2);
+      }
+    }
+    JsonObject conf = PharosConfig.resolve(fileConf, System.getenv());
+    Pharos pharos;
+    try {
+      pharos = start(conf).toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      LOG.error("Pharos failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        pharos.close().toCompletionStage().toCompletableFuture().get();
+      } catch (Exception e) {
+        LOG.warn("unclean shutdown: {}", e.getMessage());
+      }
+    }, "pharos-shutdown"));
+  }
+
+  /** Starts a node from a resolved conf (see {@link PharosConfig#resolve}). */
+  public static Future<Pharos> start(JsonObject conf) {
+    JsonObject zk = conf.getJsonObject("zookeeper");
+    EmbeddedZooKeeper embedded = null;
+    if (zk.getString("connect") == null) {
+      try {
+        embedded = EmbeddedZooKeeper.start(zk.getJsonObject("embedded"));
+      } catch (Exception e) {
+        return Future.failedFuture(new IllegalStateException("embedded ZooKeeper did not start: " + e.getMessage(), e));
+      }
+      zk.put("connect", embedded.connectString());
+      LOG.info("embedded ZooKeeper listening on {} (data in {})", embedded.connectString(), embedded.dataDir());
+    }
+    EmbeddedZooKeeper started = embedded;
+    return vertx(conf)
+      .compose(vertx -> deploy(vertx, conf).map(v -> new Pharos(vertx, started, conf))
+        .recover(err -> vertx.close().transform(x -> Future.failedFuture(err))))
+      .onSuccess(p -> LOG.info("Pharos node {} started: ZooKeeper {}, stages {}, api {}", PharosConfig.node(conf),
+        zk.getString("connect"), conf.getJsonObject("verticles").fieldNames(), apiAddress(conf)))
+      .onFailure(err -> {
+        if (started != null) {
+          started.close();
+        }
+      });
+  }
+
+  private static String apiAddress(JsonObject conf) {
+    JsonObject api = conf.getJsonObject("api");
+    return conf.getJsonObject("verticles").containsKey("api")
+      ? "http://" + api.getString("host") + ":" + api.getInteger("port") + "/v1/health" : "(not on this node)";
+  }
+
+  private static Future<Vertx> vertx(JsonObject conf) {
+    JsonObject cluster = conf.getJsonObject("cluster");
+    if (!cluster.getBoolean("enabled", false)) {
+      return Future.succeededFuture(Vertx.vertx());
+    }
+    JsonObject zk = conf.getJsonObject("zookeeper");
+    JsonObject clusterZk = new JsonObject()
+      .put("zookeeperHosts", zk.getString("connect"))
+      .put("rootPath", cluster.getString("rootPath", "pharos-cluster"))
+      .put("sessionTimeout", zk.getInteger("sessionTimeoutMs", 15000))
+      .put("connectTimeout", zk.getInteger("connectionTimeoutMs", 5000))
+      .put("retry", new JsonObject().put("initialSleepTime", 200).put("intervalTimes", 5000).put("maxTimes", 10));
+    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+      .setHost(cluster.getString("host", "127.0.0.1")).setPort(cluster.getInteger("port", 0)));
+    return Vertx.builder().with(options).withClusterManager(new ZookeeperClusterManager(clusterZk)).buildClustered();
+  }
+
+  private static Future<Void> deploy(Vertx vertx, JsonObject conf) {
+    List<Future<String>> deployments = new ArrayList<>();
+    for (Map.Entry<String, Object> entry : conf.getJsonObject("verticles")) {
+      var stage = Stages.ALL.get(entry.getKey());
+      if (stage == null) {
+        return Future.failedFuture("verticles." + entry.getKey() + ": unknown stage (known: " + Stages.ALL.keySet() + ")");
+      }
+      JsonObject stageConf = entry.getValue() instanceof JsonObject j ? j : new JsonObject();
+      DeploymentOptions options = new DeploymentOptions().setConfig(conf)
+        .setInstances(stageConf.getInteger("instances", 1));
+      deployments.add(vertx.deployVerticle(stage, options)
+        .recover(err -> Future.failedFuture(new IllegalStateException(entry.getKey() + " did not start: " + err.getMessage(), err))));
+    }
+    return Future.all(deployments).mapEmpty();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public JsonObject conf() {
+    return conf;
+  }
+
+  /** Undeploys every stage (the registrar's session closes, so its registrations go) and stops. */
+  public Future<Void> close() {
+    return vertx.close().onComplete(v -> {
+      if (embedded != null) {
+        embedded.close();
+      }
+    });
+  }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs and starts the real servers the tests talk to, on a fresh Debian 12 machine (root):
+# dockerd, a ZooKeeper server on a loopback port, and the busybox test image. Idempotent.
+# Writes the addresses to test-harness/work/env, which run-tests.sh sources.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work="$here/work"
+mkdir -p "$work"
+
+packages=(docker.io zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# dockerd: use the running one, or start our own
+if ! docker info >/dev/null 2>&1; then
+  echo "== starting dockerd"
+  (nohup dockerd >"$work/dockerd.log" 2>&1 &)
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see $work/dockerd.log"; tail -20 "$work/dockerd.log"; exit 1; }
+fi
+
+# The test image: no registry is reachable, so import a folder holding the static busybox.
+image=pharos-test/busybox:latest
+if ! docker image inspect "$image" >/dev/null 2>&1; then
+  echo "== building $image with docker import"
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp" "$root/www"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in sh httpd wget echo sleep cat nc; do ln -s busybox "$root/bin/$applet"; done
+  echo 'Hello, world' >"$root/www/index.html"
+  echo ok >"$root/www/health"
+  tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - "$image" >/dev/null
+  rm -rf "$root"
+fi
+
+# ZooKeeper from Debian's package, standalone on a loopback port, with its own data dir.
+zk_port=${PHAROS_TEST_ZK_PORT:-21810}
+if ! (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null; then
+  echo "== starting ZooKeeper on 127.0.0.1:$zk_port"
+  rm -rf "$work/zookeeper" && mkdir -p "$work/zookeeper/data"
+  cat >"$work/zookeeper/zoo.cfg" <<CFG
+tickTime=500
+minSessionTimeout=1000
+maxSessionTimeout=60000
+dataDir=$work/zookeeper/data
+clientPort=$zk_port
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=ruok,stat,srvr,mntr
+CFG
+  (nohup java -Dzookeeper.log.dir="$work/zookeeper" -cp "/etc/zookeeper/conf_example:/usr/share/java/zookeeper.jar" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$work/zookeeper/zoo.cfg" >"$work/zookeeper/server.log" 2>&1 &)
+  for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null && break; sleep 0.5; done
+  (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null || { echo "ZooKeeper did not start"; tail -20 "$work/zookeeper/server.log"; exit 1; }
+fi
+
+cat >"$work/env" <<ENV
+export PHAROS_TEST_ZK=127.0.0.1:$zk_port
+export PHAROS_TEST_IMAGE=$image
+export PHAROS_TEST_DOCKER=unix:///var/run/docker.sock
+ENV
+echo "== ready: dockerd, ZooKeeper 127.0.0.1:$zk_port, image $image"

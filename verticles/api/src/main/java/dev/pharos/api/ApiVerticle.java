@@ -1,0 +1,106 @@
+package dev.pharos.api;
+
+import dev.pharos.PharosConfig;
+import dev.pharos.api.impl.ChangeStream;
+import dev.pharos.bus.Addresses;
+import dev.pharos.stage.StageStatus;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The HTTP face of Pharos: {@code /v1/health}, {@code /v1/instances} and the
+ * {@code /v1/changes} SSE stream. It holds no state of its own but the change backlog: every
+ * answer is asked of the stages over the bus, wherever they run.
+ */
+public class ApiVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(2000);
+
+  private StageStatus status;
+  private ChangeStream changes;
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    JsonObject apiConf = conf.getJsonObject("api", new JsonObject());
+    status = new StageStatus(Addresses.API, PharosConfig.node(conf));
+    changes = new ChangeStream(vertx, apiConf.getInteger("changesBacklog", 1000), apiConf.getLong("heartbeatMs", 15_000L));
+    vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, msg -> changes.publish(msg.body()));
+
+    Router router = Router.router(vertx);
+    router.get("/v1/health").handler(this::health);
+    router.get("/v1/instances").handler(this::instances);
+    router.get("/v1/changes").handler(changes::handle);
+    String host = apiConf.getString("host", "127.0.0.1");
+    int port = apiConf.getInteger("port", 6553);
+    return status.register(vertx)
+      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
+      .onSuccess(s -> {
+        server = s;
+        status.state(StageStatus.RUNNING);
+        status.detail("listen", host + ":" + s.actualPort());
+        LOG.info("api listening on http://{}:{}/v1/health", host, s.actualPort());
+      });
+  }
+
+  private void health(RoutingContext rc) {
+    List<Future<JsonObject>> asks = new ArrayList<>();
+    for (String stage : Addresses.STAGES) {
+      asks.add(vertx.eventBus().<JsonObject>request(Addresses.status(stage), new JsonObject(), ASK)
+        .map(msg -> msg.body())
+        .otherwise(err -> new JsonObject().put("stage", stage).put("state", "unreachable")
+          .put("problems", new JsonArray().add(new JsonObject().put("subject", stage).put("reason", err.getMessage())))));
+    }
+    Future.join(asks).onComplete(done -> {
+      JsonObject stages = new JsonObject();
+      boolean healthy = true;
+      int problems = 0;
+      for (Future<JsonObject> ask : asks) {
+        JsonObject s = ask.result();
+        stages.put(s.getString("stage"), s);
+        healthy &= StageStatus.RUNNING.equals(s.getString("state"));
+        problems += s.getJsonArray("problems", new JsonArray()).size();
+      }
+      JsonObject body = new JsonObject().put("status", healthy ? "UP" : "DEGRADED").put("problems", problems)
+        .put("stages", stages);
+      rc.response().setStatusCode(healthy ? 200 : 503).putHeader("Content-Type", "application/json")
+        .end(body.encodePrettily());
+    });
+  }
+
+  private void instances(RoutingContext rc) {
+    Future<JsonObject> registrations = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject(), ASK)
+      .map(msg -> msg.body());
+    Future<JsonObject> watches = vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject(), ASK)
+      .map(msg -> msg.body()).otherwise(new JsonObject());
+    Future.all(registrations, watches).onComplete(done -> {
+      if (registrations.failed()) {
+        rc.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("error", "registrar unreachable: " + registrations.cause().getMessage()).encode());
+        return;
+      }
+      JsonObject body = new JsonObject()
+        .put("registrations", registrations.result().getJsonArray("registrations"))
+        .put("checks", watches.result().getJsonArray("watches", new JsonArray()));
+      rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

@@ -1,0 +1,93 @@
+package dev.pharos.api.impl;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * {@code GET /v1/changes}: Server-Sent Events of registration changes. Each event has an
+ * {@code id:}; a client that reconnects with {@code Last-Event-ID} gets what it missed from a
+ * bounded in-memory backlog (and a {@code reset} event when it fell behind the backlog).
+ * A comment line every heartbeat keeps proxies from closing idle streams.
+ */
+public final class ChangeStream {
+
+  private record Event(long id, String type, String data) {
+    String frame() {
+      return "id: " + id + "\nevent: " + type + "\ndata: " + data + "\n\n";
+    }
+  }
+
+  private final Deque<Event> backlog = new ArrayDeque<>();
+  private final Set<HttpServerResponse> clients = new HashSet<>();
+  private final int capacity;
+  // ids start at the clock so they keep growing across restarts of the api
+  private long nextId = System.currentTimeMillis() * 1000;
+
+  public ChangeStream(Vertx vertx, int capacity, long heartbeatMs) {
+    this.capacity = capacity;
+    vertx.setPeriodic(heartbeatMs, t -> clients.forEach(c -> c.write(": heartbeat\n\n")));
+  }
+
+  public int clients() {
+    return clients.size();
+  }
+
+  /** Records a change and sends it to every client. Called on the api's context. */
+  public void publish(JsonObject change) {
+    Event event = new Event(nextId++, change.getString("type", "change"), change.encode());
+    backlog.addLast(event);
+    if (backlog.size() > capacity) {
+      backlog.removeFirst();
+    }
+    String frame = event.frame();
+    for (HttpServerResponse client : clients) {
+      // a client that cannot keep up is dropped; it resumes with Last-Event-ID
+      if (client.writeQueueFull()) {
+        client.reset();
+      } else {
+        client.write(frame);
+      }
+    }
+  }
+
+  public void handle(RoutingContext rc) {
+    HttpServerResponse response = rc.response();
+    response.setChunked(true)
+      .putHeader("Content-Type", "text/event-stream")
+      .putHeader("Cache-Control", "no-cache")
+      .putHeader("X-Accel-Buffering", "no");
+    StringBuilder first = new StringBuilder(": pharos change stream\n\n");
+    String lastId = rc.request().getHeader("Last-Event-ID");
+    if (lastId == null) {
+      lastId = rc.request().getParam("lastEventId");
+    }
+    if (lastId != null) {
+      long after;
+      try {
+        after = Long.parseLong(lastId.trim());
+      } catch (NumberFormatException e) {
+        after = Long.MIN_VALUE;
+      }
+      Event oldest = backlog.peekFirst();
+      if (oldest != null && after < oldest.id() - 1) {
+        first.append("event: reset\ndata: {\"reason\":\"Last-Event-ID is older than the backlog\"}\n\n");
+      }
+      for (Event e : backlog) {
+        if (e.id() > after) {
+          first.append(e.frame());
+        }
+      }
+    }
+    response.write(first.toString());
+    clients.add(response);
+    response.closeHandler(v -> clients.remove(response));
+    response.exceptionHandler(err -> clients.remove(response));
+  }
+}
