@@ -12,7 +12,7 @@ import java.net.UnknownHostException;
 import java.util.Map;
 
 /**
- * Pharos's JSON configuration: the defaults in {@code pharos-default.json}, then the user's conf
+ * Pharos's JSON configuration: the defaults in {@code conf/default.json}, then the user's conf
  * file, then the environment variables the seed systems used ({@code HOST_IP}, {@code ZK_HOSTS},
  * {@code DOCKER_HOST}, {@code INSTANCE_ID}).
  */
@@ -22,7 +22,7 @@ public final class PharosConfig {
   }
 
   public static JsonObject defaults() {
-    try (InputStream in = PharosConfig.class.getResourceAsStream("/pharos-default.json")) {
+    try (InputStream in = PharosConfig.class.getResourceAsStream("/pharos/default.json")) {
       return Buffer.buffer(in.readAllBytes()).toJsonObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -32,6 +32,10 @@ public final class PharosConfig {
   /** Defaults, overlaid with {@code conf}, overlaid with {@code env}; the instance id filled in. */
   public static JsonObject resolve(JsonObject conf, Map<String, String> env) {
     JsonObject merged = defaults().mergeIn(conf == null ? new JsonObject() : conf, true);
+    if (conf != null && conf.getValue("verticles") instanceof JsonObject verticles) {
+      // a node's stages are what its conf lists, not that list merged with every default stage
+      merged.put("verticles", verticles.copy());
+    }
     if (env.get("HOST_IP") != null) {
       merged.put("hostIp", env.get("HOST_IP"));
     }
