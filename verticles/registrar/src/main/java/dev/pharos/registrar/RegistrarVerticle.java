@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The only stage that writes registrations. It owns a ZooKeeper session, registers every
@@ -35,6 +36,7 @@ public class RegistrarVerticle extends VerticleBase {
 
   /** What this registrar should hold, by instance id, and where it holds it (null: not yet). */
   private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private final Function<JsonObject, CuratorFramework> clients;
   private StageStatus status;
   private CuratorFramework client;
   private NerveZooKeeperReporter reporter;
@@ -51,6 +53,15 @@ public class RegistrarVerticle extends VerticleBase {
     }
   }
 
+  public RegistrarVerticle() {
+    this(ZooKeeperClients::start);
+  }
+
+  /** @param clients makes the started Curator client of this registrar's session from the zookeeper conf */
+  public RegistrarVerticle(Function<JsonObject, CuratorFramework> clients) {
+    this.clients = clients;
+  }
+
   @Override
   public Future<?> start() {
     JsonObject conf = config();
@@ -62,7 +73,7 @@ public class RegistrarVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     return status.register(vertx)
       .compose(v -> blocking(() -> {
-        client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
+        client = clients.apply(conf.getJsonObject("zookeeper"));
         reporter = new NerveZooKeeperReporter(client);
         client.getConnectionStateListenable().addListener((c, state) ->
           context.runOnContext(x -> connectionChanged(state)));

@@ -1,0 +1,159 @@
+package dev.pharos.registrar;
+
+import dev.pharos.bus.Addresses;
+import dev.pharos.model.Instance;
+import dev.pharos.zookeeper.ZooKeeperClients;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The registrar against a real, in-process ZooKeeper server; each test under its own chroot. */
+@ExtendWith(VertxExtension.class)
+class RegistrarTest {
+
+  private static TestingServer server;
+  private CuratorFramework zk;
+  private JsonObject conf;
+  private final AtomicReference<CuratorFramework> registrarClient = new AtomicReference<>();
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = new TestingServer(true);
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    server.close();
+  }
+
+  @BeforeEach
+  void deployRegistrar(Vertx vertx) throws Exception {
+    String chroot = "/registrar-" + UUID.randomUUID();
+    try (CuratorFramework root = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()))) {
+      root.blockUntilConnected(10, TimeUnit.SECONDS);
+      root.create().forPath(chroot);
+    }
+    JsonObject zkConf = new JsonObject().put("connect", server.getConnectString() + chroot).put("sessionTimeoutMs", 4000);
+    zk = ZooKeeperClients.start(zkConf);
+    zk.create().creatingParentsIfNeeded().forPath("/env/dev/sd/web", "{\"nerve\":{}}".getBytes());
+    conf = new JsonObject().put("instanceId", "h1").put("hostIp", "127.0.0.1").put("zookeeper", zkConf)
+      .put("registrar", new JsonObject().put("reconcileIntervalMs", 300));
+    vertx.deployVerticle(() -> new RegistrarVerticle(c -> {
+      CuratorFramework client = ZooKeeperClients.start(c);
+      registrarClient.set(client);
+      return client;
+    }), new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void closeClient() {
+    zk.close();
+  }
+
+  private static Instance instance(String id, int port) {
+    return new Instance(id, "dev", "web", "h1", "c-" + id, "127.0.0.1", port,
+      new JsonObject().put("host", "127.0.0.1").put("port", port).put("name", id));
+  }
+
+  private static void publish(Vertx vertx, String type, Instance instance) {
+    vertx.eventBus().publish(Addresses.INSTANCES, new JsonObject().put("type", type).put("instance", instance.toJson()));
+  }
+
+  private List<String> registrations() throws Exception {
+    return zk.checkExists().forPath("/env/dev/sd/web/sd") == null ? List.of() : zk.getChildren().forPath("/env/dev/sd/web/sd");
+  }
+
+  private static void await(String what, Callable<Boolean> condition) throws Exception {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (!condition.call()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void registersInNervesFormatAndDeregisters(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    await("one registration", () -> registrations().size() == 1);
+    String child = registrations().get(0);
+    assertTrue(child.matches("h1-aaa_\\d{10}"), child);
+    assertEquals("{\"host\":\"127.0.0.1\",\"port\":8080,\"name\":\"h1-aaa\"}",
+      new String(zk.getData().forPath("/env/dev/sd/web/sd/" + child)));
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    publish(vertx, "down", instance("h1-aaa", 8080));
+    await("no registration", () -> registrations().isEmpty());
+  }
+
+  @Test
+  void recreatesExactlyOneRegistrationAfterSessionExpiry(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    publish(vertx, "up", instance("h1-bbb", 8081));
+    await("two registrations", () -> registrations().size() == 2);
+    List<String> before = registrations();
+    long session = registrarClient.get().getZookeeperClient().getZooKeeper().getSessionId();
+    registrarClient.get().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    await("a new session", () -> registrarClient.get().getZookeeperClient().isConnected()
+      && registrarClient.get().getZookeeperClient().getZooKeeper().getSessionId() != session);
+    await("both re-created", () -> registrations().size() == 2 && !registrations().containsAll(before));
+    Thread.sleep(1000);
+    List<String> after = registrations();
+    assertEquals(2, after.size(), "no duplicate after reconciles: " + after);
+    assertEquals(1, after.stream().filter(c -> c.startsWith("h1-aaa_")).count());
+    assertEquals(1, after.stream().filter(c -> c.startsWith("h1-bbb_")).count());
+    assertNotEquals(before, after);
+  }
+
+  @Test
+  void survivesTheWholeTreeBeingDeletedAndNeverResurrectsIt(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    await("one registration", () -> registrations().size() == 1);
+    zk.delete().deletingChildrenIfNeeded().forPath("/env/dev");
+    Thread.sleep(1000); // several reconciles try to re-create it
+    assertNull(zk.checkExists().forPath("/env/dev"), "a registration must not re-create a deleted definition");
+    zk.create().creatingParentsIfNeeded().forPath("/env/dev/sd/web", "{\"nerve\":{}}".getBytes());
+    await("re-registered once the definition is back", () -> registrations().size() == 1);
+    publish(vertx, "down", instance("h1-aaa", 8080));
+    await("deregistered", () -> registrations().isEmpty());
+  }
+
+  @Test
+  void removesWhatAnEarlierProcessOfThisHostLeftBehind(Vertx vertx) throws Exception {
+    try (CuratorFramework earlier = ZooKeeperClients.start(conf.getJsonObject("zookeeper"))) {
+      earlier.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+        .forPath("/env/dev/sd/web/sd/h1-old_");
+      earlier.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/env/dev/sd/web/sd/h2-other_");
+      earlier.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/env/dev/sd/web/sd/h1-aaa_");
+      publish(vertx, "up", instance("h1-aaa", 8080));
+      await("the ghosts of h1 are gone", () -> registrations().stream().filter(c -> c.startsWith("h1-")).count() == 1
+        && registrations().stream().noneMatch(c -> c.startsWith("h1-old_")));
+      Thread.sleep(700);
+      List<String> left = registrations();
+      assertEquals(2, left.size(), left.toString());
+      assertTrue(left.stream().anyMatch(c -> c.startsWith("h2-other_")), "another host's registration stays");
+      assertEquals(1, left.stream().filter(c -> c.startsWith("h1-aaa_")).count());
+    }
+  }
+}
