@@ -27,13 +27,13 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 # The test image: no registry is reachable, so import a folder holding the static busybox.
-image=pharos-test/busybox:latest
+image=pharos-test/busybox:2
 if ! docker image inspect "$image" >/dev/null 2>&1; then
   echo "== building $image with docker import"
   root=$(mktemp -d)
   mkdir -p "$root/bin" "$root/tmp" "$root/www"
   cp /bin/busybox "$root/bin/busybox"
-  for applet in sh httpd wget echo sleep cat nc; do ln -s busybox "$root/bin/$applet"; done
+  for applet in sh httpd wget echo sleep cat nc rm ls kill mkdir touch; do ln -s busybox "$root/bin/$applet"; done
   echo 'Hello, world' >"$root/www/index.html"
   echo ok >"$root/www/health"
   tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - "$image" >/dev/null

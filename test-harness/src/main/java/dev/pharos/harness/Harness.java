@@ -1,0 +1,228 @@
+package dev.pharos.harness;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import dev.pharos.PharosConfig;
+import dev.pharos.bus.Addresses;
+import dev.pharos.docker.DockerClients;
+import dev.pharos.launcher.Pharos;
+import dev.pharos.zookeeper.ZooKeeperClients;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the end-to-end tests and the benchmark share: the real servers that
+ * {@code test-harness/setup.sh} started (their addresses come in {@code PHAROS_TEST_*}), a
+ * ZooKeeper chroot of its own per use, containers labelled so they are removed afterwards, and
+ * Pharos nodes started in-process on that chroot.
+ */
+public final class Harness implements AutoCloseable {
+
+  public static final String RUN_LABEL = "pharos-test-run";
+
+  private final String connect;
+  private final String chroot;
+  private final String runId;
+  private final CuratorFramework zk;
+  private final DockerClient docker;
+  private final List<Pharos> nodes = new ArrayList<>();
+
+  public Harness() throws Exception {
+    String server = required("PHAROS_TEST_ZK");
+    runId = UUID.randomUUID().toString().substring(0, 8);
+    chroot = "/pharos-test-" + runId;
+    try (CuratorFramework root = ZooKeeperClients.start(new JsonObject().put("connect", server))) {
+      if (!root.blockUntilConnected(20, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("ZooKeeper at " + server + " is not reachable: run test-harness/setup.sh");
+      }
+      root.create().forPath(chroot);
+    }
+    connect = server + chroot;
+    zk = ZooKeeperClients.start(new JsonObject().put("connect", connect));
+    zk.blockUntilConnected(20, TimeUnit.SECONDS);
+    docker = DockerClients.create(System.getenv().getOrDefault("PHAROS_TEST_DOCKER", "unix:///var/run/docker.sock"));
+  }
+
+  public static String required(String variable) {
+    String value = System.getenv(variable);
+    if (value == null) {
+      throw new IllegalStateException(variable + " is not set: run the tests through test-harness/run-tests.sh");
+    }
+    return value;
+  }
+
+  public static String image() {
+    return System.getenv().getOrDefault("PHAROS_TEST_IMAGE", "pharos-test/busybox:2");
+  }
+
+  /** The ZooKeeper connect string of this harness's chroot. */
+  public String connect() {
+    return connect;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public CuratorFramework zk() {
+    return zk;
+  }
+
+  public DockerClient docker() {
+    return docker;
+  }
+
+  /** A resolved node conf on this chroot: api on a free port, quick reconciles; {@code overrides} last. */
+  public JsonObject conf(String instanceId, JsonObject overrides) {
+    JsonObject base = new JsonObject()
+      .put("instanceId", instanceId)
+      .put("hostIp", "127.0.0.1")
+      .put("zookeeper", new JsonObject().put("connect", connect).put("sessionTimeoutMs", 10_000))
+      .put("docker", new JsonObject().put("host", System.getenv().getOrDefault("PHAROS_TEST_DOCKER", "unix:///var/run/docker.sock")))
+      .put("api", new JsonObject().put("port", 0))
+      .put("registrar", new JsonObject().put("reconcileIntervalMs", 1000));
+    return PharosConfig.resolve(base.mergeIn(overrides, true), Map.of());
+  }
+
+  public Pharos start(JsonObject conf) throws Exception {
+    Pharos node = Pharos.start(conf).await(60, TimeUnit.SECONDS);
+    nodes.add(node);
+    return node;
+  }
+
+  public void stop(Pharos node) throws Exception {
+    nodes.remove(node);
+    node.close().await(30, TimeUnit.SECONDS);
+  }
+
+  /** The base URL of the api running on {@code node}. */
+  public static String api(Pharos node) throws Exception {
+    JsonObject status = node.vertx().eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject())
+      .await(10, TimeUnit.SECONDS).body();
+    return "http://" + status.getJsonObject("details").getString("listen");
+  }
+
+  /** Writes (creates or replaces) a definition at {@code /env/{env}/sd/{app}}. */
+  public void define(String env, String app, String json) throws Exception {
+    String path = "/env/" + env + "/sd/" + app;
+    byte[] data = json.getBytes();
+    if (zk.checkExists().forPath(path) == null) {
+      zk.create().creatingParentsIfNeeded().forPath(path, data);
+    } else {
+      zk.setData().forPath(path, data);
+    }
+  }
+
+  /** Nerve registrations under {@code /env/{env}/sd/{app}/sd}: child name to data. */
+  public Map<String, JsonObject> registrations(String env, String app) throws Exception {
+    String parent = "/env/" + env + "/sd/" + app + "/sd";
+    Map<String, JsonObject> found = new HashMap<>();
+    try {
+      for (String child : zk.getChildren().forPath(parent)) {
+        try {
+          found.put(child, new JsonObject(new String(zk.getData().forPath(parent + "/" + child))));
+        } catch (KeeperException.NoNodeException gone) {
+          // deleted between the listing and the read
+        }
+      }
+    } catch (KeeperException.NoNodeException e) {
+      return Map.of();
+    }
+    return found;
+  }
+
+  /** Starts a busybox httpd serving {@code /www} on container port 80, published on a random loopback port. */
+  public String runHttpd(Map<String, String> labels) {
+    return run(labels, List.of("httpd", "-f", "-p", "80", "-h", "/www"), 80);
+  }
+
+  /** Starts a container of the test image with {@code cmd}, publishing {@code ports} on random loopback ports. */
+  public String run(Map<String, String> labels, List<String> cmd, int... ports) {
+    Map<String, String> all = new HashMap<>(labels);
+    all.put(RUN_LABEL, runId);
+    Ports bindings = new Ports();
+    List<ExposedPort> exposed = new ArrayList<>();
+    for (int port : ports) {
+      ExposedPort e = ExposedPort.tcp(port);
+      exposed.add(e);
+      bindings.bind(e, Ports.Binding.bindIp("127.0.0.1"));
+    }
+    try (CreateContainerCmd create = docker.createContainerCmd(image())) {
+      String id = create.withCmd(cmd).withLabels(all).withExposedPorts(exposed)
+        .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings)).exec().getId();
+      docker.startContainerCmd(id).exec();
+      return id;
+    }
+  }
+
+  /** The loopback host port Docker bound {@code containerPort} of {@code id} to. */
+  public int hostPort(String id, int containerPort) {
+    Ports.Binding[] b = docker.inspectContainerCmd(id).exec().getNetworkSettings().getPorts().getBindings()
+      .get(ExposedPort.tcp(containerPort));
+    return Integer.parseInt(b[0].getHostPortSpec());
+  }
+
+  public void exec(String id, String... cmd) throws InterruptedException {
+    String exec = docker.execCreateCmd(id).withCmd(cmd).exec().getId();
+    docker.execStartCmd(exec).start().awaitCompletion(20, TimeUnit.SECONDS);
+  }
+
+  public void remove(String id) {
+    docker.removeContainerCmd(id).withForce(true).exec();
+  }
+
+  public static String shortId(String id) {
+    return id.substring(0, 12);
+  }
+
+  /** Polls {@code condition} until it holds; fails naming {@code what} after {@code timeout}. */
+  public static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (condition.call()) {
+          return;
+        }
+      } catch (Exception e) {
+        last = e;
+      }
+      Thread.sleep(25);
+    }
+    throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what, last);
+  }
+
+  public static void await(String what, Callable<Boolean> condition) throws Exception {
+    await(what, Duration.ofSeconds(30), condition);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Pharos node : List.copyOf(nodes)) {
+      stop(node);
+    }
+    docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, runId)).exec()
+      .forEach(c -> remove(c.getId()));
+    try {
+      zk.delete().deletingChildrenIfNeeded().forPath("/");
+    } catch (Exception e) {
+      // best effort: the chroot is unique to this run anyway
+    }
+    zk.close();
+    docker.close();
+  }
+}

@@ -1,0 +1,71 @@
+package dev.pharos.harness;
+
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.stream.Stream;
+
+/** A test's HTTP client for Pharos's api: JSON GETs and a Server-Sent Events reader. */
+final class Http {
+
+  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private Http() {
+  }
+
+  static JsonObject getJson(String url) throws Exception {
+    HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+      HttpResponse.BodyHandlers.ofString());
+    return new JsonObject(response.body()).put("httpStatus", response.statusCode());
+  }
+
+  /** One SSE event as received: its id, event name and data. */
+  record Event(String id, String event, String data) {
+    JsonObject json() {
+      return new JsonObject(data);
+    }
+  }
+
+  /** Opens an SSE stream; events arrive on the returned queue until the test ends. */
+  static BlockingQueue<Event> events(String url, String lastEventId) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<Stream<String>> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("SSE answered " + response.statusCode());
+    }
+    BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      String id = null;
+      String event = null;
+      StringBuilder data = new StringBuilder();
+      for (String line : (Iterable<String>) response.body()::iterator) {
+        if (line.isEmpty()) {
+          if (data.length() > 0) {
+            queue.add(new Event(id, event, data.toString()));
+          }
+          id = null;
+          event = null;
+          data.setLength(0);
+        } else if (line.startsWith("id: ")) {
+          id = line.substring(4);
+        } else if (line.startsWith("event: ")) {
+          event = line.substring(7);
+        } else if (line.startsWith("data: ")) {
+          data.append(line.substring(6));
+        }
+      }
+    }, "sse-reader");
+    reader.setDaemon(true);
+    reader.start();
+    return queue;
+  }
+}
