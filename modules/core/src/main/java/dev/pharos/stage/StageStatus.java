@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -77,9 +78,17 @@ public final class StageStatus {
     }
   }
 
-  /** Clears every problem whose subject starts with {@code prefix}. */
-  public synchronized void clearAll(String prefix) {
-    problems.keySet().removeIf(s -> s.startsWith(prefix));
+  /**
+   * Makes {@code current} (subject to reason) the whole set of problems whose subject starts
+   * with {@code prefix}: new ones are logged, unchanged ones are not logged again, the rest clear.
+   */
+  public synchronized void replaceProblems(String prefix, Map<String, String> current) {
+    for (String subject : List.copyOf(problems.keySet())) {
+      if (subject.startsWith(prefix) && !current.containsKey(subject)) {
+        clear(subject);
+      }
+    }
+    current.forEach(this::problem);
   }
 
   public synchronized boolean hasProblem(String subject) {

@@ -136,7 +136,7 @@ public class HealthCheckerVerticle extends VerticleBase {
    */
   private void reconcile() {
     Set<String> wanted = new HashSet<>();
-    status.clearAll("container ");
+    Map<String, String> problems = new HashMap<>();
     for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
       Host host = hosts.get(ofHost.getKey());
       for (Container container : ofHost.getValue().values()) {
@@ -146,19 +146,19 @@ public class HealthCheckerVerticle extends VerticleBase {
         String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
         InstanceResolver.Resolution labels = InstanceResolver.labelProblem(container);
         if (labels != null) {
-          status.problem(subject, labels.problem());
+          problems.put(subject, labels.problem());
           continue;
         }
         String env = container.labels().get(Container.LABEL_ENV);
         String app = container.labels().get(Container.LABEL_NAME);
         Definition definition = definitions.get(env + "/" + app);
         if (definition == null) {
-          status.problem(subject, "no definition at " + Definition.path(env, app));
+          problems.put(subject, "no definition at " + Definition.path(env, app));
           continue;
         }
         InstanceResolver.Resolution resolution = InstanceResolver.resolve(host, container, definition);
         if (resolution.instance() == null) {
-          status.problem(subject, resolution.problem());
+          problems.put(subject, resolution.problem());
           continue;
         }
         Instance instance = resolution.instance();
@@ -179,6 +179,7 @@ public class HealthCheckerVerticle extends VerticleBase {
         }
       }
     }
+    status.replaceProblems("container ", problems);
     watches.entrySet().removeIf(e -> {
       if (wanted.contains(e.getKey())) {
         return false;

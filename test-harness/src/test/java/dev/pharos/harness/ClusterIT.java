@@ -1,0 +1,67 @@
+package dev.pharos.harness;
+
+import dev.pharos.launcher.Pharos;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static dev.pharos.harness.Harness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Two Pharos processes' worth of nodes clustered over ZooKeeper with the Vert.x ZooKeeper
+ * cluster manager: the docker watcher, registrar and api on one, the definition watcher and
+ * health checker on the other. Facts cross the clustered event bus both ways.
+ */
+class ClusterIT {
+
+  private Harness harness;
+
+  @BeforeEach
+  void start() throws Exception {
+    harness = new Harness();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    harness.close();
+  }
+
+  private JsonObject node(String name, JsonObject verticles) {
+    return harness.conf("cluster-" + harness.runId(), new JsonObject()
+      .put("node", name)
+      .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", 0)
+        .put("rootPath", "pharos-cluster"))
+      .put("verticles", verticles));
+  }
+
+  @Test
+  void stagesOnTwoNodesRegisterAndDeregister() throws Exception {
+    Pharos a = harness.start(node("node-a", new JsonObject()
+      .put("docker-watcher", new JsonObject()).put("registrar", new JsonObject()).put("api", new JsonObject())));
+    Pharos b = harness.start(node("node-b", new JsonObject()
+      .put("definition-watcher", new JsonObject()).put("health-checker", new JsonObject())));
+    String api = Harness.api(a);
+
+    await("every stage answers through node a", () -> "UP".equals(Http.getJson(api + "/v1/health").getString("status")));
+    JsonObject stages = Http.getJson(api + "/v1/health").getJsonObject("stages");
+    assertEquals("node-b", stages.getJsonObject("health-checker").getString("node"));
+    assertEquals("node-a", stages.getJsonObject("registrar").getString("node"));
+
+    harness.define("dev", "clustered", """
+      {"nerve": {"check_interval": 0.2, "checks": [{"type": "http", "uri": "/index.html", "timeout": 0.5}]}}""");
+    String id = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "clustered"));
+    await("registered across the cluster", () -> harness.registrations("dev", "clustered").size() == 1);
+    assertEquals(harness.hostPort(id, 80),
+      harness.registrations("dev", "clustered").values().iterator().next().getInteger("port"));
+
+    harness.docker().stopContainerCmd(id).withTimeout(1).exec();
+    await("deregistered across the cluster", () -> harness.registrations("dev", "clustered").isEmpty());
+    // close the nodes (their cluster sessions) while ZooKeeper is still up
+    harness.stop(b);
+    harness.stop(a);
+  }
+}
