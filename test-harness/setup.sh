@@ -18,12 +18,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# dockerd: use the running one, or start our own
+# dockerd: use the running one, or start our own. Live restore lets the dockerd-restart test
+# keep containers running while dockerd is down.
+if [ ! -f /etc/docker/daemon.json ]; then
+  mkdir -p /etc/docker && echo '{"live-restore": true}' >/etc/docker/daemon.json
+fi
 if ! docker info >/dev/null 2>&1; then
   echo "== starting dockerd"
-  (nohup dockerd >"$work/dockerd.log" 2>&1 &)
-  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
-  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see $work/dockerd.log"; tail -20 "$work/dockerd.log"; exit 1; }
+  bash "$here/dockerd.sh" start
 fi
 
 # The test image: no registry is reachable, so import a folder holding the static busybox.

@@ -1,0 +1,134 @@
+package dev.pharos.harness;
+
+import dev.pharos.launcher.Pharos;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static dev.pharos.harness.Harness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Pharos killed with -9 and started again; dockerd restarted under a running Pharos. */
+class RestartIT {
+
+  private static final String DEFINITION =
+    "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"http\", \"uri\": \"/index.html\", \"timeout\": 0.5}]}}";
+
+  private Harness harness;
+  private Process process;
+
+  @BeforeEach
+  void start() throws Exception {
+    harness = new Harness();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (process != null) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    harness.close();
+  }
+
+  /** {@code java -jar pharos-all.jar --conf F} as a process of its own, as a user runs it. */
+  private Process launch(Path conf, Path log) throws Exception {
+    String jar = System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar");
+    assertTrue(new File(jar).isFile(), "the runnable jar " + jar + " is built by the deploy module");
+    ProcessBuilder pb = new ProcessBuilder("java", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+      "-jar", jar, "--conf", conf.toString());
+    pb.environment().remove("ZK_HOSTS");
+    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    return pb.start();
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private Map<String, JsonObject> registrations() throws Exception {
+    return harness.registrations("dev", "restarted");
+  }
+
+  @Test
+  void killMinusNineThenRestartLeavesNoGhostAndNoDuplicate() throws Exception {
+    harness.define("dev", "restarted", DEFINITION);
+    String instanceId = "kill-" + harness.runId();
+    int apiPort = freePort();
+    // a session timeout far longer than the test waits: ghosts must go by the sweep, not by expiry
+    JsonObject conf = new JsonObject().put("instanceId", instanceId).put("hostIp", "127.0.0.1")
+      .put("zookeeper", new JsonObject().put("connect", harness.connect()).put("sessionTimeoutMs", 40_000))
+      .put("api", new JsonObject().put("port", apiPort));
+    Path dir = Files.createTempDirectory("pharos-kill");
+    Path confFile = Files.writeString(dir.resolve("pharos.json"), conf.encodePrettily());
+    Path log = dir.resolve("pharos.log");
+
+    process = launch(confFile, log);
+    String stays = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
+    String stopped = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
+    await("both registered by the first process", Duration.ofSeconds(60), () -> registrations().size() == 2);
+
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no goodbye to ZooKeeper
+    harness.docker().stopContainerCmd(stopped).withTimeout(1).exec();
+    assertEquals(2, registrations().size(), "the dead process's session still holds both");
+
+    long restarted = System.nanoTime();
+    process = launch(confFile, log);
+    await("only the running container registered, once", Duration.ofSeconds(30), () -> {
+      Map<String, JsonObject> now = registrations();
+      return now.size() == 1 && now.keySet().iterator().next().startsWith(instanceId + "-" + Harness.shortId(stays) + "_");
+    });
+    assertTrue(System.nanoTime() - restarted < TimeUnit.SECONDS.toNanos(40), "before the old session could expire");
+    Thread.sleep(2500); // a couple of reconciles later, still exactly one
+    assertEquals(1, registrations().size(), registrations().toString());
+    JsonObject health = Http.getJson("http://127.0.0.1:" + apiPort + "/v1/health");
+    assertEquals("UP", health.getString("status"), health.encodePrettily());
+  }
+
+  @Test
+  void dockerdRestartRetractsWhatVanishedWhileItWasDown() throws Exception {
+    Assumptions.assumeTrue(Files.readString(Path.of("/etc/docker/daemon.json")).contains("\"live-restore\": true"),
+      "needs dockerd with live restore (test-harness/setup.sh sets it)");
+    harness.define("dev", "restarted", DEFINITION);
+    Pharos node = harness.start(harness.conf("dockerd-" + harness.runId(), new JsonObject()
+      .put("docker", new JsonObject().put("reconnectMaxMs", 1000))));
+    String api = Harness.api(node);
+    String stays = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
+    String vanishes = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
+    await("both registered", () -> registrations().size() == 2);
+    int pid = harness.docker().inspectContainerCmd(vanishes).exec().getState().getPidLong().intValue();
+
+    run("bash", "dockerd.sh", "stop");
+    try {
+      run("kill", "-9", Integer.toString(pid)); // the container dies while nobody watches
+      await("the watcher notices dockerd is gone", () -> "degraded".equals(Http.getJson(api + "/v1/health")
+        .getJsonObject("stages").getJsonObject("docker-watcher").getString("state")));
+    } finally {
+      run("bash", "dockerd.sh", "start");
+    }
+    await("the vanished container's znode gone", Duration.ofSeconds(60), () -> registrations().size() == 1);
+    assertTrue(registrations().keySet().iterator().next().contains(Harness.shortId(stays)));
+    await("the watcher running again", () -> "running".equals(Http.getJson(api + "/v1/health")
+      .getJsonObject("stages").getJsonObject("docker-watcher").getString("state")));
+    Thread.sleep(1500);
+    assertEquals(1, registrations().size());
+  }
+
+  private static void run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " did not finish");
+    assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed");
+  }
+}
