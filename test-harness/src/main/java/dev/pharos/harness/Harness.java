@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
@@ -152,20 +151,28 @@ public final class Harness implements AutoCloseable {
 
   /** Starts a container of the test image with {@code cmd}, publishing {@code ports} on random loopback ports. */
   public String run(Map<String, String> labels, List<String> cmd, int... ports) {
+    Ports bindings = new Ports();
+    for (int port : ports) {
+      bindings.bind(ExposedPort.tcp(port), Ports.Binding.bindIp("127.0.0.1"));
+    }
+    String id = create(labels, cmd, bindings);
+    docker.startContainerCmd(id).exec();
+    return id;
+  }
+
+  /** Creates, without starting, a busybox httpd on container port 80 published on loopback {@code hostPort}. */
+  public String createHttpd(Map<String, String> labels, int hostPort) {
+    Ports bindings = new Ports();
+    bindings.bind(ExposedPort.tcp(80), Ports.Binding.bindIpAndPort("127.0.0.1", hostPort));
+    return create(labels, List.of("httpd", "-f", "-p", "80", "-h", "/www"), bindings);
+  }
+
+  private String create(Map<String, String> labels, List<String> cmd, Ports bindings) {
     Map<String, String> all = new HashMap<>(labels);
     all.put(RUN_LABEL, runId);
-    Ports bindings = new Ports();
-    List<ExposedPort> exposed = new ArrayList<>();
-    for (int port : ports) {
-      ExposedPort e = ExposedPort.tcp(port);
-      exposed.add(e);
-      bindings.bind(e, Ports.Binding.bindIp("127.0.0.1"));
-    }
     try (CreateContainerCmd create = docker.createContainerCmd(image())) {
-      String id = create.withCmd(cmd).withLabels(all).withExposedPorts(exposed)
+      return create.withCmd(cmd).withLabels(all).withExposedPorts(List.copyOf(bindings.getBindings().keySet()))
         .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings)).exec().getId();
-      docker.startContainerCmd(id).exec();
-      return id;
     }
   }
 

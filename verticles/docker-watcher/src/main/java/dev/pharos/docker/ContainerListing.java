@@ -1,6 +1,8 @@
 package dev.pharos.docker;
 
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.ContainerPort;
+import com.github.dockerjava.api.model.Ports;
 import dev.pharos.model.Container;
 import dev.pharos.model.PortBinding;
 
@@ -8,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Maps a {@code docker ps} entry to the model: the listing has ports, labels and network mode. */
+/** Maps a {@code docker ps} entry or a {@code docker inspect} answer to the model. */
 final class ContainerListing {
 
   private ContainerListing() {
@@ -27,5 +29,36 @@ final class ContainerListing {
     boolean hostNetwork = c.getHostConfig() != null && "host".equals(c.getHostConfig().getNetworkMode());
     Map<String, String> labels = c.getLabels() == null ? Map.of() : Map.copyOf(c.getLabels());
     return new Container(c.getId(), name, c.getImage(), labels, List.copyOf(ports), hostNetwork);
+  }
+
+  /** After a start event: inspecting one container is cheaper than listing them all. */
+  static Container toModel(InspectContainerResponse c) {
+    List<PortBinding> ports = new ArrayList<>();
+    if (c.getNetworkSettings() != null && c.getNetworkSettings().getPorts() != null) {
+      c.getNetworkSettings().getPorts().getBindings().forEach((exposed, bindings) -> {
+        String proto = exposed.getProtocol() == null ? "tcp" : exposed.getProtocol().toString();
+        if (bindings == null || bindings.length == 0) {
+          ports.add(new PortBinding(exposed.getPort(), null, proto));
+          return;
+        }
+        for (Ports.Binding b : bindings) {
+          ports.add(new PortBinding(exposed.getPort(), hostPort(b), proto));
+        }
+      });
+    }
+    String name = c.getName() == null ? c.getId() : c.getName().replaceFirst("^/", "");
+    boolean hostNetwork = c.getHostConfig() != null && "host".equals(c.getHostConfig().getNetworkMode());
+    Map<String, String> labels = c.getConfig() == null || c.getConfig().getLabels() == null
+      ? Map.of() : Map.copyOf(c.getConfig().getLabels());
+    String image = c.getConfig() == null ? c.getImageId() : c.getConfig().getImage();
+    return new Container(c.getId(), name, image, labels, List.copyOf(ports), hostNetwork);
+  }
+
+  private static Integer hostPort(Ports.Binding binding) {
+    try {
+      return binding.getHostPortSpec() == null ? null : Integer.valueOf(binding.getHostPortSpec());
+    } catch (NumberFormatException e) {
+      return null; // a range is never what a running container is bound to
+    }
   }
 }

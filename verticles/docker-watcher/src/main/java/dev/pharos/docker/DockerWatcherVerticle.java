@@ -139,9 +139,13 @@ public class DockerWatcherVerticle extends VerticleBase {
     status.increment("events");
     String id = event.getId();
     if ("start".equals(event.getStatus()) || "start".equals(event.getAction())) {
-      vertx.executeBlocking(() -> docker.listContainersCmd().withIdFilter(List.of(id)).exec())
-        .onSuccess(list -> list.forEach(c -> up(ContainerListing.toModel(c))))
-        .onFailure(err -> LOG.warn("cannot list container {} after its start event: {}", id, err.getMessage()));
+      vertx.executeBlocking(() -> docker.inspectContainerCmd(id).exec())
+        .onSuccess(c -> {
+          if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
+            up(ContainerListing.toModel(c));
+          }
+        })
+        .onFailure(err -> LOG.warn("cannot inspect container {} after its start event: {}", id, err.getMessage()));
     } else {
       // die and destroy: queue behind a start being looked up, so the two stay in order
       vertx.executeBlocking(() -> id).onSuccess(this::down);

@@ -16,6 +16,11 @@ import java.util.function.BiConsumer;
  * Nerve's service watcher for one instance: every {@code check_interval} it runs all checks
  * at once; the instance is up when every check is up by its own rise/fall window. Rounds never
  * overlap: the next one is timed from the start of the last. Runs on its verticle's context.
+ *
+ * <p>Until some check has passed once, and for at most {@link #BOOT_PROBE_WINDOW_MS}, the
+ * instance is still booting: it is probed every {@link #BOOT_PROBE_MS}, so a new container is
+ * registered as soon as it answers rather than a whole interval later. Rise and fall count
+ * the same either way.
  */
 public final class ServiceWatch {
 
@@ -30,6 +35,11 @@ public final class ServiceWatch {
   private long timerId = -1;
   private boolean stopped;
   private long rounds;
+  private boolean everPassed;
+  private final long createdAt = System.currentTimeMillis();
+
+  static final long BOOT_PROBE_MS = 10;
+  static final long BOOT_PROBE_WINDOW_MS = 2000;
 
   /** {@code onTransition} gets the watch and a reason whenever {@link #up()} changes. */
   public ServiceWatch(Vertx vertx, CheckRunner runner, Instance instance, Definition definition,
@@ -90,6 +100,7 @@ public final class ServiceWatch {
       for (int i = 0; i < runs.size(); i++) {
         CheckRunner.Result result = runs.get(i).result();
         lastResults.set(i, result);
+        everPassed |= result.passed();
         boolean checkUp = windows.get(i).record(result.passed());
         if (!checkUp && allUp) {
           allUp = false;
@@ -101,7 +112,11 @@ public final class ServiceWatch {
         up = allUp;
         onTransition.accept(this, reason);
       }
-      long delay = Math.max(1, definition.checkIntervalMs() - (System.currentTimeMillis() - started));
+      long interval = definition.checkIntervalMs();
+      if (!everPassed && started - createdAt < BOOT_PROBE_WINDOW_MS) {
+        interval = Math.min(interval, BOOT_PROBE_MS);
+      }
+      long delay = Math.max(1, interval - (System.currentTimeMillis() - started));
       timerId = vertx.setTimer(delay, t -> round());
     });
   }

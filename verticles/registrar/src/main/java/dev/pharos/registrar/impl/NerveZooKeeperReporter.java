@@ -30,19 +30,15 @@ public final class NerveZooKeeperReporter {
   }
 
   /**
-   * Creates the registration after deleting every other znode of the same instance (a ghost of
-   * an earlier session or process), so exactly one stays.
+   * Creates the registration: one round trip. Ghosts of the same instance left by an earlier
+   * session are not looked for here but by {@link #foreignRegistrations}, which the registrar
+   * runs as soon as its session connects.
    *
    * @return the created path, or null when the definition node does not exist
    */
   public String register(Instance instance) throws Exception {
     String parent = instance.registrationsPath();
     String prefix = NerveRegistration.nodePrefix(instance.id());
-    for (String child : children(parent)) {
-      if (child.startsWith(prefix)) {
-        delete(parent + "/" + child);
-      }
-    }
     byte[] data = instance.data().toBuffer().getBytes();
     try {
       return create(parent + "/" + prefix, data);
