@@ -3,8 +3,6 @@ package dev.pharos.harness;
 import dev.pharos.launcher.Pharos;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -14,21 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad input is reported on /v1/health, naming the path, container or field, and nothing else stops. */
-class BadInputIT {
+class BadInputIT extends EndToEndTest {
 
   private static final String GOOD = "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"tcp\"}]}}";
 
-  private Harness harness;
-
-  @BeforeEach
-  void start() throws Exception {
-    harness = new Harness();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    harness.close();
-  }
 
   /** The problems every stage reports, as "subject: reason" lines. */
   private static String problems(String api) throws Exception {

@@ -2,8 +2,6 @@ package dev.pharos.harness;
 
 import dev.pharos.launcher.Pharos;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -16,19 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * cluster manager: the docker watcher, registrar and api on one, the definition watcher and
  * health checker on the other. Facts cross the clustered event bus both ways.
  */
-class ClusterIT {
+class ClusterIT extends EndToEndTest {
 
-  private Harness harness;
-
-  @BeforeEach
-  void start() throws Exception {
-    harness = new Harness();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    harness.close();
-  }
 
   private JsonObject node(String name, JsonObject verticles) {
     return harness.conf("cluster-" + harness.runId(), new JsonObject()

@@ -3,7 +3,6 @@ package dev.pharos.harness;
 import dev.pharos.launcher.Pharos;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,27 +17,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Nervesync job end to end: real dockerd, real ZooKeeper, Pharos in-process. */
-class NervesyncIT {
+class NervesyncIT extends EndToEndTest {
 
   private static final String SEED_DEFINITION = """
     {"nerve": {"reporter_type": "zookeeper", "check_interval": 0.2,
       "checks": [{"type": "http", "uri": "/index.html", "timeout": 0.5, "rise": 3, "fall": 2}]},
      "weight": "ignored outside the nerve partial"}""";
 
-  private Harness harness;
   private Pharos node;
   private String api;
 
   @BeforeEach
-  void start() throws Exception {
-    harness = new Harness();
+  void startNode() throws Exception {
     node = harness.start(harness.conf("it-" + harness.runId(), new JsonObject()));
     api = Harness.api(node);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    harness.close();
   }
 
   private Map<String, String> labels(String env, String app) {

@@ -4,7 +4,6 @@ import dev.pharos.launcher.Pharos;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -20,25 +19,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Pharos killed with -9 and started again; dockerd restarted under a running Pharos. */
-class RestartIT {
+class RestartIT extends EndToEndTest {
 
   private static final String DEFINITION =
     "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"http\", \"uri\": \"/index.html\", \"timeout\": 0.5}]}}";
 
-  private Harness harness;
   private Process process;
 
-  @BeforeEach
-  void start() throws Exception {
-    harness = new Harness();
-  }
-
   @AfterEach
-  void stop() throws Exception {
+  void killProcess() throws Exception {
     if (process != null) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    harness.close();
   }
 
   /** {@code java -jar pharos-all.jar --conf F} as a process of its own, as a user runs it. */
