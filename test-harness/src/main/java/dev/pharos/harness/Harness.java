@@ -160,6 +160,18 @@ public final class Harness implements AutoCloseable {
     return id;
   }
 
+  /** Starts a container of the test image on the host's network ({@code --net=host}) running {@code cmd}. */
+  public String runOnHostNetwork(Map<String, String> labels, List<String> cmd) {
+    Map<String, String> all = new HashMap<>(labels);
+    all.put(RUN_LABEL, runId);
+    try (CreateContainerCmd create = docker.createContainerCmd(image())) {
+      String id = create.withCmd(cmd).withLabels(all)
+        .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host")).exec().getId();
+      docker.startContainerCmd(id).exec();
+      return id;
+    }
+  }
+
   /** Creates, without starting, a busybox httpd on container port 80 published on loopback {@code hostPort}. */
   public String createHttpd(Map<String, String> labels, int hostPort) {
     Ports bindings = new Ports();

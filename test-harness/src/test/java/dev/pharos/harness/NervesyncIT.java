@@ -131,6 +131,21 @@ class NervesyncIT extends EndToEndTest {
   }
 
   @Test
+  void aHostNetworkContainerRegistersItsSdPortOnHostIp() throws Exception {
+    harness.define("dev", "hostnet", SEED_DEFINITION);
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Map<String, String> labels = new java.util.HashMap<>(labels("dev", "hostnet"));
+    labels.put("sd-port", Integer.toString(port));
+    String id = harness.runOnHostNetwork(labels, List.of("httpd", "-f", "-p", "127.0.0.1:" + port, "-h", "/www"));
+    await("registered", () -> harness.registrations("dev", "hostnet").size() == 1);
+    assertEquals("{\"host\":\"127.0.0.1\",\"port\":" + port + ",\"name\":\"" + instanceId(id) + "\"}",
+      harness.registrations("dev", "hostnet").values().iterator().next().encode());
+  }
+
+  @Test
   void severalPortsNeedTheSdPortLabel() throws Exception {
     harness.define("dev", "multi", "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"tcp\"}]}}");
     List<String> httpd2 = List.of("sh", "-c", "httpd -p 80 -h /www; httpd -f -p 81 -h /www");

@@ -25,8 +25,15 @@ public final class Addresses {
    */
   public static final String CONTAINERS = "pharos.containers";
 
-  /** Request-reply, answered by the docker watcher: the same JSON as a {@code snapshot} fact. */
+  /** Request-reply, answered by a docker watcher: the same JSON as a {@code snapshot} fact. */
   public static final String CONTAINERS_SNAPSHOT = "pharos.containers.snapshot";
+
+  /**
+   * Published by a stage that starts and needs every host's containers, {@code {}}: every docker
+   * watcher answers by publishing a {@code snapshot} fact on {@link #CONTAINERS}. (A request on
+   * {@link #CONTAINERS_SNAPSHOT} reaches only one watcher of a cluster of hosts.)
+   */
+  public static final String CONTAINERS_ANNOUNCE = "pharos.containers.announce";
 
   /**
    * Fact, published by the definition watcher, consumed by the health checker.

@@ -66,8 +66,11 @@ public class DockerWatcherVerticle extends VerticleBase {
       }))
       .observeOn(RxHelper.scheduler(new io.vertx.rxjava3.core.Context(context)))
       .subscribe(this::onSignal, err -> LOG.error("docker event stream ended", err));
-    return vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS_SNAPSHOT, msg -> msg.reply(snapshot()))
-      .completion().compose(v -> status.register(vertx));
+    var bus = vertx.eventBus();
+    return Future.all(
+      bus.<JsonObject>consumer(Addresses.CONTAINERS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
+      bus.<JsonObject>consumer(Addresses.CONTAINERS_ANNOUNCE, msg -> publishSnapshot()).completion(),
+      status.register(vertx));
   }
 
   @Override
@@ -164,7 +167,7 @@ public class DockerWatcherVerticle extends VerticleBase {
         status.state(StageStatus.RUNNING);
         status.detail("connected", true).detail("containers", containers.size());
         LOG.info("resynced with dockerd at {}: {} running containers", dockerHost, containers.size());
-        vertx.eventBus().publish(Addresses.CONTAINERS, snapshot().put("type", "snapshot"));
+        publishSnapshot();
       })
       .onFailure(err -> {
         status.problem("docker " + dockerHost, "docker ps failed: " + err.getMessage());
@@ -187,6 +190,10 @@ public class DockerWatcherVerticle extends VerticleBase {
       vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "down")
         .put("host", host.toJson()).put("container", gone.toJson()).put("ts", System.currentTimeMillis()));
     }
+  }
+
+  private void publishSnapshot() {
+    vertx.eventBus().publish(Addresses.CONTAINERS, snapshot().put("type", "snapshot"));
   }
 
   private JsonObject snapshot() {

@@ -63,6 +63,8 @@ public class HealthCheckerVerticle extends VerticleBase {
       requestSnapshot(Addresses.DEFINITIONS_SNAPSHOT, body -> body.getJsonArray("definitions")
         .forEach(d -> putDefinition(Definition.fromJson((JsonObject) d))));
       requestSnapshot(Addresses.CONTAINERS_SNAPSHOT, body -> onContainers(body.copy().put("type", "snapshot")));
+      // the request reaches one docker watcher; the announce makes every host's watcher publish
+      bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
       status.state(StageStatus.RUNNING);
     });
   }

@@ -1,0 +1,102 @@
+package dev.pharos.api;
+
+import dev.pharos.bus.Addresses;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code /v1/changes}: ids, Last-Event-ID resume from the bounded backlog, reset, heartbeat. */
+@ExtendWith(VertxExtension.class)
+class ChangeStreamTest {
+
+  private static final Pattern ID = Pattern.compile("^id: (\\d+)$", Pattern.MULTILINE);
+
+  private int port;
+  private HttpClient client;
+
+  @BeforeEach
+  void deploy(Vertx vertx) throws Exception {
+    JsonObject conf = new JsonObject().put("instanceId", "test")
+      .put("api", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("changesBacklog", 3).put("heartbeatMs", 100));
+    vertx.deployVerticle(new ApiVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
+    String listen = vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject())
+      .await(10, TimeUnit.SECONDS).body().getJsonObject("details").getString("listen");
+    port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    client = vertx.createHttpClient();
+  }
+
+  /** Opens the stream and collects what arrives into the returned buffer. */
+  private StringBuffer open(String lastEventId) throws Exception {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+      .setURI("/v1/changes");
+    if (lastEventId != null) {
+      options.addHeader("Last-Event-ID", lastEventId);
+    }
+    StringBuffer received = new StringBuffer();
+    var response = client.request(options).compose(req -> req.send()).await(10, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode());
+    assertEquals("text/event-stream", response.getHeader("Content-Type"));
+    response.handler(chunk -> received.append(chunk.toString()));
+    return received;
+  }
+
+  private static void awaitText(StringBuffer text, String what, java.util.function.Predicate<String> done) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!done.test(text.toString())) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for " + what + "; got:\n" + text);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static List<String> ids(String text) {
+    List<String> ids = new ArrayList<>();
+    Matcher m = ID.matcher(text);
+    while (m.find()) {
+      ids.add(m.group(1));
+    }
+    return ids;
+  }
+
+  @Test
+  void streamsResumesAndKeepsAlive(Vertx vertx) throws Exception {
+    StringBuffer live = open(null);
+    Thread.sleep(100); // the client is registered before the changes come
+    for (int i = 1; i <= 5; i++) {
+      vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", i % 2 == 1 ? "registered" : "deregistered")
+        .put("path", "/env/dev/sd/web/sd/h-" + i + "_0000000001"));
+    }
+    awaitText(live, "five events", t -> ids(t).size() == 5);
+    List<String> ids = ids(live.toString());
+    for (int i = 1; i < ids.size(); i++) {
+      assertTrue(Long.parseLong(ids.get(i)) > Long.parseLong(ids.get(i - 1)), "ids grow: " + ids);
+    }
+    assertTrue(live.toString().contains("event: registered\ndata: {\"type\":\"registered\",\"path\":\"/env/dev/sd/web/sd/h-1_0000000001\"}\n\n"));
+    awaitText(live, "a heartbeat comment", t -> t.contains("\n: heartbeat\n\n"));
+
+    StringBuffer resumed = open(ids.get(3));
+    awaitText(resumed, "the one event after the fourth", t -> ids(t).equals(List.of(ids.get(4))));
+    assertTrue(!resumed.toString().contains("event: reset"));
+
+    StringBuffer behind = open(ids.get(0));
+    awaitText(behind, "the backlog of three", t -> ids(t).equals(ids.subList(2, 5)));
+    assertTrue(behind.toString().contains("event: reset"), "a client older than the backlog is told so");
+  }
+}
