@@ -27,6 +27,10 @@ if ! docker info >/dev/null 2>&1; then
   echo "== starting dockerd"
   bash "$here/dockerd.sh" start
 fi
+if [ "$(docker info --format '{{.LiveRestoreEnabled}}')" != "true" ] && grep -q '"live-restore": true' /etc/docker/daemon.json; then
+  # a dockerd started before daemon.json was written: live restore is reloadable
+  kill -HUP "$(pidof dockerd)" && sleep 1
+fi
 
 # The test image: no registry is reachable, so import a folder holding the static busybox.
 image=pharos-test/busybox:2
