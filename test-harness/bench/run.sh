@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks, run apart from the tests: starts the real servers, then measures Pharos and the
-# floor in the same run and prints the table (also written to test-harness/bench/results/).
-#   bash test-harness/bench/run.sh [containers]      (default 50)
+# Benchmarks, run apart from the tests: starts the real servers, then measures Pharos and its
+# floor in the same run, prints each table, writes it to test-harness/bench/results/ and puts
+# it in the README between its markers.
+#   bash test-harness/bench/run.sh [containers (50)] [check instances (2000)]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bash "$top/test-harness/setup.sh"
@@ -9,11 +10,18 @@ bash "$top/test-harness/setup.sh"
 source "$top/test-harness/work/env"
 cd "$top"
 mvn -B -q -ntp -DskipTests install
-cd test-harness
-mvn -B -q -ntp exec:java -Dexec.mainClass=dev.pharos.harness.bench.RegistrationBench \
-  -Dexec.args="${1:-50}" -Dbench.raw="${BENCH_RAW:-false}" -Dbench.out="$top/test-harness/bench/results/registration.md"
-# put the latest figures in the README, between the bench:registration markers
-awk -v f="$top/test-harness/bench/results/registration.md" '
-  /<!-- bench:registration -->/ { print; while ((getline line < f) > 0) print line; skip = 1; next }
-  /<!-- \/bench:registration -->/ { skip = 0 }
-  !skip { print }' "$top/README.md" >"$top/README.md.new" && mv "$top/README.md.new" "$top/README.md"
+results="$top/test-harness/bench/results"
+
+bench() { # name main-class args...
+  local name=$1 main=$2; shift 2
+  (cd "$top/test-harness" && mvn -B -q -ntp exec:java -Dexec.mainClass="$main" -Dexec.args="$*" \
+    -Dbench.raw="${BENCH_RAW:-false}" -Dbench.out="$results/$name.md")
+  cat "$results/$name.md"
+  awk -v f="$results/$name.md" -v open="<!-- bench:$name -->" -v close="<!-- /bench:$name -->" '
+    $0 == open { print; while ((getline line < f) > 0) print line; skip = 1; next }
+    $0 == close { skip = 0 }
+    !skip { print }' "$top/README.md" >"$top/README.md.new" && mv "$top/README.md.new" "$top/README.md"
+}
+
+bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
+bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-2000}" 10
