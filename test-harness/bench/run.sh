@@ -17,9 +17,9 @@ bench() { # name main-class args...
   (cd "$top/test-harness" && mvn -B -q -ntp exec:java -Dexec.mainClass="$main" -Dexec.args="$*" \
     -Dbench.raw="${BENCH_RAW:-false}" -Dbench.out="$results/$name.md")
   cat "$results/$name.md"
-  awk -v f="$results/$name.md" -v open="<!-- bench:$name -->" -v close="<!-- /bench:$name -->" '
-    $0 == open { print; while ((getline line < f) > 0) print line; skip = 1; next }
-    $0 == close { skip = 0 }
+  awk -v f="$results/$name.md" -v first="<!-- bench:$name -->" -v last="<!-- /bench:$name -->" '
+    $0 == first { print; while ((getline line < f) > 0) print line; skip = 1; next }
+    $0 == last { skip = 0 }
     !skip { print }' "$top/README.md" >"$top/README.md.new" && mv "$top/README.md.new" "$top/README.md"
 }
 

@@ -78,6 +78,22 @@ class NervesyncIT extends EndToEndTest {
   }
 
   @Test
+  void aFixedHostPortIsRegisteredAsDockerBoundIt() throws Exception {
+    harness.define("dev", "fixed", SEED_DEFINITION);
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String id = harness.createHttpd(labels("dev", "fixed"), port); // like docker run -p 127.0.0.1:PORT:80
+    harness.docker().startContainerCmd(id).exec();
+    await("registered", () -> harness.registrations("dev", "fixed").size() == 1);
+    assertEquals(port, harness.registrations("dev", "fixed").values().iterator().next().getInteger("port"));
+    harness.docker().restartContainerCmd(id).withTimeout(0).exec();
+    await("registered again after a restart", () -> harness.registrations("dev", "fixed").size() == 1
+      && !Http.getJson(api + "/v1/instances").getJsonArray("registrations").isEmpty());
+  }
+
+  @Test
   void optionalFieldsOfTheDefinitionReachTheRegistration() throws Exception {
     harness.define("dev", "weighted", """
       {"nerve": {"check_interval": 0.2, "checks": [{"type": "tcp", "timeout": 0.5}],

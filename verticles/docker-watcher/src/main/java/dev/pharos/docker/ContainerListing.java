@@ -2,13 +2,17 @@ package dev.pharos.docker;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.ContainerPort;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
 import dev.pharos.model.Container;
 import dev.pharos.model.PortBinding;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Maps a {@code docker ps} entry or a {@code docker inspect} answer to the model. */
 final class ContainerListing {
@@ -46,6 +50,48 @@ final class ContainerListing {
         }
       });
     }
+    return withPorts(c, ports);
+  }
+
+  /**
+   * After a create event: the container as it will run, when its host ports are already
+   * known, that is when every published port names its host port ({@code -p 8080:80}).
+   * Empty when Docker picks a port at start ({@code -p 80}, {@code -P}): then only an inspect
+   * after the start tells.
+   */
+  static Optional<Container> beforeStart(InspectContainerResponse c) {
+    HostConfig host = c.getHostConfig();
+    if (host == null || Boolean.TRUE.equals(host.getPublishAllPorts())) {
+      return Optional.empty();
+    }
+    Map<ExposedPort, Ports.Binding[]> bindings = new LinkedHashMap<>();
+    if (c.getConfig() != null && c.getConfig().getExposedPorts() != null) {
+      for (ExposedPort exposed : c.getConfig().getExposedPorts()) {
+        bindings.put(exposed, null);
+      }
+    }
+    if (host.getPortBindings() != null) {
+      bindings.putAll(host.getPortBindings().getBindings());
+    }
+    List<PortBinding> ports = new ArrayList<>();
+    for (Map.Entry<ExposedPort, Ports.Binding[]> e : bindings.entrySet()) {
+      String proto = e.getKey().getProtocol() == null ? "tcp" : e.getKey().getProtocol().toString();
+      if (e.getValue() == null || e.getValue().length == 0) {
+        ports.add(new PortBinding(e.getKey().getPort(), null, proto));
+        continue;
+      }
+      for (Ports.Binding b : e.getValue()) {
+        Integer hostPort = hostPort(b);
+        if (hostPort == null || hostPort == 0) {
+          return Optional.empty();
+        }
+        ports.add(new PortBinding(e.getKey().getPort(), hostPort, proto));
+      }
+    }
+    return Optional.of(withPorts(c, ports));
+  }
+
+  private static Container withPorts(InspectContainerResponse c, List<PortBinding> ports) {
     String name = c.getName() == null ? c.getId() : c.getName().replaceFirst("^/", "");
     boolean hostNetwork = c.getHostConfig() != null && "host".equals(c.getHostConfig().getNetworkMode());
     Map<String, String> labels = c.getConfig() == null || c.getConfig().getLabels() == null

@@ -32,12 +32,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * Follows dockerd's {@code /events} stream (never polls) and publishes containers on
  * {@link Addresses#CONTAINERS}. On start and after every reconnect it resyncs against
  * {@code docker ps} and publishes a snapshot, which retracts containers that vanished meanwhile.
+ * A container is inspected when created; when its host ports are fixed by then, its start is
+ * published at once, otherwise it is inspected again after the start.
  */
 public class DockerWatcherVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DockerWatcherVerticle.class);
 
   private final Map<String, Container> containers = new TreeMap<>();
+  /** Containers created but not started yet, as known before their start (see ContainerListing#beforeStart). */
+  private final Map<String, Future<Optional<Container>>> created = new java.util.HashMap<>();
   private StageStatus status;
   private DockerClient docker;
   private Host host;
@@ -92,7 +96,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     return Flowable.create(emitter -> {
       long since = lastEventSeconds;
       var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
-        .withEventFilter("start", "die", "destroy");
+        .withEventFilter("create", "start", "die", "destroy");
       if (since > 0) {
         cmd.withSince(Long.toString(since));
       }
@@ -141,7 +145,18 @@ public class DockerWatcherVerticle extends VerticleBase {
     }
     status.increment("events");
     String id = event.getId();
-    if ("start".equals(event.getStatus()) || "start".equals(event.getAction())) {
+    String action = event.getAction() != null ? event.getAction() : event.getStatus();
+    if ("create".equals(action)) {
+      created.put(id, vertx.executeBlocking(() -> ContainerListing.beforeStart(docker.inspectContainerCmd(id).exec()))
+        .otherwise(Optional.empty()));
+      return;
+    }
+    Future<Optional<Container>> known = created.remove(id);
+    if ("start".equals(action) && known != null && known.isComplete() && known.result().isPresent()) {
+      // host ports fixed at create: no inspect needed; still queued behind earlier events
+      Container container = known.result().get();
+      vertx.executeBlocking(() -> container).onSuccess(this::up);
+    } else if ("start".equals(action)) {
       vertx.executeBlocking(() -> docker.inspectContainerCmd(id).exec())
         .onSuccess(c -> {
           if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {

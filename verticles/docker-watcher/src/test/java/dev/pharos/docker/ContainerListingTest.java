@@ -1,0 +1,55 @@
+package dev.pharos.docker;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import dev.pharos.model.Container;
+import dev.pharos.model.PortBinding;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Docker's inspect JSON as dockerd answers it after a create, read the way docker-java reads it. */
+class ContainerListingTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private static InspectContainerResponse created(String portBindings, boolean publishAll, String networkMode) throws Exception {
+    return JSON.readValue("""
+      {"Id": "0123456789abcdef", "Name": "/web-1", "Image": "sha256:abc",
+       "Config": {"Image": "busybox", "Labels": {"sd-name": "web", "sd-env": "dev"},
+                  "ExposedPorts": {"80/tcp": {}, "53/udp": {}}},
+       "HostConfig": {"NetworkMode": "%s", "PublishAllPorts": %s, "PortBindings": %s}}
+      """.formatted(networkMode, publishAll, portBindings), InspectContainerResponse.class);
+  }
+
+  @Test
+  void fixedHostPortsAreKnownBeforeTheStart() throws Exception {
+    Optional<Container> c = ContainerListing.beforeStart(created(
+      "{\"80/tcp\": [{\"HostIp\": \"127.0.0.1\", \"HostPort\": \"8080\"}]}", false, "bridge"));
+    assertTrue(c.isPresent());
+    assertEquals("web-1", c.get().name());
+    assertEquals(Map.of("sd-name", "web", "sd-env", "dev"), c.get().labels());
+    assertTrue(c.get().ports().contains(new PortBinding(80, 8080, "tcp")), c.get().ports().toString());
+    assertTrue(c.get().ports().contains(new PortBinding(53, null, "udp")), "exposed, not published");
+  }
+
+  @Test
+  void portsDockerPicksAtStartNeedAnInspectAfterIt() throws Exception {
+    assertTrue(ContainerListing.beforeStart(created("{\"80/tcp\": [{\"HostIp\": \"\", \"HostPort\": \"\"}]}", false, "bridge")).isEmpty());
+    assertTrue(ContainerListing.beforeStart(created("{\"80/tcp\": [{\"HostPort\": \"0\"}]}", false, "bridge")).isEmpty());
+    assertTrue(ContainerListing.beforeStart(created("{}", true, "bridge")).isEmpty(), "-P");
+  }
+
+  @Test
+  void hostNetworkIsKnownBeforeTheStart() throws Exception {
+    Container c = ContainerListing.beforeStart(created("{}", false, "host")).orElseThrow();
+    assertTrue(c.hostNetwork());
+    assertEquals(List.of(new PortBinding(80, null, "tcp"), new PortBinding(53, null, "udp")).size(), c.ports().size());
+  }
+}
