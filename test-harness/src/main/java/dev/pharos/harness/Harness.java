@@ -204,6 +204,13 @@ public final class Harness implements AutoCloseable {
     docker.removeContainerCmd(id).withForce(true).exec();
   }
 
+  /** A loopback port free right now. */
+  public static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
   public static String shortId(String id) {
     return id.substring(0, 12);
   }

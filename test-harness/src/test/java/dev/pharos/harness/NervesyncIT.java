@@ -80,10 +80,7 @@ class NervesyncIT extends EndToEndTest {
   @Test
   void aFixedHostPortIsRegisteredAsDockerBoundIt() throws Exception {
     harness.define("dev", "fixed", SEED_DEFINITION);
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Harness.freePort();
     String id = harness.createHttpd(labels("dev", "fixed"), port); // like docker run -p 127.0.0.1:PORT:80
     harness.docker().startContainerCmd(id).exec();
     await("registered", () -> harness.registrations("dev", "fixed").size() == 1);
@@ -91,6 +88,18 @@ class NervesyncIT extends EndToEndTest {
     harness.docker().restartContainerCmd(id).withTimeout(0).exec();
     await("registered again after a restart", () -> harness.registrations("dev", "fixed").size() == 1
       && !Http.getJson(api + "/v1/instances").getJsonArray("registrations").isEmpty());
+  }
+
+  @Test
+  void aChangedDefinitionUpdatesTheRegistrationInPlace() throws Exception {
+    harness.define("dev", "reweighed", "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"tcp\"}], \"weight\": 1}}");
+    harness.runHttpd(labels("dev", "reweighed"));
+    await("registered", () -> harness.registrations("dev", "reweighed").size() == 1);
+    String znode = harness.registrations("dev", "reweighed").keySet().iterator().next();
+    harness.define("dev", "reweighed", "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"tcp\"}], \"weight\": 5}}");
+    await("the new weight registered", () -> Integer.valueOf(5).equals(
+      harness.registrations("dev", "reweighed").getOrDefault(znode, new JsonObject()).getInteger("weight")));
+    assertEquals(1, harness.registrations("dev", "reweighed").size(), "the same znode, no flap");
   }
 
   @Test
@@ -149,10 +158,7 @@ class NervesyncIT extends EndToEndTest {
   @Test
   void aHostNetworkContainerRegistersItsSdPortOnHostIp() throws Exception {
     harness.define("dev", "hostnet", SEED_DEFINITION);
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Harness.freePort();
     Map<String, String> labels = new java.util.HashMap<>(labels("dev", "hostnet"));
     labels.put("sd-port", Integer.toString(port));
     String id = harness.runOnHostNetwork(labels, List.of("httpd", "-f", "-p", "127.0.0.1:" + port, "-h", "/www"));

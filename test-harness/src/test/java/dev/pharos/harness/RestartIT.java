@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,12 +43,6 @@ class RestartIT extends EndToEndTest {
     return pb.start();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private Map<String, JsonObject> registrations() throws Exception {
     return harness.registrations("dev", "restarted");
   }
@@ -58,7 +51,7 @@ class RestartIT extends EndToEndTest {
   void killMinusNineThenRestartLeavesNoGhostAndNoDuplicate() throws Exception {
     harness.define("dev", "restarted", DEFINITION);
     String instanceId = "kill-" + harness.runId();
-    int apiPort = freePort();
+    int apiPort = Harness.freePort();
     // a session timeout far longer than the test waits: ghosts must go by the sweep, not by expiry
     JsonObject conf = new JsonObject().put("instanceId", instanceId).put("hostIp", "127.0.0.1")
       .put("zookeeper", new JsonObject().put("connect", harness.connect()).put("sessionTimeoutMs", 40_000))

@@ -27,6 +27,13 @@ public record Definition(String env, String app, String path, long version, long
     return path(env, app) + "/sd";
   }
 
+  /** True when both say the same, whatever their versions: a rewrite with equal content changes nothing. */
+  public boolean sameRulesAs(Definition other) {
+    return other != null && new Definition(env, app, path, 0, checkIntervalMs, checks, weight, haproxyServerOptions, labels)
+      .equals(new Definition(other.env, other.app, other.path, 0, other.checkIntervalMs, other.checks, other.weight,
+        other.haproxyServerOptions, other.labels));
+  }
+
   public String key() {
     return env + "/" + app;
   }

@@ -166,12 +166,11 @@ public class HealthCheckerVerticle extends VerticleBase {
         Instance instance = resolution.instance();
         wanted.add(instance.id());
         ServiceWatch watch = watches.get(instance.id());
-        if (watch != null && (!watch.instance().equals(instance) || !watch.definition().equals(definition))) {
+        if (watch != null && (!watch.instance().equals(instance) || !watch.definition().sameRulesAs(definition))) {
+          // no "down" in between: the new watch's first result either updates the registration
+          // in place (up, new data) or removes it (down)
           watch.stop();
           watches.remove(instance.id());
-          if (Boolean.TRUE.equals(watch.up()) && !watch.instance().equals(instance)) {
-            publish("down", watch.instance(), "registration changed");
-          }
           watch = null;
         }
         if (watch == null) {
