@@ -47,18 +47,36 @@ class RestartIT extends EndToEndTest {
     return harness.registrations("dev", "restarted");
   }
 
+  /** A conf file for a process with {@code instanceId}, and a session timeout far longer than the tests wait. */
+  private Path confFile(String instanceId, int apiPort) throws Exception {
+    JsonObject conf = new JsonObject().put("instanceId", instanceId).put("hostIp", "127.0.0.1")
+      .put("zookeeper", new JsonObject().put("connect", harness.connect()).put("sessionTimeoutMs", 40_000))
+      .put("api", new JsonObject().put("port", apiPort));
+    Path dir = Files.createTempDirectory("pharos-process");
+    return Files.writeString(dir.resolve("pharos.json"), conf.encodePrettily());
+  }
+
+  @Test
+  void sigtermRemovesTheRegistrationsAtOnce() throws Exception {
+    harness.define("dev", "restarted", DEFINITION);
+    Path confFile = confFile("term-" + harness.runId(), Harness.freePort());
+    process = launch(confFile, confFile.resolveSibling("pharos.log"));
+    harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
+    await("registered", Duration.ofSeconds(60), () -> registrations().size() == 1);
+    process.destroy(); // SIGTERM: the shutdown hook closes the registrar's session
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS), "Pharos exits on SIGTERM");
+    await("deregistered without waiting for the session to expire", Duration.ofSeconds(10),
+      () -> registrations().isEmpty());
+  }
+
   @Test
   void killMinusNineThenRestartLeavesNoGhostAndNoDuplicate() throws Exception {
     harness.define("dev", "restarted", DEFINITION);
     String instanceId = "kill-" + harness.runId();
     int apiPort = Harness.freePort();
-    // a session timeout far longer than the test waits: ghosts must go by the sweep, not by expiry
-    JsonObject conf = new JsonObject().put("instanceId", instanceId).put("hostIp", "127.0.0.1")
-      .put("zookeeper", new JsonObject().put("connect", harness.connect()).put("sessionTimeoutMs", 40_000))
-      .put("api", new JsonObject().put("port", apiPort));
-    Path dir = Files.createTempDirectory("pharos-kill");
-    Path confFile = Files.writeString(dir.resolve("pharos.json"), conf.encodePrettily());
-    Path log = dir.resolve("pharos.log");
+    // ghosts must go by the sweep, not by the session's expiry
+    Path confFile = confFile(instanceId, apiPort);
+    Path log = confFile.resolveSibling("pharos.log");
 
     process = launch(confFile, log);
     String stays = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));

@@ -82,6 +82,8 @@ public class RegistrarVerticle extends VerticleBase {
       .compose(v -> bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion())
       .compose(v -> bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion())
       .onSuccess(v -> {
+        // the session may have connected before the listener was added: sweep and check now
+        reconcile();
         requestInstances();
         vertx.setPeriodic(reconcileMs, reconcileMs, t -> reconcile());
       });
