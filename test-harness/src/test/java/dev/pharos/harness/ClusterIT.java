@@ -51,4 +51,29 @@ class ClusterIT extends EndToEndTest {
     harness.stop(b);
     harness.stop(a);
   }
+
+  @Test
+  void aContainerThatVanishesWhileTheHealthCheckerMovesIsDeregistered() throws Exception {
+    Pharos a = harness.start(node("node-a", new JsonObject()
+      .put("docker-watcher", new JsonObject()).put("registrar", new JsonObject()).put("api", new JsonObject())
+      .put("definition-watcher", new JsonObject())));
+    JsonObject checkerNode = node("node-b", new JsonObject().put("health-checker", new JsonObject()));
+    Pharos b = harness.start(checkerNode);
+    harness.define("dev", "moving", """
+      {"nerve": {"check_interval": 0.2, "checks": [{"type": "tcp", "timeout": 0.5}]}}""");
+    String stays = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "moving"));
+    String vanishes = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "moving"));
+    await("both registered", () -> harness.registrations("dev", "moving").size() == 2);
+
+    harness.stop(b); // the health checker leaves...
+    harness.remove(vanishes); // ...a container goes while no checker watches...
+    Pharos moved = harness.start(node("node-c", new JsonObject().put("health-checker", new JsonObject())));
+    // ...and the checker that starts elsewhere never saw it, so it never reports it down
+    await("the vanished one deregistered by the registrar's reconcile", () -> {
+      var left = harness.registrations("dev", "moving");
+      return left.size() == 1 && left.keySet().iterator().next().contains(Harness.shortId(stays));
+    });
+    harness.stop(moved);
+    harness.stop(a);
+  }
 }

@@ -43,6 +43,9 @@ public class HealthCheckerVerticle extends VerticleBase {
   private final Map<String, Definition> definitions = new TreeMap<>();
   private final Map<String, ServiceWatch> watches = new TreeMap<>();
   private StageStatus status;
+  /** Both snapshots arrived: until then this checker's view of what is up is partial. */
+  private boolean haveDefinitions;
+  private boolean haveContainers;
   private CheckRunner runner;
   private HttpClient http;
   private NetClient tcp;
@@ -60,9 +63,14 @@ public class HealthCheckerVerticle extends VerticleBase {
       bus.<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, this::replySnapshot).completion(),
       status.register(vertx)).mapEmpty();
     return consumers.onSuccess(v -> {
-      requestSnapshot(Addresses.DEFINITIONS_SNAPSHOT, body -> body.getJsonArray("definitions")
-        .forEach(d -> putDefinition(Definition.fromJson((JsonObject) d))));
-      requestSnapshot(Addresses.CONTAINERS_SNAPSHOT, body -> onContainers(body.copy().put("type", "snapshot")));
+      requestSnapshot(Addresses.DEFINITIONS_SNAPSHOT, body -> {
+        body.getJsonArray("definitions").forEach(d -> putDefinition(Definition.fromJson((JsonObject) d)));
+        haveDefinitions = true;
+      });
+      requestSnapshot(Addresses.CONTAINERS_SNAPSHOT, body -> {
+        onContainers(body.copy().put("type", "snapshot"));
+        haveContainers = true;
+      });
       // the request reaches one docker watcher; the announce makes every host's watcher publish
       bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
       status.state(StageStatus.RUNNING);
@@ -215,6 +223,9 @@ public class HealthCheckerVerticle extends VerticleBase {
         up.add(w.instance().toJson());
       }
     });
-    msg.reply(new JsonObject().put("instances", up).put("watches", all));
+    // ready: the whole picture, every instance checked at least once; a registrar may then
+    // drop what it holds and this checker does not report up
+    boolean ready = haveDefinitions && haveContainers && watches.values().stream().allMatch(w -> w.up() != null);
+    msg.reply(new JsonObject().put("ready", ready).put("instances", up).put("watches", all));
   }
 }

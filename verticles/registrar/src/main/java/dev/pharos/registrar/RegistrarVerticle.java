@@ -15,8 +15,10 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -198,9 +200,25 @@ public class RegistrarVerticle extends VerticleBase {
 
   /**
    * Re-creates every registration this registrar should hold but does not own in its current
-   * session, and removes registrations of this host that nobody here holds.
+   * session, removes registrations of this host that nobody here holds, and drops what a ready
+   * health checker no longer reports up (it may have moved while a container vanished, and then
+   * never sent the "down").
    */
   private void reconcile() {
+    vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject()).onSuccess(reply -> {
+      if (!reply.body().getBoolean("ready", false)) {
+        return;
+      }
+      Set<String> up = new HashSet<>();
+      reply.body().getJsonArray("instances").forEach(i -> up.add(((JsonObject) i).getString("id")));
+      for (String id : List.copyOf(held.keySet())) {
+        Held h = held.get(id);
+        if (h != null && !up.contains(id) && mine(h.instance)) {
+          LOG.info("{} is no longer reported up by the health checker; deregistering it", id);
+          down(id);
+        }
+      }
+    });
     blocking(() -> {
       if (!client.getZookeeperClient().isConnected()) {
         return null;
