@@ -36,7 +36,6 @@ public final class StageStatus {
   private final Map<String, Problem> problems = new TreeMap<>();
   private final JsonObject details = new JsonObject();
   private String state = STARTING;
-  private MessageConsumer<JsonObject> consumer;
 
   public StageStatus(String stage, String node) {
     this.stage = stage;
@@ -44,12 +43,8 @@ public final class StageStatus {
   }
 
   public Future<Void> register(Vertx vertx) {
-    consumer = vertx.eventBus().consumer(Addresses.status(stage), msg -> msg.reply(toJson()));
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.status(stage), msg -> msg.reply(toJson()));
     return consumer.completion();
-  }
-
-  public Future<Void> unregister() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   public synchronized void state(String state) {
@@ -89,10 +84,6 @@ public final class StageStatus {
       }
     }
     current.forEach(this::problem);
-  }
-
-  public synchronized boolean hasProblem(String subject) {
-    return problems.containsKey(subject);
   }
 
   /** Sets a stage-specific figure shown with the status (a count, a connection state). */
