@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -41,13 +41,12 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   private final Map<String, Container> containers = new TreeMap<>();
   /** Containers created but not started yet, as known before their start (see ContainerListing#beforeStart). */
-  private final Map<String, Future<Optional<Container>>> created = new java.util.HashMap<>();
+  private final Map<String, Future<Optional<Container>>> created = new HashMap<>();
   private StageStatus status;
   private DockerClient docker;
   private Host host;
   private String dockerHost;
   private Disposable subscription;
-  private long lastEventSeconds;
   /** Reconnect attempts since the stream last opened: the backoff grows with it. */
   private final AtomicLong failures = new AtomicLong();
 
@@ -94,12 +93,9 @@ public class DockerWatcherVerticle extends VerticleBase {
    */
   private Flowable<Optional<Event>> events() {
     return Flowable.create(emitter -> {
-      long since = lastEventSeconds;
+      // no replay of missed events: the resync after the stream opens covers them
       var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
         .withEventFilter("create", "start", "die", "destroy");
-      if (since > 0) {
-        cmd.withSince(Long.toString(since));
-      }
       ResultCallback.Adapter<Event> callback = cmd.exec(new ResultCallback.Adapter<>() {
         @Override
         public void onStart(Closeable stream) {
@@ -140,9 +136,6 @@ public class DockerWatcherVerticle extends VerticleBase {
       return;
     }
     Event event = signal.get();
-    if (event.getTime() != null) {
-      lastEventSeconds = Math.max(lastEventSeconds, event.getTime());
-    }
     status.increment("events");
     String id = event.getId();
     String action = event.getAction() != null ? event.getAction() : event.getStatus();
