@@ -114,7 +114,8 @@ public class RegistrarVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject())
       .onSuccess(reply -> {
         status.clear("snapshot " + Addresses.INSTANCES_SNAPSHOT);
-        reply.body().getJsonArray("instances").forEach(i -> up(Instance.fromJson((JsonObject) i)));
+        reply.body().getJsonArray("instances").stream().map(i -> Instance.fromJson((JsonObject) i))
+          .filter(this::mine).forEach(this::up);
         status.state(StageStatus.RUNNING);
       })
       .onFailure(err -> {
