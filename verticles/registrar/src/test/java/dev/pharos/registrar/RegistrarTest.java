@@ -127,6 +127,19 @@ class RegistrarTest {
   }
 
   @Test
+  void comesBackOnceAfterTheServerWasDownLongerThanTheSession(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    await("one registration", () -> registrations().size() == 1);
+    String before = registrations().get(0);
+    server.stop();
+    Thread.sleep(5000); // longer than the 4 s session: the server expires it once back
+    server.restart();
+    await("re-created under a new session", () -> registrations().size() == 1 && !registrations().contains(before));
+    Thread.sleep(1000);
+    assertEquals(1, registrations().size(), "exactly one: " + registrations());
+  }
+
+  @Test
   void survivesTheWholeTreeBeingDeletedAndNeverResurrectsIt(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
     await("one registration", () -> registrations().size() == 1);
