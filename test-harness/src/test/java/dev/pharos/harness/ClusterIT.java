@@ -53,6 +53,25 @@ class ClusterIT extends EndToEndTest {
   }
 
   @Test
+  void healthShowsEveryInstanceOfAStageAcrossNodes() throws Exception {
+    Pharos a = harness.start(node("node-a", new JsonObject()
+      .put("health-checker", new JsonObject()).put("api", new JsonObject())));
+    Pharos b = harness.start(node("node-b", new JsonObject()
+      .put("health-checker", new JsonObject().put("instances", 2))));
+    String api = Harness.api(a);
+    await("three health checkers on two nodes", () -> Http.getJson(api + "/v1/health").getJsonObject("stages")
+      .getJsonObject("health-checker").getJsonArray("instances").size() == 3);
+    JsonObject checkers = Http.getJson(api + "/v1/health").getJsonObject("stages").getJsonObject("health-checker");
+    assertEquals(java.util.Set.of("node-a", "node-b"), java.util.Set.of(checkers.getString("node").split(",")));
+    assertEquals("unreachable", Http.getJson(api + "/v1/health").getJsonObject("stages")
+      .getJsonObject("registrar").getString("state"), "a stage that runs nowhere is reported");
+    harness.stop(b);
+    await("the stopped node's instances forgotten", () -> Http.getJson(api + "/v1/health").getJsonObject("stages")
+      .getJsonObject("health-checker").getJsonArray("instances").size() == 1);
+    harness.stop(a);
+  }
+
+  @Test
   void aContainerThatVanishesWhileTheHealthCheckerMovesIsDeregistered() throws Exception {
     Pharos a = harness.start(node("node-a", new JsonObject()
       .put("docker-watcher", new JsonObject()).put("registrar", new JsonObject()).put("api", new JsonObject())

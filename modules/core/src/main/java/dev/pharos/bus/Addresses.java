@@ -66,8 +66,17 @@ public final class Addresses {
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
 
   /**
+   * Fact, published by every instance of every stage every {@link #STATUS_HEARTBEAT_MS} and when
+   * it starts, consumed by the api: the JSON of {@link #STATUS_PREFIX}, with the instance's
+   * {@code id}. An instance not heard from for three heartbeats is gone.
+   */
+  public static final String STATUS = "pharos.status";
+
+  public static final long STATUS_HEARTBEAT_MS = 2000;
+
+  /**
    * Request-reply, answered by every stage on {@code pharos.status.<stage>}:
-   * {"stage","node","state":"starting"|"running"|"degraded","problems":[{"subject","reason","since"}],...}
+   * {"id","stage","node","state":"starting"|"running"|"degraded","problems":[{"subject","reason","since"}],"details":{...}}
    */
   public static final String STATUS_PREFIX = "pharos.status.";
 

@@ -13,10 +13,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
- * A stage's state and its current problems (a malformed definition, an ambiguous container, an
- * unreachable socket), answered on {@code pharos.status.<stage>} for {@code /v1/health}.
+ * A stage instance's state and its current problems (a malformed definition, an ambiguous
+ * container, an unreachable socket), answered on {@code pharos.status.<stage>} and published on
+ * {@code pharos.status} every heartbeat, for {@code /v1/health}.
  * A problem is logged once when it appears or its reason changes, and cleared when fixed.
  * Thread-safe: a stage may report from its workers.
  */
@@ -31,6 +33,7 @@ public final class StageStatus {
   private record Problem(String reason, Instant since) {
   }
 
+  private final String id = UUID.randomUUID().toString();
   private final String stage;
   private final String node;
   private final Map<String, Problem> problems = new TreeMap<>();
@@ -42,8 +45,11 @@ public final class StageStatus {
     this.node = node;
   }
 
+  /** Answers on {@code pharos.status.<stage>} and publishes on {@code pharos.status}; call from the stage's context. */
   public Future<Void> register(Vertx vertx) {
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.status(stage), msg -> msg.reply(toJson()));
+    // a timer set on the verticle's context goes with the verticle when it is undeployed
+    vertx.setPeriodic(0, Addresses.STATUS_HEARTBEAT_MS, t -> vertx.eventBus().publish(Addresses.STATUS, toJson()));
     return consumer.completion();
   }
 
@@ -102,7 +108,7 @@ public final class StageStatus {
     JsonArray list = new JsonArray();
     problems.forEach((subject, p) -> list.add(new JsonObject().put("subject", subject)
       .put("reason", p.reason()).put("since", p.since().toString())));
-    return new JsonObject().put("stage", stage).put("node", node).put("state", state)
+    return new JsonObject().put("id", id).put("stage", stage).put("node", node).put("state", state)
       .put("problems", list).put("details", details.copy());
   }
 }

@@ -2,6 +2,7 @@ package dev.pharos.api;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.api.impl.ChangeStream;
+import dev.pharos.api.impl.StageDirectory;
 import dev.pharos.bus.Addresses;
 import dev.pharos.stage.StageStatus;
 import io.vertx.core.Future;
@@ -30,6 +31,7 @@ public class ApiVerticle extends VerticleBase {
 
   private StageStatus status;
   private ChangeStream changes;
+  private final StageDirectory directory = new StageDirectory();
   private HttpServer server;
 
   @Override
@@ -39,6 +41,7 @@ public class ApiVerticle extends VerticleBase {
     status = new StageStatus(Addresses.API, PharosConfig.node(conf));
     changes = new ChangeStream(vertx, apiConf.getInteger("changesBacklog", 1000), apiConf.getLong("heartbeatMs", 15_000L));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, msg -> changes.publish(msg.body()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.STATUS, msg -> directory.record(msg.body()));
 
     Router router = Router.router(vertx);
     router.get("/v1/health").handler(this::health);
@@ -56,23 +59,33 @@ public class ApiVerticle extends VerticleBase {
       });
   }
 
+  /**
+   * Asks one instance of each stage directly (its answer is the freshest) and adds every other
+   * instance heard on {@code pharos.status}, so stages on several nodes all show.
+   */
   private void health(RoutingContext rc) {
-    List<Future<JsonObject>> asks = new ArrayList<>();
+    List<Future<Void>> asks = new ArrayList<>();
+    JsonObject unreachable = new JsonObject();
     for (String stage : Addresses.STAGES) {
       asks.add(vertx.eventBus().<JsonObject>request(Addresses.status(stage), new JsonObject(), ASK)
-        .map(msg -> msg.body())
-        .otherwise(err -> new JsonObject().put("stage", stage).put("state", "unreachable")
-          .put("problems", new JsonArray().add(new JsonObject().put("subject", stage).put("reason", err.getMessage())))));
+        .onSuccess(msg -> directory.record(msg.body()))
+        .onFailure(err -> unreachable.put(stage, err.getMessage()))
+        .<Void>mapEmpty().otherwiseEmpty());
     }
     Future.join(asks).onComplete(done -> {
       JsonObject stages = new JsonObject();
       boolean healthy = true;
       int problems = 0;
-      for (Future<JsonObject> ask : asks) {
-        JsonObject s = ask.result();
-        stages.put(s.getString("stage"), s);
-        healthy &= StageStatus.RUNNING.equals(s.getString("state"));
-        problems += s.getJsonArray("problems", new JsonArray()).size();
+      for (String stage : Addresses.STAGES) {
+        List<JsonObject> instances = directory.instances(stage);
+        JsonObject summary = instances.isEmpty()
+          ? new JsonObject().put("stage", stage).put("state", "unreachable").put("instances", new JsonArray())
+            .put("problems", new JsonArray().add(new JsonObject().put("subject", stage)
+              .put("reason", unreachable.getString(stage, "no instance heard from"))))
+          : StageDirectory.summary(stage, instances);
+        stages.put(stage, summary);
+        healthy &= StageStatus.RUNNING.equals(summary.getString("state"));
+        problems += summary.getJsonArray("problems").size();
       }
       JsonObject body = new JsonObject().put("status", healthy ? "UP" : "DEGRADED").put("problems", problems)
         .put("stages", stages);
