@@ -60,7 +60,8 @@ public final class PharosConfig {
 
   /** The name this process goes by in statuses: the instance id, or the hostname. */
   public static String node(JsonObject conf) {
-    return conf.getString("node", conf.getString("instanceId", hostname()));
+    String node = conf.getString("node", conf.getString("instanceId"));
+    return node != null ? node : hostname();
   }
 
   static String hostname() {

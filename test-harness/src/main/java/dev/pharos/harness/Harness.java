@@ -162,14 +162,9 @@ public final class Harness implements AutoCloseable {
 
   /** Starts a container of the test image on the host's network ({@code --net=host}) running {@code cmd}. */
   public String runOnHostNetwork(Map<String, String> labels, List<String> cmd) {
-    Map<String, String> all = new HashMap<>(labels);
-    all.put(RUN_LABEL, runId);
-    try (CreateContainerCmd create = docker.createContainerCmd(image())) {
-      String id = create.withCmd(cmd).withLabels(all)
-        .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host")).exec().getId();
-      docker.startContainerCmd(id).exec();
-      return id;
-    }
+    String id = create(labels, cmd, HostConfig.newHostConfig().withNetworkMode("host"), List.of());
+    docker.startContainerCmd(id).exec();
+    return id;
   }
 
   /** Creates, without starting, a busybox httpd on container port 80 published on loopback {@code hostPort}. */
@@ -180,11 +175,16 @@ public final class Harness implements AutoCloseable {
   }
 
   private String create(Map<String, String> labels, List<String> cmd, Ports bindings) {
+    return create(labels, cmd, HostConfig.newHostConfig().withPortBindings(bindings),
+      List.copyOf(bindings.getBindings().keySet()));
+  }
+
+  /** Every test container carries the run label, so {@link #close()} removes it. */
+  private String create(Map<String, String> labels, List<String> cmd, HostConfig hostConfig, List<ExposedPort> exposed) {
     Map<String, String> all = new HashMap<>(labels);
     all.put(RUN_LABEL, runId);
     try (CreateContainerCmd create = docker.createContainerCmd(image())) {
-      return create.withCmd(cmd).withLabels(all).withExposedPorts(List.copyOf(bindings.getBindings().keySet()))
-        .withHostConfig(HostConfig.newHostConfig().withPortBindings(bindings)).exec().getId();
+      return create.withCmd(cmd).withLabels(all).withExposedPorts(exposed).withHostConfig(hostConfig).exec().getId();
     }
   }
 
@@ -206,8 +206,21 @@ public final class Harness implements AutoCloseable {
 
   /** A loopback port free right now. */
   public static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
+    return freePorts(1).get(0);
+  }
+
+  /** {@code n} distinct loopback ports free right now (all held open at once, so none repeats). */
+  public static List<Integer> freePorts(int n) throws java.io.IOException {
+    List<java.net.ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        sockets.add(new java.net.ServerSocket(0));
+      }
+      return sockets.stream().map(java.net.ServerSocket::getLocalPort).toList();
+    } finally {
+      for (java.net.ServerSocket s : sockets) {
+        s.close();
+      }
     }
   }
 

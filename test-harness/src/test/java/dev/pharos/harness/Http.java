@@ -22,7 +22,7 @@ final class Http {
   static JsonObject getJson(String url) throws Exception {
     HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
       HttpResponse.BodyHandlers.ofString());
-    return new JsonObject(response.body()).put("httpStatus", response.statusCode());
+    return new JsonObject(response.body());
   }
 
   /** One SSE event as received: its id, event name and data. */

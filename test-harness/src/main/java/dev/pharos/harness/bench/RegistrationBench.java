@@ -4,7 +4,6 @@ import dev.pharos.harness.Harness;
 import dev.pharos.launcher.Pharos;
 import io.vertx.core.json.JsonObject;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +57,7 @@ public final class RegistrationBench {
           new Side("Pharos", Map.of("sd-env", "bench", "sd-name", "app"), pharosTimes, new ConcurrentHashMap<>(),
             new ArrayList<>(), new double[n], new double[n]),
           new Side("floor", Map.of(), floorTimes, floorPorts, new ArrayList<>(), new double[n], new double[n])};
-        List<Integer> ports = freePorts(2 * (n + WARMUP));
+        List<Integer> ports = new ArrayList<>(Harness.freePorts(2 * (n + WARMUP)));
         for (int i = -WARMUP; i < n; i++) {
           for (int s : order(i)) {
             start(harness, sides[s], ports.remove(0), i, events);
@@ -129,20 +128,6 @@ public final class RegistrationBench {
     return String.format(Locale.ROOT, "Pharos start path, mean ms over %d: start event -> container fact %.1f, "
       + "-> instance up %.1f, -> registered %.1f, -> znode seen %.1f", count,
       sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count);
-  }
-
-  private static List<Integer> freePorts(int n) throws Exception {
-    List<ServerSocket> sockets = new ArrayList<>();
-    List<Integer> ports = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      ServerSocket s = new ServerSocket(0);
-      sockets.add(s);
-      ports.add(s.getLocalPort());
-    }
-    for (ServerSocket s : sockets) {
-      s.close();
-    }
-    return ports;
   }
 
   private static double percentile(double[] values, double p) {

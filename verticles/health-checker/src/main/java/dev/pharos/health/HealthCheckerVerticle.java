@@ -200,12 +200,17 @@ public class HealthCheckerVerticle extends VerticleBase {
       }
       return true;
     });
-    status.detail("watches", watches.size()).detail("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
+    status.detail("watches", watches.size());
+    countUp();
   }
 
   private void transition(ServiceWatch watch, String reason) {
     // a first-round "down" is published too: a registrar may hold a registration from before a move
     publish(watch.up() ? "up" : "down", watch.instance(), reason);
+    countUp();
+  }
+
+  private void countUp() {
     status.detail("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
   }
 

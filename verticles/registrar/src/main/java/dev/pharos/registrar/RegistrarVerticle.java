@@ -139,17 +139,18 @@ public class RegistrarVerticle extends VerticleBase {
   private void up(Instance instance) {
     blocking(() -> {
       Held current = held.get(instance.id());
-      if (current != null && current.path != null && current.instance.equals(instance)) {
+      String path = current == null ? null : current.path;
+      if (path != null && current.instance.equals(instance)) {
         return null;
       }
-      if (current != null && current.path != null && current.instance.registrationsPath().equals(instance.registrationsPath())) {
-        reporter.update(current.path, instance);
-        held.put(instance.id(), new Held(instance, current.path));
-        changed("registered", instance, current.path);
+      if (path != null && current.instance.registrationsPath().equals(instance.registrationsPath())) {
+        reporter.update(path, instance);
+        held.put(instance.id(), new Held(instance, path));
+        changed("registered", instance, path);
         return null;
       }
-      if (current != null && current.path != null) {
-        reporter.delete(current.path);
+      if (path != null) {
+        reporter.delete(path);
       }
       Held next = new Held(instance, null);
       held.put(instance.id(), next);
@@ -238,16 +239,20 @@ public class RegistrarVerticle extends VerticleBase {
         LOG.info("removing {}, left by an earlier session of this host", ghost);
         reporter.delete(ghost);
       }
-      status.detail("registrations", held.values().stream().filter(h -> h.path != null).count());
+      countRegistrations();
       return null;
     }).onFailure(err -> status.problem("reconcile", err.getMessage()))
       .onSuccess(v -> status.clear("reconcile"));
   }
 
   private void changed(String type, Instance instance, String path) {
-    status.detail("registrations", held.values().stream().filter(h -> h.path != null).count());
+    countRegistrations();
     vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", type).put("store", "zookeeper")
       .put("instance", instance.toJson()).put("path", path).put("ts", System.currentTimeMillis()));
+  }
+
+  private void countRegistrations() {
+    status.detail("registrations", held.values().stream().filter(h -> h.path != null).count());
   }
 
   private JsonObject snapshot() {

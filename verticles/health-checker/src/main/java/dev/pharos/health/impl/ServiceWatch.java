@@ -72,10 +72,6 @@ public final class ServiceWatch {
     return definition;
   }
 
-  public long rounds() {
-    return rounds;
-  }
-
   /** Null before the first round completes. */
   public Boolean up() {
     return up;
