@@ -68,11 +68,13 @@ public final class InstanceResolver {
       }
     }
     int port;
+    int containerPort;
     if (container.hostNetwork()) {
       if (wanted == null) {
         return Resolution.problem("host-network container needs the " + Container.LABEL_PORT + " label");
       }
       port = wanted;
+      containerPort = wanted;
     } else {
       Map<Integer, Integer> published = publishedTcp(container.ports());
       if (wanted != null) {
@@ -82,18 +84,21 @@ public final class InstanceResolver {
             + " is not published (published: " + published.keySet() + ")");
         }
         port = hostPort;
+        containerPort = wanted;
       } else if (published.isEmpty()) {
         return Resolution.problem("no published tcp port");
       } else if (published.size() > 1) {
         return Resolution.problem("ambiguous: several published ports " + published.keySet()
           + " and no " + Container.LABEL_PORT + " label naming one");
       } else {
-        port = published.values().iterator().next();
+        containerPort = published.keySet().iterator().next();
+        port = published.get(containerPort);
       }
     }
     String id = instanceId(host, container);
     return Resolution.of(new Instance(id, definition.env(), definition.app(), host.id(), container.id(),
-      host.ip(), port, NerveRegistration.data(host.ip(), port, id, definition)));
+      host.ip(), port, NerveRegistration.data(host.ip(), port, id, definition),
+      ServiceDocument.of(host, container, definition.env(), definition.app(), containerPort, port, "tcp")));
   }
 
   /** Container port to host port; Docker lists IPv4 and IPv6 bindings of one port twice. */

@@ -18,7 +18,7 @@ class InstanceResolverTest {
   private static Container container(Map<String, String> extraLabels, boolean hostNetwork, PortBinding... ports) {
     Map<String, String> labels = new HashMap<>(Map.of(Container.LABEL_ENV, "dev", Container.LABEL_NAME, "web"));
     labels.putAll(extraLabels);
-    return new Container("0123456789abcdef0123", "web-1", "img", labels, List.of(ports), hostNetwork);
+    return Container.of("0123456789abcdef0123", "web-1", "img", labels, List.of(ports), hostNetwork);
   }
 
   @Test

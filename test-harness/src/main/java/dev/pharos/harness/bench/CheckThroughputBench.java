@@ -81,7 +81,7 @@ public final class CheckThroughputBench {
       JsonArray containers = new JsonArray();
       for (int i = 0; i < n; i++) {
         String id = String.format(Locale.ROOT, "%012x%052x", i + 1, 0); // short ids differ
-        containers.add(new Container(id, "c" + i, "bench", Map.of("sd-env", "bench", "sd-name", "checks"),
+        containers.add(Container.of(id, "c" + i, "bench", Map.of("sd-env", "bench", "sd-name", "checks"),
           List.of(new PortBinding(80, port, "tcp")), false).toJson());
       }
       vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot")

@@ -1,7 +1,6 @@
 package dev.pharos.docker;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.model.ContainerPort;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
@@ -9,33 +8,19 @@ import dev.pharos.model.Container;
 import dev.pharos.model.PortBinding;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Maps a {@code docker ps} entry or a {@code docker inspect} answer to the model. */
+/** Maps a {@code docker inspect} answer to the model. */
 final class ContainerListing {
 
   private ContainerListing() {
   }
 
-  static Container toModel(com.github.dockerjava.api.model.Container c) {
-    List<PortBinding> ports = new ArrayList<>();
-    if (c.getPorts() != null) {
-      for (ContainerPort p : c.getPorts()) {
-        if (p.getPrivatePort() != null) {
-          ports.add(new PortBinding(p.getPrivatePort(), p.getPublicPort(), p.getType() == null ? "tcp" : p.getType()));
-        }
-      }
-    }
-    String name = c.getNames() != null && c.getNames().length > 0 ? c.getNames()[0].replaceFirst("^/", "") : c.getId();
-    boolean hostNetwork = c.getHostConfig() != null && "host".equals(c.getHostConfig().getNetworkMode());
-    Map<String, String> labels = c.getLabels() == null ? Map.of() : Map.copyOf(c.getLabels());
-    return new Container(c.getId(), name, c.getImage(), labels, List.copyOf(ports), hostNetwork);
-  }
-
-  /** After a start event: inspecting one container is cheaper than listing them all. */
+  /** A started container: after its start event, and for each one {@code docker ps} lists. */
   static Container toModel(InspectContainerResponse c) {
     List<PortBinding> ports = new ArrayList<>();
     if (c.getNetworkSettings() != null && c.getNetworkSettings().getPorts() != null) {
@@ -93,11 +78,14 @@ final class ContainerListing {
 
   private static Container withPorts(InspectContainerResponse c, List<PortBinding> ports) {
     String name = c.getName() == null ? c.getId() : c.getName().replaceFirst("^/", "");
-    boolean hostNetwork = c.getHostConfig() != null && "host".equals(c.getHostConfig().getNetworkMode());
-    Map<String, String> labels = c.getConfig() == null || c.getConfig().getLabels() == null
-      ? Map.of() : Map.copyOf(c.getConfig().getLabels());
-    String image = c.getConfig() == null ? c.getImageId() : c.getConfig().getImage();
-    return new Container(c.getId(), name, image, labels, List.copyOf(ports), hostNetwork);
+    String networkMode = c.getHostConfig() == null || c.getHostConfig().getNetworkMode() == null
+      ? "default" : c.getHostConfig().getNetworkMode();
+    var config = c.getConfig();
+    Map<String, String> labels = config == null || config.getLabels() == null ? Map.of() : Map.copyOf(config.getLabels());
+    String image = config == null ? c.getImageId() : config.getImage();
+    String hostname = config == null || config.getHostName() == null ? c.getId().substring(0, 12) : config.getHostName();
+    Map<String, String> env = Collections.unmodifiableMap(Container.parseEnv(config == null ? null : config.getEnv()));
+    return new Container(c.getId(), name, image, labels, List.copyOf(ports), networkMode, hostname, env);
   }
 
   private static Integer hostPort(Ports.Binding binding) {

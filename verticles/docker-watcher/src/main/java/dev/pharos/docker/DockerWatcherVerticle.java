@@ -2,6 +2,8 @@ package dev.pharos.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import dev.pharos.PharosConfig;
@@ -21,7 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -164,13 +168,10 @@ public class DockerWatcherVerticle extends VerticleBase {
   }
 
   private void resync() {
-    vertx.executeBlocking(() -> docker.listContainersCmd().exec())
+    vertx.executeBlocking(this::listRunning)
       .onSuccess(list -> {
         containers.clear();
-        list.forEach(c -> {
-          Container container = ContainerListing.toModel(c);
-          containers.put(container.id(), container);
-        });
+        list.forEach(container -> containers.put(container.id(), container));
         status.clear("docker " + dockerHost);
         status.state(StageStatus.RUNNING);
         status.detail("connected", true).detail("containers", containers.size());
@@ -182,6 +183,22 @@ public class DockerWatcherVerticle extends VerticleBase {
         // the stream is open but the listing failed: try again shortly
         vertx.setTimer(1000, t -> resync());
       });
+  }
+
+  /** Blocking: {@code docker ps}, then an inspect of each, for the environment and network mode a listing lacks. */
+  private List<Container> listRunning() {
+    List<Container> running = new ArrayList<>();
+    for (var listed : docker.listContainersCmd().exec()) {
+      try {
+        InspectContainerResponse c = docker.inspectContainerCmd(listed.getId()).exec();
+        if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
+          running.add(ContainerListing.toModel(c));
+        }
+      } catch (NotFoundException e) {
+        // gone between the listing and the inspect: its destroy event follows
+      }
+    }
+    return running;
   }
 
   private void up(Container container) {

@@ -22,7 +22,8 @@ class ContainerListingTest {
   private static InspectContainerResponse created(String portBindings, boolean publishAll, String networkMode) throws Exception {
     return JSON.readValue("""
       {"Id": "0123456789abcdef", "Name": "/web-1", "Image": "sha256:abc",
-       "Config": {"Image": "busybox", "Labels": {"sd-name": "web", "sd-env": "dev"},
+       "Config": {"Image": "busybox", "Labels": {"sd-name": "web", "sd-env": "dev"}, "Hostname": "0123456789ab",
+                  "Env": ["BACKEND_WEB=web[dev];8080/tcp", "PATH=/bin", "EMPTY"],
                   "ExposedPorts": {"80/tcp": {}, "53/udp": {}}},
        "HostConfig": {"NetworkMode": "%s", "PublishAllPorts": %s, "PortBindings": %s}}
       """.formatted(networkMode, publishAll, portBindings), InspectContainerResponse.class);
@@ -51,5 +52,16 @@ class ContainerListingTest {
     Container c = ContainerListing.beforeStart(created("{}", false, "host")).orElseThrow();
     assertTrue(c.hostNetwork());
     assertEquals(List.of(new PortBinding(80, null, "tcp"), new PortBinding(53, null, "udp")).size(), c.ports().size());
+  }
+
+  @Test
+  void consumersKeepTheirEnvironmentAndTheNamespaceTheyJoined() throws Exception {
+    Container c = ContainerListing.beforeStart(created("{}", false, "container:ambassador")).orElseThrow();
+    assertEquals("ambassador", c.joinedContainer());
+    assertEquals("0123456789ab", c.hostname());
+    assertEquals(List.of("BACKEND_WEB", "PATH", "EMPTY"), List.copyOf(c.env().keySet()));
+    assertEquals("web[dev];8080/tcp", c.env().get("BACKEND_WEB"));
+    assertEquals("", c.env().get("EMPTY"));
+    assertEquals(c, Container.fromJson(c.toJson()), "the bus JSON keeps everything");
   }
 }

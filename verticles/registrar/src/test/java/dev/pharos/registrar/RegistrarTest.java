@@ -1,7 +1,10 @@
 package dev.pharos.registrar;
 
 import dev.pharos.bus.Addresses;
+import dev.pharos.model.Container;
+import dev.pharos.model.Host;
 import dev.pharos.model.Instance;
+import dev.pharos.model.ServiceDocument;
 import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +77,9 @@ class RegistrarTest {
 
   private static Instance instance(String id, int port) {
     return new Instance(id, "dev", "web", "h1", "c-" + id, "127.0.0.1", port,
-      new JsonObject().put("host", "127.0.0.1").put("port", port).put("name", id));
+      new JsonObject().put("host", "127.0.0.1").put("port", port).put("name", id),
+      ServiceDocument.of(new Host("h1", "127.0.0.1"), Container.of("c-" + id, "web-" + id, "img", Map.of(), List.of(), false),
+        "dev", "web", 80, port, "tcp"));
   }
 
   private static void publish(Vertx vertx, String type, Instance instance) {

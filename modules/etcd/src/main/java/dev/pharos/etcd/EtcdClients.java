@@ -1,0 +1,64 @@
+package dev.pharos.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Builds the jetcd clients the stages use, from the {@code etcd} section of the conf. jetcd is
+ * handed the application's Vertx, so it makes no hidden one and its gRPC channel runs on the same
+ * Netty event loops.
+ */
+public final class EtcdClients {
+
+  private EtcdClients() {
+  }
+
+  /** The endpoints named by the conf ({@code etcd.endpoints}, or {@code ETCD_ENDPOINTS}); empty when etcd is off. */
+  public static List<String> endpoints(JsonObject etcdConf) {
+    if (etcdConf == null || !(etcdConf.getValue("endpoints") instanceof JsonArray list)) {
+      return List.of();
+    }
+    return list.stream().map(String::valueOf).filter(s -> !s.isBlank()).toList();
+  }
+
+  public static boolean configured(JsonObject etcdConf) {
+    return !endpoints(etcdConf).isEmpty();
+  }
+
+  public static Client create(Vertx vertx, JsonObject etcdConf) {
+    List<String> endpoints = endpoints(etcdConf);
+    if (endpoints.isEmpty()) {
+      throw new IllegalArgumentException("etcd.endpoints is not set (ETCD_ENDPOINTS)");
+    }
+    return Client.builder()
+      .endpoints(endpoints.toArray(String[]::new))
+      .vertx(vertx)
+      .connectTimeout(Duration.ofMillis(etcdConf.getLong("connectTimeoutMs", 3000L)))
+      // jetcd retries unavailable calls; bounded, so a caller learns of a long outage
+      .retryMaxDuration(Duration.ofMillis(etcdConf.getLong("retryMaxMs", 5000L)))
+      .build();
+  }
+
+  public static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  public static String string(ByteSequence b) {
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
+  /** jetcd's future as a Vert.x future completed on {@code context}. */
+  public static <T> Future<T> onContext(Context context, CompletableFuture<T> call) {
+    return Future.fromCompletionStage(call, context);
+  }
+}

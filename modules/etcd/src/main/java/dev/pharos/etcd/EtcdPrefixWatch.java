@@ -1,0 +1,124 @@
+package dev.pharos.etcd;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.vertx.core.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Follows every key under a prefix the way the ambassador's discovery did: a one-time pull, then
+ * a watch from the revision the pull returned, so nothing written between the two is missed.
+ * When the watch fails (etcd compacted past it, or gave up) it pulls again after a backoff and
+ * hands the listener a fresh snapshot. Everything is delivered on the given Vert.x context.
+ */
+public final class EtcdPrefixWatch implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdPrefixWatch.class);
+
+  /** Receives the prefix's content; all calls come on the watch's context, in revision order. */
+  public interface Listener {
+    /** Everything under the prefix at {@code revision}: replaces what was known. */
+    void snapshot(Map<String, byte[]> values, long revision);
+
+    void put(String key, byte[] value, long revision);
+
+    void delete(String key, long revision);
+
+    /** The pull or the watch failed; a new pull follows after {@code retryMs}. */
+    void failed(Throwable err, long retryMs);
+  }
+
+  private final Client client;
+  private final Context context;
+  private final String prefix;
+  private final Listener listener;
+  private Watch.Watcher watcher;
+  private long retryMs = 250;
+  private boolean closed;
+
+  public EtcdPrefixWatch(Client client, Context context, String prefix, Listener listener) {
+    this.client = client;
+    this.context = context;
+    this.prefix = prefix;
+    this.listener = listener;
+  }
+
+  /** Starts the first pull; call on the context. */
+  public void start() {
+    pull();
+  }
+
+  private void pull() {
+    if (closed) {
+      return;
+    }
+    var get = client.getKVClient().get(EtcdClients.bytes(prefix), GetOption.builder().isPrefix(true).build());
+    EtcdClients.onContext(context, get).onSuccess(response -> {
+      if (closed) {
+        return;
+      }
+      Map<String, byte[]> values = new LinkedHashMap<>();
+      for (KeyValue kv : response.getKvs()) {
+        values.put(EtcdClients.string(kv.getKey()), kv.getValue().getBytes());
+      }
+      long revision = response.getHeader().getRevision();
+      retryMs = 250;
+      listener.snapshot(values, revision);
+      watch(revision + 1);
+    }).onFailure(this::failed);
+  }
+
+  private void watch(long fromRevision) {
+    WatchOption option = WatchOption.builder().isPrefix(true).withRevision(fromRevision).build();
+    watcher = client.getWatchClient().watch(EtcdClients.bytes(prefix), option,
+      response -> context.runOnContext(v -> deliver(response)),
+      err -> context.runOnContext(v -> failed(err)),
+      () -> context.runOnContext(v -> failed(new IllegalStateException("watch completed by the server"))));
+  }
+
+  private void deliver(WatchResponse response) {
+    if (closed) {
+      return;
+    }
+    for (WatchEvent event : response.getEvents()) {
+      KeyValue kv = event.getKeyValue();
+      String key = EtcdClients.string(kv.getKey());
+      switch (event.getEventType()) {
+        case PUT -> listener.put(key, kv.getValue().getBytes(), kv.getModRevision());
+        case DELETE -> listener.delete(key, kv.getModRevision());
+        default -> LOG.debug("ignoring {} event on {}", event.getEventType(), key);
+      }
+    }
+  }
+
+  private void failed(Throwable err) {
+    if (closed) {
+      return;
+    }
+    if (watcher != null) {
+      watcher.close();
+      watcher = null;
+    }
+    long delay = retryMs;
+    retryMs = Math.min(retryMs * 2, 10_000);
+    listener.failed(err, delay);
+    context.owner().setTimer(delay, t -> pull());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (watcher != null) {
+      watcher.close();
+    }
+  }
+}

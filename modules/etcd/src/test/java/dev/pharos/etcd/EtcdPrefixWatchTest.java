@@ -1,0 +1,103 @@
+package dev.pharos.etcd;
+
+import io.etcd.jetcd.Client;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pull-then-watch against a real etcd, including a restart of the server under it. */
+@ExtendWith(VertxExtension.class)
+class EtcdPrefixWatchTest {
+
+  private EtcdServer etcd;
+  private Client client;
+  private final List<String> seen = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void startEtcd(@TempDir Path dir, Vertx vertx) throws Exception {
+    etcd = EtcdServer.start(dir.resolve("etcd"));
+    client = EtcdClients.create(vertx, new JsonObject().put("endpoints", new JsonArray().add(etcd.endpoint())));
+  }
+
+  @AfterEach
+  void stopEtcd() throws Exception {
+    client.close();
+    etcd.close();
+  }
+
+  private void put(String key, String value) throws Exception {
+    client.getKVClient().put(EtcdClients.bytes(key), EtcdClients.bytes(value)).get(10, TimeUnit.SECONDS);
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private EtcdPrefixWatch.Listener recorder() {
+    return new EtcdPrefixWatch.Listener() {
+      @Override
+      public void snapshot(Map<String, byte[]> values, long revision) {
+        seen.add("snapshot " + values.keySet());
+      }
+
+      @Override
+      public void put(String key, byte[] value, long revision) {
+        seen.add("put " + key + "=" + new String(value, StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void delete(String key, long revision) {
+        seen.add("delete " + key);
+      }
+
+      @Override
+      public void failed(Throwable err, long retryMs) {
+        seen.add("failed");
+      }
+    };
+  }
+
+  @Test
+  void pullsThenFollowsAndSurvivesARestartOfEtcd(Vertx vertx) throws Exception {
+    put("/services/dev/web/80/1/a", "1");
+    put("/elsewhere", "x");
+    EtcdPrefixWatch watch = new EtcdPrefixWatch(client, vertx.getOrCreateContext(), "/services/", recorder());
+    vertx.runOnContext(v -> watch.start());
+    await(() -> seen.contains("snapshot [/services/dev/web/80/1/a]"), "the snapshot");
+    put("/services/dev/web/80/2/b", "2");
+    client.getKVClient().delete(EtcdClients.bytes("/services/dev/web/80/1/a")).get(10, TimeUnit.SECONDS);
+    await(() -> seen.contains("delete /services/dev/web/80/1/a"), "the delete");
+    assertTrue(seen.contains("put /services/dev/web/80/2/b=2"), seen.toString());
+
+    etcd.stop();
+    etcd.start();
+    put("/services/dev/web/80/3/c", "3");
+    await(() -> seen.contains("put /services/dev/web/80/3/c=3") || seen.stream().anyMatch(s -> s.contains("/services/dev/web/80/3/c")),
+      "a write after the restart");
+    assertEquals(0, seen.stream().filter(s -> s.contains("/elsewhere")).count(), "only the prefix");
+    watch.close();
+  }
+}
