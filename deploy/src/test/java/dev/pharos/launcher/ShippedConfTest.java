@@ -38,10 +38,12 @@ class ShippedConfTest {
   @Test
   void theEnvironmentOverridesTheConf() {
     JsonObject resolved = PharosConfig.resolve(new JsonObject().put("hostIp", "10.0.0.1"),
-      Map.of("HOST_IP", "10.0.0.5", "ZK_HOSTS", "zk1:2181,zk2:2181", "INSTANCE_ID", "host-7"));
+      Map.of("HOST_IP", "10.0.0.5", "ZK_HOSTS", "zk1:2181,zk2:2181", "INSTANCE_ID", "host-7",
+        "ETCD_ENDPOINTS", "http://e1:2379, http://e2:2379"));
     assertEquals("10.0.0.5", resolved.getString("hostIp"));
     assertEquals("zk1:2181,zk2:2181", resolved.getJsonObject("zookeeper").getString("connect"));
     assertEquals("host-7", resolved.getString("instanceId"));
+    assertEquals(List.of("http://e1:2379", "http://e2:2379"), resolved.getJsonObject("etcd").getJsonArray("endpoints").getList());
     assertEquals(6553, resolved.getJsonObject("api").getInteger("port"), "defaults stay under the overrides");
   }
 

@@ -2,6 +2,7 @@ package dev.pharos;
 
 import dev.pharos.model.Host;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.Map;
 /**
  * Pharos's JSON configuration: the defaults in {@code conf/default.json}, then the user's conf
  * file, then the environment variables the seed systems used ({@code HOST_IP}, {@code ZK_HOSTS},
- * {@code DOCKER_HOST}, {@code INSTANCE_ID}).
+ * {@code DOCKER_HOST}, {@code INSTANCE_ID}, {@code ETCD_ENDPOINTS} comma-separated).
  */
 public final class PharosConfig {
 
@@ -44,6 +45,15 @@ public final class PharosConfig {
     }
     if (env.get("DOCKER_HOST") != null) {
       merged.getJsonObject("docker").put("host", env.get("DOCKER_HOST"));
+    }
+    if (env.get("ETCD_ENDPOINTS") != null) {
+      JsonArray endpoints = new JsonArray();
+      for (String endpoint : env.get("ETCD_ENDPOINTS").split(",")) {
+        if (!endpoint.isBlank()) {
+          endpoints.add(endpoint.trim());
+        }
+      }
+      merged.getJsonObject("etcd").put("endpoints", endpoints);
     }
     if (env.get("INSTANCE_ID") != null) {
       merged.put("instanceId", env.get("INSTANCE_ID"));

@@ -8,6 +8,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import io.vertx.core.internal.VertxInternal;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -42,11 +46,30 @@ public final class EtcdClients {
     }
     return Client.builder()
       .endpoints(endpoints.toArray(String[]::new))
-      .vertx(vertx)
+      .vertx(unclosable(vertx))
       .connectTimeout(Duration.ofMillis(etcdConf.getLong("connectTimeoutMs", 3000L)))
       // jetcd retries unavailable calls; bounded, so a caller learns of a long outage
       .retryMaxDuration(Duration.ofMillis(etcdConf.getLong("retryMaxMs", 5000L)))
       .build();
+  }
+
+  /**
+   * jetcd 0.8's {@code Client.close()} closes the Vertx it was handed, which would stop the whole
+   * application when a stage undeploys. It gets a view of the application's Vertx whose
+   * {@code close()} does nothing; closing the client still shuts its gRPC channel down.
+   */
+  static Vertx unclosable(Vertx vertx) {
+    return (Vertx) Proxy.newProxyInstance(EtcdClients.class.getClassLoader(), new Class<?>[]{VertxInternal.class},
+      (proxy, method, args) -> {
+        if (method.getName().equals("close") && method.getParameterCount() == 0) {
+          return Future.succeededFuture();
+        }
+        try {
+          return method.invoke(vertx, args);
+        } catch (InvocationTargetException e) {
+          throw e.getCause();
+        }
+      });
   }
 
   public static ByteSequence bytes(String s) {

@@ -2,7 +2,9 @@ package dev.pharos.registrar;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
+import dev.pharos.etcd.EtcdClients;
 import dev.pharos.model.Instance;
+import dev.pharos.registrar.impl.EtcdServiceReporter;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperClients;
@@ -25,7 +27,8 @@ import java.util.function.Function;
 
 /**
  * The only stage that writes registrations. It owns a ZooKeeper session, registers every
- * instance the health checker reports up in Nerve's format and removes it when reported down.
+ * instance the health checker reports up in Nerve's format and removes it when reported down;
+ * when etcd is configured it also keeps the ambassador's service document of each in etcd.
  * After a reconnect, on a timer, and at start it reconciles: what it should hold is re-created
  * (a session expiry took it, or someone deleted it) and what an earlier process on this host
  * left behind is removed, so there is never a ghost nor a duplicate.
@@ -42,6 +45,8 @@ public class RegistrarVerticle extends VerticleBase {
   private StageStatus status;
   private CuratorFramework client;
   private NerveZooKeeperReporter reporter;
+  /** Null when etcd is not configured. */
+  private EtcdServiceReporter etcd;
   private List<String> hosts;
   private String ownHostId;
 
@@ -73,6 +78,12 @@ public class RegistrarVerticle extends VerticleBase {
     ownHostId = PharosConfig.host(conf).id();
     long reconcileMs = registrarConf.getLong("reconcileIntervalMs", 30_000L);
     var bus = vertx.eventBus();
+    JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
+    if (EtcdClients.configured(etcdConf)) {
+      etcd = new EtcdServiceReporter(context, EtcdClients.create(vertx, etcdConf), etcdConf.getLong("leaseTtlSeconds", 10L),
+        status, (type, instance, key) -> changed(type, "etcd", instance, key));
+      etcd.start();
+    }
     return status.register(vertx)
       .compose(v -> blocking(() -> {
         client = clients.apply(conf.getJsonObject("zookeeper"));
@@ -93,13 +104,14 @@ public class RegistrarVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // Closing the session removes every ephemeral registration at once.
-    return blocking(() -> {
+    // Closing the session removes every ephemeral registration at once; so does revoking the lease.
+    Future<?> etcdClosed = etcd == null ? Future.succeededFuture() : etcd.close();
+    return etcdClosed.transform(x -> blocking(() -> {
       if (client != null) {
         client.close();
       }
       return null;
-    });
+    }));
   }
 
   private <T> Future<T> blocking(Callable<T> work) {
@@ -137,6 +149,9 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   private void up(Instance instance) {
+    if (etcd != null) {
+      etcd.register(instance);
+    }
     blocking(() -> {
       Held current = held.get(instance.id());
       String path = current == null ? null : current.path;
@@ -160,6 +175,9 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   private void down(String instanceId) {
+    if (etcd != null) {
+      etcd.deregister(instanceId);
+    }
     blocking(() -> {
       Held gone = held.remove(instanceId);
       if (gone != null && gone.path != null) {
@@ -207,6 +225,9 @@ public class RegistrarVerticle extends VerticleBase {
    * never sent the "down").
    */
   private void reconcile() {
+    if (etcd != null) {
+      etcd.reconcile();
+    }
     vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject()).onSuccess(reply -> {
       if (!reply.body().getBoolean("ready", false)) {
         return;
@@ -246,13 +267,20 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   private void changed(String type, Instance instance, String path) {
+    changed(type, "zookeeper", instance, path);
+  }
+
+  private void changed(String type, String store, Instance instance, String path) {
     countRegistrations();
-    vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", type).put("store", "zookeeper")
+    vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", type).put("store", store)
       .put("instance", instance.toJson()).put("path", path).put("ts", System.currentTimeMillis()));
   }
 
   private void countRegistrations() {
     status.detail("registrations", held.values().stream().filter(h -> h.path != null).count());
+    if (etcd != null) {
+      status.detail("etcdDocuments", etcd.size());
+    }
   }
 
   private JsonObject snapshot() {

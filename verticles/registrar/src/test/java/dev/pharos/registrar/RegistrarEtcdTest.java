@@ -1,0 +1,135 @@
+package dev.pharos.registrar;
+
+import dev.pharos.bus.Addresses;
+import dev.pharos.etcd.EtcdClients;
+import dev.pharos.etcd.EtcdServer;
+import dev.pharos.model.Container;
+import dev.pharos.model.Host;
+import dev.pharos.model.Instance;
+import dev.pharos.model.ServiceDocument;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.LeaseOption;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The registrar's etcd documents and their lease, against a real etcd server. */
+@ExtendWith(VertxExtension.class)
+class RegistrarEtcdTest {
+
+  private static final String KEY = "/services/dev/web/80/8080/c-h1-aaa";
+
+  private TestingServer zookeeper;
+  private EtcdServer etcd;
+  private Client client;
+  private String deployment;
+
+  @BeforeEach
+  void deployRegistrar(@TempDir Path dir, Vertx vertx) throws Exception {
+    zookeeper = new TestingServer(true);
+    etcd = EtcdServer.start(dir.resolve("etcd"));
+    JsonObject etcdConf = new JsonObject().put("endpoints", new JsonArray().add(etcd.endpoint())).put("leaseTtlSeconds", 3);
+    client = EtcdClients.create(vertx, etcdConf);
+    JsonObject conf = new JsonObject().put("instanceId", "h1").put("hostIp", "127.0.0.1")
+      .put("zookeeper", new JsonObject().put("connect", zookeeper.getConnectString()))
+      .put("etcd", etcdConf).put("registrar", new JsonObject().put("reconcileIntervalMs", 500));
+    deployment = vertx.deployVerticle(new RegistrarVerticle(), new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stopServers(Vertx vertx) throws Exception {
+    if (vertx.deploymentIDs().contains(deployment)) {
+      vertx.undeploy(deployment).await(20, TimeUnit.SECONDS);
+    }
+    client.close();
+    etcd.close();
+    zookeeper.close();
+  }
+
+  private static Instance instance(String id, int port) {
+    Container container = Container.of("c-" + id, "web-" + id, "img", Map.of(Container.LABEL_TAGS, "blue"), List.of(), false);
+    return new Instance(id, "dev", "web", "h1", container.id(), "127.0.0.1", port,
+      new JsonObject().put("host", "127.0.0.1").put("port", port).put("name", id),
+      ServiceDocument.of(new Host("h1", "127.0.0.1"), container, "dev", "web", 80, port, "tcp"));
+  }
+
+  private static void publish(Vertx vertx, String type, Instance instance) {
+    vertx.eventBus().publish(Addresses.INSTANCES, new JsonObject().put("type", type).put("instance", instance.toJson()));
+  }
+
+  private List<KeyValue> stored() throws Exception {
+    return client.getKVClient().get(EtcdClients.bytes(KEY)).get(10, TimeUnit.SECONDS).getKvs();
+  }
+
+  private static void await(String what, Callable<Boolean> condition) throws Exception {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (!condition.call()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void writesTheDocumentUnderAKeptAliveLeaseAndRemovesIt(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    await("the document", () -> stored().size() == 1);
+    KeyValue kv = stored().get(0);
+    JsonObject doc = new JsonObject(kv.getValue().toString());
+    assertEquals("8080", doc.getString("host_port"));
+    assertEquals("127.0.0.1", doc.getString("ipaddress"));
+    assertEquals(List.of("dev", "blue"), doc.getJsonArray("tags").getList());
+    assertTrue(kv.getLease() != 0, "bound to a lease");
+    Thread.sleep(4000); // longer than the 3 s TTL: only the keep-alive keeps it
+    assertEquals(1, stored().size());
+    publish(vertx, "down", instance("h1-aaa", 8080));
+    await("no document", () -> stored().isEmpty());
+  }
+
+  @Test
+  void aLostLeaseIsReplacedAndTheDocumentWrittenAgain(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    await("the document", () -> stored().size() == 1);
+    long lease = stored().get(0).getLease();
+    client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS); // as if etcd had expired it
+    await("the document under a new lease", () -> stored().size() == 1 && stored().get(0).getLease() != lease);
+    long ttl = client.getLeaseClient().timeToLive(stored().get(0).getLease(), LeaseOption.DEFAULT).get(10, TimeUnit.SECONDS).getTTL();
+    assertTrue(ttl > 0, "the new lease is alive: " + ttl);
+  }
+
+  @Test
+  void anEtcdRestartLosesNothingAndAStopRevokesTheLease(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    await("the document", () -> stored().size() == 1);
+    etcd.stop();
+    publish(vertx, "up", instance("h1-bbb", 8081));
+    Thread.sleep(1500);
+    etcd.start();
+    await("both documents", () -> stored().size() == 1 && client.getKVClient()
+      .get(EtcdClients.bytes("/services/dev/web/80/8081/c-h1-bbb")).get(10, TimeUnit.SECONDS).getKvs().size() == 1);
+    long lease = stored().get(0).getLease();
+    assertNotEquals(0, lease);
+    vertx.undeploy(deployment).await(20, TimeUnit.SECONDS);
+    assertTrue(stored().isEmpty(), "revoking the lease removed the documents at once");
+  }
+}
