@@ -1,5 +1,6 @@
 package dev.pharos.launcher;
 
+import dev.pharos.ambassador.AmbassadorVerticle;
 import dev.pharos.api.ApiVerticle;
 import dev.pharos.bus.Addresses;
 import dev.pharos.definitions.DefinitionWatcherVerticle;
@@ -19,7 +20,8 @@ final class Stages {
     Addresses.DEFINITION_WATCHER, DefinitionWatcherVerticle::new,
     Addresses.HEALTH_CHECKER, HealthCheckerVerticle::new,
     Addresses.REGISTRAR, RegistrarVerticle::new,
-    Addresses.API, ApiVerticle::new);
+    Addresses.API, ApiVerticle::new,
+    Addresses.AMBASSADOR, AmbassadorVerticle::new);
 
   private Stages() {
   }

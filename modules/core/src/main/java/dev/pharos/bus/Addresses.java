@@ -57,10 +57,18 @@ public final class Addresses {
 
   /**
    * Fact, published by the registrar, consumed by the api (SSE, backlog) and anyone who watches.
-   * <pre>{"type":"registered"|"deregistered","store":"zookeeper","instance":{Instance JSON},
+   * <pre>{"type":"registered"|"deregistered","store":"zookeeper"|"etcd","instance":{Instance JSON},
    *  "path":"/env/dev/sd/web/sd/host-abc_0000000001","ts":millis}</pre>
+   * ({@code path} is the etcd key of the service document when {@code store} is etcd)
    */
   public static final String CHANGES = "pharos.changes";
+
+  /**
+   * Request-reply, answered by the ambassador:
+   * {"node","descriptors":[{"name","service","env","tags","port","proto","spec","listener","endpoints":[{"address","tags","active"}],
+   *  "active","forwarded","refused","consumers":[...]}],"problems":[{"subject","reason"}]}
+   */
+  public static final String DESCRIPTORS = "pharos.descriptors";
 
   /** Request-reply, answered by the registrar: {"registrations":[{"instance":{...},"path":"..."}]}. */
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
@@ -86,8 +94,13 @@ public final class Addresses {
   public static final String HEALTH_CHECKER = "health-checker";
   public static final String REGISTRAR = "registrar";
   public static final String API = "api";
+  public static final String AMBASSADOR = "ambassador";
 
+  /** The pipeline's stages: a cluster without one of them is degraded. */
   public static final List<String> STAGES = List.of(DOCKER_WATCHER, DEFINITION_WATCHER, HEALTH_CHECKER, REGISTRAR, API);
+
+  /** Stages a node runs when it wants their job; shown in the health view when they run. */
+  public static final List<String> OPTIONAL_STAGES = List.of(AMBASSADOR);
 
   public static String status(String stage) {
     return STATUS_PREFIX + stage;

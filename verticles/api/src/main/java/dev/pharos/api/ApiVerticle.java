@@ -20,7 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The HTTP face of Pharos: {@code /v1/health}, {@code /v1/instances} and the
+ * The HTTP face of Pharos: {@code /v1/health}, {@code /v1/instances}, {@code /v1/descriptors} and the
  * {@code /v1/changes} SSE stream. It holds no state of its own but the change backlog: every
  * answer is asked of the stages over the bus, wherever they run.
  */
@@ -47,6 +47,7 @@ public class ApiVerticle extends VerticleBase {
     router.get("/v1/health").handler(this::health);
     router.get("/v1/instances").handler(this::instances);
     router.get("/v1/changes").handler(changes::handle);
+    router.get("/v1/descriptors").handler(this::descriptors);
     String host = apiConf.getString("host", "127.0.0.1");
     int port = apiConf.getInteger("port", 6553);
     return status.register(vertx)
@@ -66,7 +67,9 @@ public class ApiVerticle extends VerticleBase {
   private void health(RoutingContext rc) {
     List<Future<Void>> asks = new ArrayList<>();
     JsonObject unreachable = new JsonObject();
-    for (String stage : Addresses.STAGES) {
+    List<String> stageNames = new ArrayList<>(Addresses.STAGES);
+    stageNames.addAll(Addresses.OPTIONAL_STAGES);
+    for (String stage : stageNames) {
       asks.add(vertx.eventBus().<JsonObject>request(Addresses.status(stage), new JsonObject(), ASK)
         .onSuccess(msg -> directory.record(msg.body()))
         .onFailure(err -> unreachable.put(stage, err.getMessage()))
@@ -76,8 +79,11 @@ public class ApiVerticle extends VerticleBase {
       JsonObject stages = new JsonObject();
       boolean healthy = true;
       int problems = 0;
-      for (String stage : Addresses.STAGES) {
+      for (String stage : stageNames) {
         List<JsonObject> instances = directory.instances(stage);
+        if (instances.isEmpty() && Addresses.OPTIONAL_STAGES.contains(stage)) {
+          continue;
+        }
         JsonObject summary = instances.isEmpty()
           ? new JsonObject().put("stage", stage).put("state", "unreachable").put("instances", new JsonArray())
             .put("problems", new JsonArray().add(new JsonObject().put("subject", stage)
@@ -109,6 +115,17 @@ public class ApiVerticle extends VerticleBase {
         .put("registrations", registrations.result().getJsonArray("registrations"))
         .put("checks", watches.result().getJsonArray("watches", new JsonArray()));
       rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
+    });
+  }
+
+  private void descriptors(RoutingContext rc) {
+    vertx.eventBus().<JsonObject>request(Addresses.DESCRIPTORS, new JsonObject(), ASK).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("error", "ambassador unreachable: " + ar.cause().getMessage()).encode());
+      } else {
+        rc.response().putHeader("Content-Type", "application/json").end(ar.result().body().encodePrettily());
+      }
     });
   }
 

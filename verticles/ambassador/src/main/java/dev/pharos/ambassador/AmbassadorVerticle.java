@@ -1,0 +1,326 @@
+package dev.pharos.ambassador;
+
+import dev.pharos.PharosConfig;
+import dev.pharos.ambassador.impl.Balancer;
+import dev.pharos.ambassador.impl.EndpointCatalog;
+import dev.pharos.ambassador.impl.ProxyListener;
+import dev.pharos.ambassador.impl.TcpProxy;
+import dev.pharos.ambassador.impl.UdpProxy;
+import dev.pharos.bus.Addresses;
+import dev.pharos.etcd.EtcdClients;
+import dev.pharos.etcd.EtcdPrefixWatch;
+import dev.pharos.model.Container;
+import dev.pharos.model.Host;
+import dev.pharos.model.ServiceDocument;
+import dev.pharos.stage.StageStatus;
+import io.etcd.jetcd.Client;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The Docker ambassador. Consumers are containers joined to an ambassador container's network
+ * namespace ({@code --net=container:<ambassador>}) with {@code BACKEND_*} descriptors in their
+ * environment, plus the descriptors the conf lists for host-wide listeners. Each descriptor gets
+ * a listener on its port that forwards to the healthy endpoints of its service, which it learns
+ * from etcd's {@code /services/} tree (one pull, then a watch) and follows as they change.
+ */
+public class AmbassadorVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AmbassadorVerticle.class);
+  static final String CONF_SOURCE = "conf";
+
+  private final EndpointCatalog catalog = new EndpointCatalog();
+  /** This host's containers, by id. */
+  private final Map<String, Container> containers = new HashMap<>();
+  /** Open listeners, by port. */
+  private final Map<Integer, ProxyListener> listeners = new TreeMap<>();
+  /** Who asks for each open listener's descriptor. */
+  private final Map<Integer, List<String>> askers = new TreeMap<>();
+  private final Map<String, String> requestProblems = new TreeMap<>();
+  private final Map<String, String> listenProblems = new TreeMap<>();
+
+  private StageStatus status;
+  private Host host;
+  private List<String> ambassadors;
+  private List<String> confDescriptors;
+  private String listenHost;
+  private Balancer.Strategy strategy;
+  private long udpIdleMs;
+  private NetClient netClient;
+  private Client etcd;
+  private EtcdPrefixWatch watch;
+  private boolean catalogReady;
+  private boolean snapshotSeen;
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    JsonObject ambassadorConf = conf.getJsonObject("ambassador", new JsonObject());
+    status = new StageStatus(Addresses.AMBASSADOR, PharosConfig.node(conf));
+    host = PharosConfig.host(conf);
+    ambassadors = strings(ambassadorConf.getJsonArray("containers"));
+    confDescriptors = strings(ambassadorConf.getJsonArray("descriptors"));
+    listenHost = ambassadorConf.getString("listenHost", "127.0.0.1");
+    udpIdleMs = ambassadorConf.getLong("udpIdleMs", 60_000L);
+    try {
+      strategy = Balancer.strategy(ambassadorConf.getString("balance", "round-robin"));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture("ambassador.balance: " + e.getMessage());
+    }
+    netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)
+      .setConnectTimeout(ambassadorConf.getInteger("connectTimeoutMs", 2000)));
+    var bus = vertx.eventBus();
+    return status.register(vertx)
+      .compose(v -> bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion())
+      .compose(v -> bus.<JsonObject>consumer(Addresses.DESCRIPTORS, msg -> msg.reply(descriptors())).completion())
+      .onSuccess(v -> {
+        JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
+        if (EtcdClients.configured(etcdConf)) {
+          etcd = EtcdClients.create(vertx, etcdConf);
+          watch = new EtcdPrefixWatch(etcd, context, ServiceDocument.ROOT + "/", catalogListener());
+          watch.start();
+        } else {
+          status.detail("etcd", "not configured");
+        }
+        announce();
+        apply();
+        vertx.setPeriodic(5000, 5000, t -> apply()); // retries listeners whose port was taken
+      });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (watch != null) {
+      watch.close();
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    listeners.values().forEach(l -> closing.add(l.close()));
+    return Future.join(closing).eventually(() -> {
+      if (etcd != null) {
+        etcd.close();
+      }
+      return netClient.close();
+    });
+  }
+
+  private static List<String> strings(JsonArray array) {
+    return array == null ? List.of() : array.stream().map(String::valueOf).toList();
+  }
+
+  /** Asks every docker watcher for a snapshot, until this host's has come. */
+  private void announce() {
+    if (!snapshotSeen) {
+      vertx.eventBus().publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
+      vertx.setTimer(2000, t -> announce());
+    }
+  }
+
+  private EtcdPrefixWatch.Listener catalogListener() {
+    return new EtcdPrefixWatch.Listener() {
+      @Override
+      public void snapshot(Map<String, byte[]> values, long revision) {
+        catalog.replace(values);
+        catalogReady = true;
+        status.clear("etcd");
+        status.detail("etcdRevision", revision);
+        LOG.info("ambassador: {} service documents under {} at revision {}", catalog.size(), ServiceDocument.ROOT, revision);
+        endpointsChanged();
+      }
+
+      @Override
+      public void put(String key, byte[] value, long revision) {
+        if (catalog.put(key, value)) {
+          endpointsChanged();
+        }
+      }
+
+      @Override
+      public void delete(String key, long revision) {
+        catalog.delete(key);
+        endpointsChanged();
+      }
+
+      @Override
+      public void failed(Throwable err, long retryMs) {
+        status.problem("etcd", "watch of " + ServiceDocument.ROOT + " failed, pulling again in " + retryMs + " ms: " + err.getMessage());
+      }
+    };
+  }
+
+  private void onContainers(JsonObject fact) {
+    if (!host.id().equals(Host.fromJson(fact.getJsonObject("host")).id())) {
+      return; // a listener here serves only containers sharing this host's namespaces
+    }
+    switch (fact.getString("type")) {
+      case "snapshot" -> {
+        snapshotSeen = true;
+        containers.clear();
+        fact.getJsonArray("containers").forEach(c -> {
+          Container container = Container.fromJson((JsonObject) c);
+          containers.put(container.id(), container);
+        });
+      }
+      case "up" -> {
+        Container container = Container.fromJson(fact.getJsonObject("container"));
+        containers.put(container.id(), container);
+      }
+      case "down" -> containers.remove(fact.getJsonObject("container").getString("id"));
+      default -> {
+        return;
+      }
+    }
+    apply();
+  }
+
+  /** True when {@code container} joined the namespace of one of the configured ambassador containers. */
+  private boolean isConsumer(Container container) {
+    String joined = container.joinedContainer();
+    if (joined == null) {
+      return false;
+    }
+    Container target = containers.get(joined);
+    for (String ambassador : ambassadors) {
+      if (joined.equals(ambassador) || joined.startsWith(ambassador)
+        || (target != null && target.name().equals(ambassador.replaceFirst("^/", "")))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Every descriptor asked for, by who asks ("conf" or "container NAME"), malformed ones recorded. */
+  private Map<String, List<ServiceDescriptor>> requests() {
+    Map<String, List<ServiceDescriptor>> requests = new LinkedHashMap<>();
+    requestProblems.clear();
+    for (String line : confDescriptors) {
+      try {
+        requests.computeIfAbsent(CONF_SOURCE, k -> new ArrayList<>()).add(ServiceDescriptor.parse(line));
+      } catch (IllegalArgumentException e) {
+        requestProblems.put("descriptor " + CONF_SOURCE + " " + line, "malformed: " + e.getMessage());
+      }
+    }
+    containers.values().stream().filter(this::isConsumer).sorted(java.util.Comparator.comparing(Container::name))
+      .forEach(c -> c.env().forEach((name, value) -> {
+        if (!name.startsWith(ServiceDescriptor.PREFIX)) {
+          return;
+        }
+        String source = "container " + c.name();
+        try {
+          requests.computeIfAbsent(source, k -> new ArrayList<>()).add(ServiceDescriptor.parse(name, value));
+        } catch (IllegalArgumentException e) {
+          requestProblems.put("descriptor " + source + " " + name, "malformed: " + e.getMessage());
+        }
+      }));
+    return requests;
+  }
+
+  /** Opens, keeps and closes listeners so that each requested port has one, then refreshes their endpoints. */
+  private void apply() {
+    Map<Integer, ServiceDescriptor> wanted = new TreeMap<>();
+    Map<Integer, List<String>> wantedBy = new TreeMap<>();
+    requests().forEach((source, descriptors) -> descriptors.forEach(d -> {
+      ServiceDescriptor first = wanted.putIfAbsent(d.port(), d);
+      if (first == null || first.sameRequestAs(d)) {
+        wantedBy.computeIfAbsent(d.port(), k -> new ArrayList<>()).add(source);
+      } else {
+        requestProblems.put("descriptor " + source + " " + d.name(), "port " + d.port() + " is already the listener of "
+          + first.spec() + " for " + wantedBy.get(d.port()) + "; " + d.spec() + " gets none");
+      }
+    }));
+    for (Integer port : List.copyOf(listeners.keySet())) {
+      ServiceDescriptor want = wanted.get(port);
+      if (want == null || !want.sameRequestAs(listeners.get(port).descriptor())) {
+        ProxyListener gone = listeners.remove(port);
+        askers.remove(port);
+        LOG.info("ambassador: closing the listener of {} on {}", gone.descriptor().spec(), gone.address());
+        gone.close();
+      }
+    }
+    listenProblems.keySet().removeIf(subject -> wanted.values().stream().noneMatch(d -> subject.equals(subject(d))));
+    wanted.forEach((port, descriptor) -> {
+      askers.put(port, wantedBy.get(port));
+      if (!listeners.containsKey(port)) {
+        open(descriptor);
+      }
+    });
+    endpointsChanged();
+  }
+
+  private static String subject(ServiceDescriptor d) {
+    return "descriptor " + d.spec();
+  }
+
+  private void open(ServiceDescriptor descriptor) {
+    Balancer balancer = new Balancer(strategy);
+    ProxyListener listener = descriptor.proto().equals("udp")
+      ? new UdpProxy(vertx, descriptor, listenHost, balancer, udpIdleMs)
+      : new TcpProxy(vertx, netClient, descriptor, listenHost, balancer);
+    listener.endpoints(catalog.endpoints(descriptor));
+    listeners.put(descriptor.port(), listener);
+    listener.listen().onSuccess(v -> {
+      listenProblems.remove(subject(descriptor));
+      LOG.info("ambassador: {} listens on {} for {}", descriptor.spec(), listener.address(), askers.get(descriptor.port()));
+      endpointsChanged();
+    }).onFailure(err -> {
+      if (listeners.get(descriptor.port()) == listener) {
+        listeners.remove(descriptor.port());
+      }
+      listenProblems.put(subject(descriptor), "cannot listen on " + listener.address() + ": " + err.getMessage()
+        + " (retrying every 5 s)");
+      endpointsChanged();
+    });
+  }
+
+  /** Hands each listener its current endpoints and brings the health entries up to date. */
+  private void endpointsChanged() {
+    Map<String, String> problems = new TreeMap<>(requestProblems);
+    problems.putAll(listenProblems);
+    for (ProxyListener listener : listeners.values()) {
+      ServiceDescriptor d = listener.descriptor();
+      listener.endpoints(catalog.endpoints(d));
+      if (listener.endpoints().isEmpty() && (catalogReady || etcd == null)) {
+        problems.put(subject(d), "no healthy endpoint of " + d.service()
+          + (d.tags().isEmpty() ? "" : " tagged " + d.tags()) + "; connections to " + listener.address() + " are refused"
+          + (etcd == null ? " (etcd.endpoints is not set)" : ""));
+      }
+    }
+    catalog.problems().forEach((key, reason) -> problems.put("etcd key " + key, "not a service document: " + reason));
+    status.replaceProblems("descriptor ", filter(problems, "descriptor "));
+    status.replaceProblems("etcd key ", filter(problems, "etcd key "));
+    status.detail("listeners", listeners.size()).detail("serviceDocuments", catalog.size());
+    status.state(StageStatus.RUNNING);
+  }
+
+  private static Map<String, String> filter(Map<String, String> problems, String prefix) {
+    Map<String, String> matching = new TreeMap<>();
+    problems.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        matching.put(k, v);
+      }
+    });
+    return matching;
+  }
+
+  private JsonObject descriptors() {
+    JsonArray list = new JsonArray();
+    listeners.forEach((port, listener) -> list.add(listener.descriptor().toJson().mergeIn(listener.toJson())
+      .put("consumers", new JsonArray(askers.getOrDefault(port, List.of())))));
+    JsonArray problems = new JsonArray();
+    requestProblems.forEach((subject, reason) -> problems.add(new JsonObject().put("subject", subject).put("reason", reason)));
+    listenProblems.forEach((subject, reason) -> problems.add(new JsonObject().put("subject", subject).put("reason", reason)));
+    return new JsonObject().put("node", status.toJson().getString("node")).put("descriptors", list).put("problems", problems);
+  }
+}

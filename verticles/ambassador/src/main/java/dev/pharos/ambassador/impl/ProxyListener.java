@@ -1,0 +1,54 @@
+package dev.pharos.ambassador.impl;
+
+import dev.pharos.ambassador.ServiceDescriptor;
+import dev.pharos.model.ServiceDocument.Endpoint;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/** A local listener of one descriptor that forwards to its service's current endpoints. */
+public abstract class ProxyListener {
+
+  protected final ServiceDescriptor descriptor;
+  protected final String host;
+  protected final Balancer balancer;
+  protected long forwarded;
+  protected long refused;
+
+  protected ProxyListener(ServiceDescriptor descriptor, String host, Balancer balancer) {
+    this.descriptor = descriptor;
+    this.host = host;
+    this.balancer = balancer;
+  }
+
+  public ServiceDescriptor descriptor() {
+    return descriptor;
+  }
+
+  public abstract Future<Void> listen();
+
+  public abstract Future<Void> close();
+
+  /** New connections go to these from now on; open ones are left to finish. */
+  public void endpoints(List<Endpoint> endpoints) {
+    balancer.endpoints(endpoints);
+  }
+
+  public List<Endpoint> endpoints() {
+    return balancer.endpoints();
+  }
+
+  public String address() {
+    return host + ":" + descriptor.port();
+  }
+
+  public JsonObject toJson() {
+    JsonArray endpoints = new JsonArray();
+    balancer.endpoints().forEach(e -> endpoints.add(new JsonObject().put("address", e.address())
+      .put("tags", new JsonArray(List.copyOf(e.tags()))).put("active", balancer.active(e))));
+    return new JsonObject().put("listener", descriptor.proto() + "://" + address()).put("endpoints", endpoints)
+      .put("active", balancer.active()).put("forwarded", forwarded).put("refused", refused);
+  }
+}

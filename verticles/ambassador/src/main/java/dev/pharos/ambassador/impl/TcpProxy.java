@@ -1,0 +1,75 @@
+package dev.pharos.ambassador.impl;
+
+import dev.pharos.ambassador.ServiceDescriptor;
+import dev.pharos.model.ServiceDocument.Endpoint;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * A TCP listener that pipes each connection to one endpoint, on the event loop with Vert.x's
+ * back-pressure (a pipe pauses the faster side). With no endpoint a connection is closed at once;
+ * an endpoint that refuses is skipped for the next one.
+ */
+public final class TcpProxy extends ProxyListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
+
+  private final NetServer server;
+  private final NetClient client;
+
+  public TcpProxy(Vertx vertx, NetClient client, ServiceDescriptor descriptor, String host, Balancer balancer) {
+    super(descriptor, host, balancer);
+    this.client = client;
+    this.server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true));
+    server.connectHandler(this::accepted);
+  }
+
+  @Override
+  public Future<Void> listen() {
+    return server.listen(descriptor.port(), host).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return server.close();
+  }
+
+  private void accepted(NetSocket inbound) {
+    inbound.pause();
+    connect(inbound, balancer.order(), 0);
+  }
+
+  private void connect(NetSocket inbound, List<Endpoint> candidates, int i) {
+    if (i >= candidates.size()) {
+      refused++;
+      inbound.close();
+      return;
+    }
+    Endpoint endpoint = candidates.get(i);
+    client.connect(endpoint.port(), endpoint.host()).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.debug("{}: endpoint {} refused: {}", descriptor.spec(), endpoint.address(), ar.cause().getMessage());
+        connect(inbound, candidates, i + 1);
+        return;
+      }
+      NetSocket outbound = ar.result();
+      forwarded++;
+      balancer.opened(endpoint);
+      outbound.closeHandler(v -> {
+        balancer.closed(endpoint);
+        inbound.close();
+      });
+      inbound.closeHandler(v -> outbound.close());
+      inbound.pipeTo(outbound);
+      outbound.pipeTo(inbound);
+    });
+  }
+}
