@@ -2,11 +2,14 @@ package dev.pharos.definitions;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
+import dev.pharos.etcd.EtcdClients;
+import dev.pharos.etcd.EtcdPrefixWatch;
 import dev.pharos.model.Definition;
 import dev.pharos.model.DefinitionParser;
 import dev.pharos.model.InvalidDefinitionException;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperClients;
+import io.etcd.jetcd.Client;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -18,23 +21,35 @@ import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.state.ConnectionState;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 /**
  * Watches ZooKeeper for definitions at {@code /env/{env}/sd/{app}} with Curator's CuratorCache
- * and publishes them on {@link Addresses#DEFINITIONS}. A malformed definition is reported and
- * the last good one kept; deleting any part of the tree, however deep, only retracts.
+ * and, when etcd is configured, etcd under a prefix ({@code /env/{env}/sd/{app}} by default)
+ * with a pull then a watch; publishes them on {@link Addresses#DEFINITIONS}. A malformed
+ * definition is reported and the last good one kept; deleting any part of a tree only retracts.
+ * When both stores define the same app, ZooKeeper's definition is the one used.
  */
 public class DefinitionWatcherVerticle extends VerticleBase {
 
   static final String ROOT = "/env";
 
-  private final Map<String, Definition> definitions = new TreeMap<>();
+  /** Last good definition of each store, by {@code env/app}. */
+  private final Map<String, Definition> zookeeper = new TreeMap<>();
+  private final Map<String, Definition> etcd = new TreeMap<>();
+  /** What was last published for each {@code env/app}, and from which store. */
+  private final Map<String, Definition> published = new TreeMap<>();
+  private final Map<String, String> publishedFrom = new TreeMap<>();
   private StageStatus status;
   private CuratorFramework client;
   private CuratorCache cache;
+  private Client etcdClient;
+  private EtcdPrefixWatch etcdWatch;
+  private String etcdPrefix;
 
   @Override
   public Future<?> start() {
@@ -43,22 +58,36 @@ public class DefinitionWatcherVerticle extends VerticleBase {
     Context ctx = context;
     Executor onContext = task -> ctx.runOnContext(v -> task.run());
     vertx.eventBus().<JsonObject>consumer(Addresses.DEFINITIONS_SNAPSHOT, msg -> msg.reply(snapshot()));
+    JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
+    if (EtcdClients.configured(etcdConf)) {
+      etcdPrefix = etcdConf.getString("definitionsPrefix", ROOT + "/");
+      etcdClient = EtcdClients.create(vertx, etcdConf);
+      etcdWatch = new EtcdPrefixWatch(etcdClient, context, etcdPrefix, etcdListener());
+    }
     return status.register(vertx).compose(v -> vertx.executeBlocking(() -> {
       client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
       client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state), onContext);
       cache = CuratorCache.build(client, ROOT);
       cache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((oldNode, node) -> changed(node))
-        .forDeletes(this::deleted)
+        .forCreatesAndChanges((oldNode, node) -> zookeeperChanged(node))
+        .forDeletes(node -> zookeeperDeleted(node.getPath()))
         .forInitialized(() -> status.state(StageStatus.RUNNING))
         .build(), onContext);
       cache.start();
       return null;
-    }));
+    })).onSuccess(v -> {
+      if (etcdWatch != null) {
+        etcdWatch.start();
+      }
+    });
   }
 
   @Override
   public Future<?> stop() {
+    if (etcdWatch != null) {
+      etcdWatch.close();
+      etcdClient.close();
+    }
     return vertx.executeBlocking(() -> {
       if (cache != null) {
         cache.close();
@@ -81,50 +110,126 @@ public class DefinitionWatcherVerticle extends VerticleBase {
 
   private JsonObject snapshot() {
     JsonArray list = new JsonArray();
-    definitions.values().forEach(d -> list.add(d.toJson()));
+    published.values().forEach(d -> list.add(d.toJson()));
     return new JsonObject().put("definitions", list);
   }
 
-  /** {@code [env, app]} when {@code path} is a definition's path, otherwise null. */
-  static String[] definitionKey(String path) {
-    String[] parts = path.split("/", -1);
-    // "", "env", {env}, "sd", {app}
-    if (parts.length == 5 && parts[0].isEmpty() && parts[1].equals("env") && parts[3].equals("sd")) {
-      return new String[]{parts[2], parts[4]};
+  /** {@code [env, app]} when {@code path}, below {@code root}, is {@code {env}/sd/{app}}; otherwise null. */
+  static String[] definitionKey(String root, String path) {
+    if (!path.startsWith(root)) {
+      return null;
+    }
+    String[] parts = path.substring(root.length()).split("/", -1);
+    if (parts.length == 3 && !parts[0].isEmpty() && parts[1].equals("sd") && !parts[2].isEmpty()) {
+      return new String[]{parts[0], parts[2]};
     }
     return null;
   }
 
-  private void changed(ChildData node) {
-    String[] key = definitionKey(node.getPath());
-    if (key == null) {
+  private void zookeeperChanged(ChildData node) {
+    long version = node.getStat() == null ? 0 : node.getStat().getMzxid();
+    changed(zookeeper, "zookeeper", ROOT + "/", node.getPath(), version, node.getData());
+  }
+
+  private void zookeeperDeleted(String path) {
+    deleted(zookeeper, ROOT + "/", path);
+  }
+
+  private EtcdPrefixWatch.Listener etcdListener() {
+    return new EtcdPrefixWatch.Listener() {
+      @Override
+      public void snapshot(Map<String, byte[]> values, long revision) {
+        status.clear("etcd " + etcdPrefix);
+        Set<String> keys = new HashSet<>();
+        values.forEach((key, value) -> {
+          String[] ids = definitionKey(etcdPrefix, key);
+          if (ids != null) {
+            keys.add(ids[0] + "/" + ids[1]);
+            changed(etcd, "etcd", etcdPrefix, key, revision, value);
+          }
+        });
+        for (Definition gone : Map.copyOf(etcd).values()) {
+          if (!keys.contains(gone.key())) {
+            deleted(etcd, etcdPrefix, etcdPrefix + gone.env() + "/sd/" + gone.app());
+          }
+        }
+      }
+
+      @Override
+      public void put(String key, byte[] value, long revision) {
+        changed(etcd, "etcd", etcdPrefix, key, revision, value);
+      }
+
+      @Override
+      public void delete(String key, long revision) {
+        deleted(etcd, etcdPrefix, key);
+      }
+
+      @Override
+      public void failed(Throwable err, long retryMs) {
+        status.problem("etcd " + etcdPrefix, "watch failed, pulling again in " + retryMs + " ms: " + err.getMessage());
+      }
+    };
+  }
+
+  /** A store's definition at {@code path} was written: parse it, keep it if good, publish what wins. */
+  private void changed(Map<String, Definition> store, String storeName, String root, String path, long version, byte[] data) {
+    String[] ids = definitionKey(root, path);
+    if (ids == null) {
       return;
     }
-    long version = node.getStat() == null ? 0 : node.getStat().getMzxid();
-    Definition known = definitions.get(node.getPath());
+    String key = ids[0] + "/" + ids[1];
+    Definition known = store.get(key);
     if (known != null && known.version() >= version) {
       return;
     }
+    String subject = storeName.equals("zookeeper") ? path : "etcd " + path;
     try {
-      Definition definition = DefinitionParser.parse(key[0], key[1], version, node.getData());
-      status.clear(node.getPath());
-      definitions.put(node.getPath(), definition);
-      vertx.eventBus().publish(Addresses.DEFINITIONS,
-        new JsonObject().put("type", "put").put("definition", definition.toJson()));
+      Definition definition = DefinitionParser.parse(ids[0], ids[1], version, data);
+      status.clear(subject);
+      store.put(key, definition);
+      publish(key);
     } catch (InvalidDefinitionException e) {
       String kept = known == null ? "" : " (keeping the previous version)";
-      status.problem(node.getPath(), "malformed definition: " + e.getMessage() + kept);
+      status.problem(subject, "malformed definition: " + e.getMessage() + kept);
     }
-    status.detail("definitions", definitions.size());
   }
 
-  private void deleted(ChildData node) {
-    status.clear(node.getPath());
-    Definition gone = definitions.remove(node.getPath());
-    if (gone != null) {
-      vertx.eventBus().publish(Addresses.DEFINITIONS, new JsonObject().put("type", "delete")
-        .put("env", gone.env()).put("app", gone.app()).put("path", gone.path()).put("version", gone.version()));
+  private void deleted(Map<String, Definition> store, String root, String path) {
+    status.clear(store == etcd ? "etcd " + path : path);
+    String[] ids = definitionKey(root, path);
+    if (ids != null && store.remove(ids[0] + "/" + ids[1]) != null) {
+      publish(ids[0] + "/" + ids[1]);
     }
-    status.detail("definitions", definitions.size());
+  }
+
+  /**
+   * Publishes the definition that now holds for {@code key}: ZooKeeper's, else etcd's, else a
+   * delete. Versions of different stores do not compare, so a switch of store retracts first.
+   */
+  private void publish(String key) {
+    Definition zk = zookeeper.get(key);
+    Definition et = etcd.get(key);
+    Definition now = zk != null ? zk : et;
+    String from = zk != null ? "zookeeper" : "etcd";
+    if (zk != null && et != null) {
+      status.problem("etcd " + etcdPrefix + et.env() + "/sd/" + et.app(), "also defined in ZooKeeper at " + zk.path() + ", which is used");
+    } else if (et != null) {
+      status.clear("etcd " + etcdPrefix + et.env() + "/sd/" + et.app());
+    }
+    Definition before = published.get(key);
+    if (before != null && (now == null || !from.equals(publishedFrom.get(key)))) {
+      published.remove(key);
+      publishedFrom.remove(key);
+      vertx.eventBus().publish(Addresses.DEFINITIONS, new JsonObject().put("type", "delete")
+        .put("env", before.env()).put("app", before.app()).put("path", before.path())
+        .put("version", now == null ? before.version() : Long.MAX_VALUE));
+    }
+    if (now != null && now != published.get(key)) {
+      published.put(key, now);
+      publishedFrom.put(key, from);
+      vertx.eventBus().publish(Addresses.DEFINITIONS, new JsonObject().put("type", "put").put("definition", now.toJson()));
+    }
+    status.detail("definitions", published.size());
   }
 }
