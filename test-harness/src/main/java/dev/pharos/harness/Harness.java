@@ -1,8 +1,10 @@
 package dev.pharos.harness;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
 import dev.pharos.PharosConfig;
@@ -14,6 +16,9 @@ import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,6 +44,7 @@ public final class Harness implements AutoCloseable {
   private final CuratorFramework zk;
   private final DockerClient docker;
   private final List<Pharos> nodes = new ArrayList<>();
+  private boolean closed;
 
   public Harness() throws Exception {
     String server = required("PHAROS_TEST_ZK");
@@ -167,6 +173,21 @@ public final class Harness implements AutoCloseable {
     return id;
   }
 
+  /**
+   * Starts a container of the test image joined to {@code joined}'s network namespace
+   * ({@code --net=container:<joined>}), as an ambassador's consumer is, with {@code env}.
+   */
+  public String runJoined(String joined, Map<String, String> env, List<String> cmd) {
+    HostConfig hostConfig = HostConfig.newHostConfig().withNetworkMode("container:" + joined);
+    Map<String, String> labels = Map.of(RUN_LABEL, runId);
+    try (CreateContainerCmd create = docker.createContainerCmd(image())) {
+      String id = create.withCmd(cmd).withLabels(labels).withHostConfig(hostConfig)
+        .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()).exec().getId();
+      docker.startContainerCmd(id).exec();
+      return id;
+    }
+  }
+
   /** Creates, without starting, a busybox httpd on container port 80 published on loopback {@code hostPort}. */
   public String createHttpd(Map<String, String> labels, int hostPort) {
     Ports bindings = new Ports();
@@ -196,8 +217,38 @@ public final class Harness implements AutoCloseable {
   }
 
   public void exec(String id, String... cmd) throws InterruptedException {
-    String exec = docker.execCreateCmd(id).withCmd(cmd).exec().getId();
-    docker.execStartCmd(exec).start().awaitCompletion(20, TimeUnit.SECONDS);
+    execOutput(id, cmd);
+  }
+
+  /** Runs {@code cmd} in container {@code id} ({@code docker exec}) and returns what it wrote to stdout and stderr. */
+  public String execOutput(String id, String... cmd) throws InterruptedException {
+    String exec = docker.execCreateCmd(id).withCmd(cmd).withAttachStdout(true).withAttachStderr(true).exec().getId();
+    StringBuilder out = new StringBuilder();
+    docker.execStartCmd(exec).exec(new ResultCallback.Adapter<Frame>() {
+      @Override
+      public void onNext(Frame frame) {
+        synchronized (out) {
+          out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+        }
+      }
+    }).awaitCompletion(20, TimeUnit.SECONDS);
+    synchronized (out) {
+      return out.toString();
+    }
+  }
+
+  /** {@code java -jar pharos-all.jar --conf F} as a process of its own, as a user runs it; output to {@code log}. */
+  public static Process launch(Path conf, Path log) throws IOException {
+    String jar = System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar");
+    if (!new java.io.File(jar).isFile()) {
+      throw new IllegalStateException("the runnable jar " + jar + " is built by the deploy module");
+    }
+    ProcessBuilder pb = new ProcessBuilder("java", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+      "-jar", jar, "--conf", conf.toString());
+    pb.environment().remove("ZK_HOSTS");
+    pb.environment().remove("ETCD_ENDPOINTS");
+    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    return pb.start();
   }
 
   public void remove(String id) {
@@ -249,8 +300,13 @@ public final class Harness implements AutoCloseable {
     await(what, Duration.ofSeconds(30), condition);
   }
 
+  /** Idempotent: a test that must stop its nodes before its own servers closes the harness early. */
   @Override
   public void close() throws Exception {
+    if (closed) {
+      return;
+    }
+    closed = true;
     for (Pharos node : List.copyOf(nodes)) {
       stop(node);
     }

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,17 +31,6 @@ class RestartIT extends EndToEndTest {
     }
   }
 
-  /** {@code java -jar pharos-all.jar --conf F} as a process of its own, as a user runs it. */
-  private Process launch(Path conf, Path log) throws Exception {
-    String jar = System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar");
-    assertTrue(new File(jar).isFile(), "the runnable jar " + jar + " is built by the deploy module");
-    ProcessBuilder pb = new ProcessBuilder("java", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-      "-jar", jar, "--conf", conf.toString());
-    pb.environment().remove("ZK_HOSTS");
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return pb.start();
-  }
-
   private Map<String, JsonObject> registrations() throws Exception {
     return harness.registrations("dev", "restarted");
   }
@@ -60,7 +48,7 @@ class RestartIT extends EndToEndTest {
   void sigtermRemovesTheRegistrationsAtOnce() throws Exception {
     harness.define("dev", "restarted", DEFINITION);
     Path confFile = confFile("term-" + harness.runId(), Harness.freePort());
-    process = launch(confFile, confFile.resolveSibling("pharos.log"));
+    process = Harness.launch(confFile, confFile.resolveSibling("pharos.log"));
     harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
     await("registered", Duration.ofSeconds(60), () -> registrations().size() == 1);
     process.destroy(); // SIGTERM: the shutdown hook closes the registrar's session
@@ -78,7 +66,7 @@ class RestartIT extends EndToEndTest {
     Path confFile = confFile(instanceId, apiPort);
     Path log = confFile.resolveSibling("pharos.log");
 
-    process = launch(confFile, log);
+    process = Harness.launch(confFile, log);
     String stays = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
     String stopped = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "restarted"));
     await("both registered by the first process", Duration.ofSeconds(60), () -> registrations().size() == 2);
@@ -88,7 +76,7 @@ class RestartIT extends EndToEndTest {
     assertEquals(2, registrations().size(), "the dead process's session still holds both");
 
     long restarted = System.nanoTime();
-    process = launch(confFile, log);
+    process = Harness.launch(confFile, log);
     await("only the running container registered, once", Duration.ofSeconds(30), () -> {
       Map<String, JsonObject> now = registrations();
       return now.size() == 1 && now.keySet().iterator().next().startsWith(instanceId + "-" + Harness.shortId(stays) + "_");
