@@ -1,0 +1,226 @@
+package dev.pharos.harness.bench;
+
+import dev.pharos.ambassador.AmbassadorVerticle;
+import dev.pharos.bus.Addresses;
+import dev.pharos.etcd.EtcdClients;
+import dev.pharos.etcd.EtcdServer;
+import dev.pharos.harness.Harness;
+import io.etcd.jetcd.Client;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The ambassador's proxy against HAProxy 2.6 (Debian's package, TCP mode, same backend) and
+ * against no proxy, in one run on loopback: {@code wrk} drives HTTP keep-alive requests through
+ * each, with 1 and 64 connections. The backend is a Vert.x HTTP server in a process of its own,
+ * found by the ambassador through etcd as a consumer would find it. The paths are measured in
+ * interleaved rounds and the median round is reported.
+ * {@code ProxyBench [seconds per run (10)] [rounds (3)] [body bytes (16384)]}
+ */
+public final class ProxyBench {
+
+  private record Run(double requestsPerSecond, double megabytesPerSecond, double p50Ms, double p99Ms) {
+  }
+
+  private static final Pattern REQUESTS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+  private static final Pattern TRANSFER = Pattern.compile("Transfer/sec:\\s+([0-9.]+)([KMG]?B)");
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    int bodyBytes = args.length > 2 ? Integer.parseInt(args[2]) : 16384;
+    List<Integer> ports = Harness.freePorts(3);
+    int backendPort = ports.get(0);
+    int pharosPort = ports.get(1);
+    int haproxyPort = ports.get(2);
+    int cores = Runtime.getRuntime().availableProcessors();
+
+    Path work = Files.createTempDirectory("proxy-bench");
+    Process backend = null;
+    Process haproxy = null;
+    Vertx vertx = Vertx.vertx();
+    try (EtcdServer etcd = EtcdServer.start(work.resolve("etcd"))) {
+      backend = new ProcessBuilder("java", "-cp", System.getProperty("java.class.path"), HttpBackend.class.getName(),
+        String.valueOf(backendPort), String.valueOf(bodyBytes)).redirectErrorStream(true).start();
+      BufferedReader out = new BufferedReader(new InputStreamReader(backend.getInputStream(), StandardCharsets.UTF_8));
+      if (!"listening".equals(out.readLine())) {
+        throw new IllegalStateException("the backend did not start");
+      }
+
+      JsonObject etcdConf = new JsonObject().put("endpoints", new JsonArray().add(etcd.endpoint()));
+      Client client = EtcdClients.create(vertx, etcdConf);
+      client.getKVClient().put(EtcdClients.bytes("/services/bench/backend/80/" + backendPort + "/b1"), EtcdClients.bytes(
+        new JsonObject().put("ipaddress", "127.0.0.1").put("host_port", String.valueOf(backendPort)).put("tags", new JsonArray()).encode()))
+        .get(10, TimeUnit.SECONDS);
+      client.close();
+
+      // one ambassador instance per core share the listener, as HAProxy's threads do
+      JsonObject conf = new JsonObject().put("instanceId", "bench").put("etcd", etcdConf)
+        .put("ambassador", new JsonObject().put("descriptors", new JsonArray().add("BACKEND_BENCH=backend;" + pharosPort + "/tcp")));
+      vertx.deployVerticle(AmbassadorVerticle::new, new DeploymentOptions().setConfig(conf).setInstances(cores))
+        .await(20, TimeUnit.SECONDS);
+      Path cfg = Files.writeString(work.resolve("haproxy.cfg"), """
+        global
+          nbthread %d
+        defaults
+          mode tcp
+          timeout connect 2s
+          timeout client 60s
+          timeout server 60s
+        frontend bench
+          bind 127.0.0.1:%d
+          default_backend backend
+        backend backend
+          balance roundrobin
+          server b1 127.0.0.1:%d
+        """.formatted(cores, haproxyPort, backendPort));
+      haproxy = new ProcessBuilder("haproxy", "-f", cfg.toString()).redirectErrorStream(true)
+        .redirectOutput(work.resolve("haproxy.log").toFile()).start();
+      for (int port : ports) {
+        awaitServing(port);
+      }
+      Harness.await("the ambassador's endpoint", () -> vertx.eventBus().<JsonObject>request(Addresses.DESCRIPTORS, new JsonObject())
+        .await(5, TimeUnit.SECONDS).body().getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 1);
+
+      Map<String, Integer> paths = new LinkedHashMap<>();
+      paths.put("Pharos ambassador", pharosPort);
+      paths.put("HAProxy 2.6 (tcp mode)", haproxyPort);
+      paths.put("direct to the backend", backendPort);
+      int[] connections = {1, 64};
+      Map<String, List<Run>> runs = new LinkedHashMap<>();
+      for (Map.Entry<String, Integer> path : paths.entrySet()) {
+        for (int c : connections) {
+          wrk(path.getValue(), c, 2); // warm-up: JIT, connection pools
+          runs.put(path.getKey() + "|" + c, new ArrayList<>());
+        }
+      }
+      for (int round = 0; round < rounds; round++) {
+        List<Map.Entry<String, Integer>> order = new ArrayList<>(paths.entrySet());
+        java.util.Collections.rotate(order, round); // every path gets every slot once
+        for (Map.Entry<String, Integer> path : order) {
+          for (int c : connections) {
+            runs.get(path.getKey() + "|" + c).add(wrk(path.getValue(), c, seconds));
+          }
+        }
+      }
+      String table = table(runs, connections, seconds, rounds, bodyBytes, cores);
+      System.out.println(table);
+      Path file = Path.of(System.getProperty("bench.out", "bench/results/proxy.md"));
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, table);
+    } finally {
+      if (haproxy != null) {
+        haproxy.destroy();
+      }
+      if (backend != null) {
+        backend.destroy();
+      }
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void awaitServing(int port) throws Exception {
+    Harness.await("port " + port + " listening", () -> {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
+  private static Run wrk(int port, int connections, int seconds) throws Exception {
+    int threads = Math.min(connections, 2);
+    Process p = new ProcessBuilder("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency",
+      "http://127.0.0.1:" + port + "/").redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(seconds + 30L, TimeUnit.SECONDS) || p.exitValue() != 0 || output.contains("Socket errors")) {
+      throw new IllegalStateException("wrk against port " + port + " failed or saw errors:\n" + output);
+    }
+    return new Run(number(REQUESTS, output), megabytes(output), latencyMs(output, "50%"), latencyMs(output, "99%"));
+  }
+
+  private static double number(Pattern pattern, String output) {
+    Matcher m = pattern.matcher(output);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + pattern + " in wrk's output:\n" + output);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  private static double megabytes(String output) {
+    Matcher m = TRANSFER.matcher(output);
+    if (!m.find()) {
+      throw new IllegalStateException("no Transfer/sec in wrk's output:\n" + output);
+    }
+    double value = Double.parseDouble(m.group(1));
+    return switch (m.group(2)) {
+      case "GB" -> value * 1024;
+      case "KB" -> value / 1024;
+      case "B" -> value / 1024 / 1024;
+      default -> value;
+    };
+  }
+
+  /** A line of wrk's "Latency Distribution", such as {@code 99%  3.21ms}, in milliseconds. */
+  private static double latencyMs(String output, String percentile) {
+    Matcher m = Pattern.compile("^\\s*" + Pattern.quote(percentile) + "\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE).matcher(output);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + percentile + " latency in wrk's output:\n" + output);
+    }
+    double value = Double.parseDouble(m.group(1));
+    return switch (m.group(2)) {
+      case "us" -> value / 1000;
+      case "s" -> value * 1000;
+      default -> value;
+    };
+  }
+
+  private static Run median(List<Run> runs) {
+    List<Run> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Run::megabytesPerSecond));
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static String table(Map<String, List<Run>> runs, int[] connections, int seconds, int rounds, int bodyBytes, int cores) {
+    StringBuilder t = new StringBuilder(String.format(Locale.ROOT, """
+      Proxy, HTTP keep-alive GETs of a %d-byte body through each path on loopback, wrk, %d s per run, \
+      median of %d interleaved rounds (by MB/s), %d cores shared by wrk, proxy and backend
+
+      | path | connections | requests/s | MB/s | p50 (ms) | p99 (ms) | MB/s vs HAProxy | p99 vs HAProxy |
+      |---|---:|---:|---:|---:|---:|---:|---:|
+      """, bodyBytes, seconds, rounds, cores));
+    for (int c : connections) {
+      Run haproxy = median(runs.get("HAProxy 2.6 (tcp mode)|" + c));
+      for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
+        String[] key = e.getKey().split("\\|");
+        if (Integer.parseInt(key[1]) != c) {
+          continue;
+        }
+        Run r = median(e.getValue());
+        t.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.1f | %.3f | %.3f | %.2fx | %.2fx |%n", key[0], c,
+          r.requestsPerSecond(), r.megabytesPerSecond(), r.p50Ms(), r.p99Ms(),
+          r.megabytesPerSecond() / haproxy.megabytesPerSecond(), r.p99Ms() / haproxy.p99Ms()));
+      }
+    }
+    return t.toString();
+  }
+}
