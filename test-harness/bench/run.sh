@@ -2,7 +2,8 @@
 # Benchmarks, run apart from the tests: starts the real servers, then measures Pharos and its
 # floor in the same run, prints each table, writes it to test-harness/bench/results/ and puts
 # it in the README between its markers.
-#   bash test-harness/bench/run.sh [containers (50)] [check instances (2000)]
+#   bash test-harness/bench/run.sh [containers (50)] [check instances (2000)] [proxy seconds per run (10)]
+#   BENCH_ONLY=proxy bash test-harness/bench/run.sh ...   runs one of them
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bash "$top/test-harness/setup.sh"
@@ -23,5 +24,8 @@ bench() { # name main-class args...
     !skip { print }' "$top/README.md" >"$top/README.md.new" && mv "$top/README.md.new" "$top/README.md"
 }
 
-bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
-bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-2000}" 10
+only=${BENCH_ONLY:-}
+[[ -z $only || $only == registration ]] && bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
+[[ -z $only || $only == checks ]] && bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-2000}" 10
+[[ -z $only || $only == proxy ]] && bench proxy dev.pharos.harness.bench.ProxyBench "${3:-10}" 3
+true
