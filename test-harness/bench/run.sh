@@ -13,10 +13,11 @@ cd "$top"
 mvn -B -q -ntp -DskipTests install
 results="$top/test-harness/bench/results"
 
-bench() { # name main-class args...
+bench() { # name main-class args... (extra -D properties in BENCH_PROPS)
   local name=$1 main=$2; shift 2
+  # shellcheck disable=SC2086
   (cd "$top/test-harness" && mvn -B -q -ntp exec:java -Dexec.mainClass="$main" -Dexec.args="$*" \
-    -Dbench.raw="${BENCH_RAW:-false}" -Dbench.out="$results/$name.md")
+    -Dbench.raw="${BENCH_RAW:-false}" -Dbench.out="$results/$name.md" ${BENCH_PROPS:-})
   cat "$results/$name.md"
   awk -v f="$results/$name.md" -v first="<!-- bench:$name -->" -v last="<!-- /bench:$name -->" '
     $0 == first { print; while ((getline line < f) > 0) print line; skip = 1; next }
@@ -27,5 +28,7 @@ bench() { # name main-class args...
 only=${BENCH_ONLY:-}
 [[ -z $only || $only == registration ]] && bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
 [[ -z $only || $only == checks ]] && bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-2000}" 10
-[[ -z $only || $only == proxy ]] && bench proxy dev.pharos.harness.bench.ProxyBench "${3:-10}" 3
+[[ -z $only || $only == proxy ]] && bench proxy dev.pharos.harness.bench.ProxyBench "${3:-10}" 5
+[[ -z $only || $only == proxy ]] && BENCH_PROPS=-Dbench.proxyThreads=1 \
+  bench proxy-1thread dev.pharos.harness.bench.ProxyBench "${3:-10}" 5
 true

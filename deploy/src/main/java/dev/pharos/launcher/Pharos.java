@@ -104,8 +104,10 @@ public final class Pharos {
 
   private static Future<Vertx> vertx(JsonObject conf) {
     JsonObject cluster = conf.getJsonObject("cluster");
+    // epoll on Linux: fewer copies and less garbage per proxied byte than NIO; NIO elsewhere
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(conf.getBoolean("nativeTransport", true));
     if (!cluster.getBoolean("enabled", false)) {
-      return Future.succeededFuture(Vertx.vertx());
+      return Future.succeededFuture(Vertx.vertx(options));
     }
     JsonObject zk = conf.getJsonObject("zookeeper");
     JsonObject clusterZk = new JsonObject()
@@ -114,7 +116,7 @@ public final class Pharos {
       .put("sessionTimeout", zk.getInteger("sessionTimeoutMs", 15000))
       .put("connectTimeout", zk.getInteger("connectionTimeoutMs", 5000))
       .put("retry", new JsonObject().put("initialSleepTime", 200).put("intervalTimes", 5000).put("maxTimes", 10));
-    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+    options.setEventBusOptions(new EventBusOptions()
       .setHost(cluster.getString("host", "127.0.0.1")).setPort(cluster.getInteger("port", 0)));
     return Vertx.builder().with(options).withClusterManager(new ZookeeperClusterManager(clusterZk)).buildClustered();
   }

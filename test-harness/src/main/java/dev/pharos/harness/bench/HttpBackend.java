@@ -4,6 +4,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.concurrent.TimeUnit;
@@ -33,8 +34,9 @@ public final class HttpBackend extends VerticleBase {
     int port = Integer.parseInt(args[0]);
     Buffer body = Buffer.buffer(new byte[Integer.parseInt(args[1])]);
     int cores = Runtime.getRuntime().availableProcessors();
-    Vertx.vertx().deployVerticle(() -> new HttpBackend(port, body), new DeploymentOptions().setInstances(cores))
-      .await(20, TimeUnit.SECONDS);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    vertx.deployVerticle(() -> new HttpBackend(port, body), new DeploymentOptions().setInstances(cores)).await(20, TimeUnit.SECONDS);
+    System.out.println("native transport: " + vertx.isNativeTransportEnabled());
     System.out.println("listening");
   }
 }

@@ -8,6 +8,7 @@ import dev.pharos.harness.Harness;
 import io.etcd.jetcd.Client;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -32,7 +33,7 @@ import java.util.regex.Pattern;
  * against no proxy, in one run on loopback: {@code wrk} drives HTTP keep-alive requests through
  * each, with 1 and 64 connections. The backend is a Vert.x HTTP server in a process of its own,
  * found by the ambassador through etcd as a consumer would find it. The paths are measured in
- * interleaved rounds and the median round is reported.
+ * interleaved rounds and each figure's median over the rounds is reported.
  * {@code ProxyBench [seconds per run (10)] [rounds (3)] [body bytes (16384)]}
  */
 public final class ProxyBench {
@@ -52,16 +53,22 @@ public final class ProxyBench {
     int pharosPort = ports.get(1);
     int haproxyPort = ports.get(2);
     int cores = Runtime.getRuntime().availableProcessors();
+    // threads of each proxy: ambassador instances (one event loop each) and HAProxy's nbthread
+    int threads = Integer.getInteger("bench.proxyThreads", cores);
 
     Path work = Files.createTempDirectory("proxy-bench");
     Process backend = null;
     Process haproxy = null;
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // as the launcher's
     try (EtcdServer etcd = EtcdServer.start(work.resolve("etcd"))) {
-      backend = new ProcessBuilder("java", "-cp", System.getProperty("java.class.path"), HttpBackend.class.getName(),
+      backend = new ProcessBuilder("java", "-cp", classpath(), HttpBackend.class.getName(),
         String.valueOf(backendPort), String.valueOf(bodyBytes)).redirectErrorStream(true).start();
       BufferedReader out = new BufferedReader(new InputStreamReader(backend.getInputStream(), StandardCharsets.UTF_8));
-      if (!"listening".equals(out.readLine())) {
+      String line;
+      while ((line = out.readLine()) != null && !line.equals("listening")) {
+        System.out.println("backend: " + line);
+      }
+      if (line == null) {
         throw new IllegalStateException("the backend did not start");
       }
 
@@ -75,7 +82,7 @@ public final class ProxyBench {
       // one ambassador instance per core share the listener, as HAProxy's threads do
       JsonObject conf = new JsonObject().put("instanceId", "bench").put("etcd", etcdConf)
         .put("ambassador", new JsonObject().put("descriptors", new JsonArray().add("BACKEND_BENCH=backend;" + pharosPort + "/tcp")));
-      vertx.deployVerticle(AmbassadorVerticle::new, new DeploymentOptions().setConfig(conf).setInstances(cores))
+      vertx.deployVerticle(AmbassadorVerticle::new, new DeploymentOptions().setConfig(conf).setInstances(threads))
         .await(20, TimeUnit.SECONDS);
       Path cfg = Files.writeString(work.resolve("haproxy.cfg"), """
         global
@@ -91,7 +98,7 @@ public final class ProxyBench {
         backend backend
           balance roundrobin
           server b1 127.0.0.1:%d
-        """.formatted(cores, haproxyPort, backendPort));
+        """.formatted(threads, haproxyPort, backendPort));
       haproxy = new ProcessBuilder("haproxy", "-f", cfg.toString()).redirectErrorStream(true)
         .redirectOutput(work.resolve("haproxy.log").toFile()).start();
       for (int port : ports) {
@@ -121,7 +128,8 @@ public final class ProxyBench {
           }
         }
       }
-      String table = table(runs, connections, seconds, rounds, bodyBytes, cores);
+      System.out.println("ambassador native transport: " + vertx.isNativeTransportEnabled());
+      String table = table(runs, connections, seconds, rounds, bodyBytes, cores, threads);
       System.out.println(table);
       Path file = Path.of(System.getProperty("bench.out", "bench/results/proxy.md"));
       Files.createDirectories(file.toAbsolutePath().getParent());
@@ -135,6 +143,20 @@ public final class ProxyBench {
       }
       vertx.close().await(20, TimeUnit.SECONDS);
     }
+  }
+
+  /** This program's classpath: under {@code mvn exec:java} it is the class loader's, not {@code java.class.path}. */
+  private static String classpath() {
+    if (ProxyBench.class.getClassLoader() instanceof java.net.URLClassLoader loader) {
+      return java.util.Arrays.stream(loader.getURLs()).map(u -> {
+        try {
+          return Path.of(u.toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+          throw new IllegalStateException(e);
+        }
+      }).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+    return System.getProperty("java.class.path");
   }
 
   private static void awaitServing(int port) throws Exception {
@@ -194,20 +216,26 @@ public final class ProxyBench {
     };
   }
 
+  /** Each figure's median over the rounds, taken on its own. */
   private static Run median(List<Run> runs) {
-    List<Run> sorted = new ArrayList<>(runs);
-    sorted.sort(java.util.Comparator.comparingDouble(Run::megabytesPerSecond));
-    return sorted.get(sorted.size() / 2);
+    return new Run(median(runs, Run::requestsPerSecond), median(runs, Run::megabytesPerSecond),
+      median(runs, Run::p50Ms), median(runs, Run::p99Ms));
   }
 
-  private static String table(Map<String, List<Run>> runs, int[] connections, int seconds, int rounds, int bodyBytes, int cores) {
+  private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> figure) {
+    double[] values = runs.stream().mapToDouble(figure).sorted().toArray();
+    return values.length % 2 == 1 ? values[values.length / 2] : (values[values.length / 2 - 1] + values[values.length / 2]) / 2;
+  }
+
+  private static String table(Map<String, List<Run>> runs, int[] connections, int seconds, int rounds, int bodyBytes,
+                              int cores, int threads) {
     StringBuilder t = new StringBuilder(String.format(Locale.ROOT, """
       Proxy, HTTP keep-alive GETs of a %d-byte body through each path on loopback, wrk, %d s per run, \
-      median of %d interleaved rounds (by MB/s), %d cores shared by wrk, proxy and backend
+      each figure the median of %d interleaved rounds, %d cores shared by wrk, proxy and backend, %d thread(s) per proxy
 
       | path | connections | requests/s | MB/s | p50 (ms) | p99 (ms) | MB/s vs HAProxy | p99 vs HAProxy |
       |---|---:|---:|---:|---:|---:|---:|---:|
-      """, bodyBytes, seconds, rounds, cores));
+      """, bodyBytes, seconds, rounds, cores, threads));
     for (int c : connections) {
       Run haproxy = median(runs.get("HAProxy 2.6 (tcp mode)|" + c));
       for (Map.Entry<String, List<Run>> e : runs.entrySet()) {

@@ -4,6 +4,7 @@ import dev.pharos.ambassador.ServiceDescriptor;
 import dev.pharos.model.ServiceDocument.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
@@ -14,7 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /**
- * A TCP listener that pipes each connection to one endpoint, on the event loop with Vert.x's
+ * A TCP listener that pipes each connection to one endpoint, on the event loop with
  * back-pressure (a pipe pauses the faster side). With no endpoint a connection is closed at once;
  * an endpoint that refuses is skipped for the next one.
  */
@@ -68,8 +69,25 @@ public final class TcpProxy extends ProxyListener {
         inbound.close();
       });
       inbound.closeHandler(v -> outbound.close());
-      inbound.pipeTo(outbound);
-      outbound.pipeTo(inbound);
+      pipe((NetSocketInternal) inbound, (NetSocketInternal) outbound);
+      pipe((NetSocketInternal) outbound, (NetSocketInternal) inbound);
+      inbound.resume();
+    });
+  }
+
+  /**
+   * Vert.x's {@code pipeTo}, without its copy: the bytes Netty read are written as they are
+   * (a {@code NetSocket}'s data handler gets a heap copy of each read, and at hundreds of MB/s
+   * that garbage shows as GC pauses in the latency tail). Back-pressure as a pipe's: when
+   * {@code to}'s write queue is full, {@code from} is paused until it drains.
+   */
+  private static void pipe(NetSocketInternal from, NetSocketInternal to) {
+    from.messageHandler(message -> {
+      to.writeMessage(message); // the write releases the buffer, also when it fails
+      if (to.writeQueueFull()) {
+        from.pause();
+        to.drainHandler(v -> from.resume());
+      }
     });
   }
 }
