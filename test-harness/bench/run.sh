@@ -28,7 +28,7 @@ bench() { # name main-class args... (extra -D properties in BENCH_PROPS)
 only=${BENCH_ONLY:-}
 [[ -z $only || $only == registration ]] && bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
 [[ -z $only || $only == checks ]] && bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-2000}" 10
-[[ -z $only || $only == proxy ]] && bench proxy dev.pharos.harness.bench.ProxyBench "${3:-10}" 5
+[[ -z $only || $only == proxy ]] && bench proxy dev.pharos.harness.bench.ProxyBench "${3:-10}" 7
 [[ -z $only || $only == proxy ]] && BENCH_PROPS=-Dbench.proxyThreads=1 \
-  bench proxy-1thread dev.pharos.harness.bench.ProxyBench "${3:-10}" 5
+  bench proxy-1thread dev.pharos.harness.bench.ProxyBench "${3:-10}" 7
 true

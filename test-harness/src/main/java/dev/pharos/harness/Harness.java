@@ -11,6 +11,7 @@ import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.docker.DockerClients;
 import dev.pharos.launcher.Pharos;
+import dev.pharos.testing.Await;
 import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
@@ -281,19 +282,7 @@ public final class Harness implements AutoCloseable {
 
   /** Polls {@code condition} until it holds; fails naming {@code what} after {@code timeout}. */
   public static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        if (condition.call()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      Thread.sleep(25);
-    }
-    throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what, last);
+    Await.until(what, timeout, condition);
   }
 
   public static void await(String what, Callable<Boolean> condition) throws Exception {

@@ -7,6 +7,7 @@ import dev.pharos.ambassador.impl.ProxyListener;
 import dev.pharos.ambassador.impl.TcpProxy;
 import dev.pharos.ambassador.impl.UdpProxy;
 import dev.pharos.bus.Addresses;
+import dev.pharos.bus.ContainerFacts;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdPrefixWatch;
 import dev.pharos.model.Container;
@@ -164,24 +165,10 @@ public class AmbassadorVerticle extends VerticleBase {
     if (!host.id().equals(Host.fromJson(fact.getJsonObject("host")).id())) {
       return; // a listener here serves only containers sharing this host's namespaces
     }
-    switch (fact.getString("type")) {
-      case "snapshot" -> {
-        snapshotSeen = true;
-        containers.clear();
-        fact.getJsonArray("containers").forEach(c -> {
-          Container container = Container.fromJson((JsonObject) c);
-          containers.put(container.id(), container);
-        });
-      }
-      case "up" -> {
-        Container container = Container.fromJson(fact.getJsonObject("container"));
-        containers.put(container.id(), container);
-      }
-      case "down" -> containers.remove(fact.getJsonObject("container").getString("id"));
-      default -> {
-        return;
-      }
+    if (!ContainerFacts.apply(fact, containers)) {
+      return;
     }
+    snapshotSeen |= "snapshot".equals(fact.getString("type"));
     apply();
   }
 

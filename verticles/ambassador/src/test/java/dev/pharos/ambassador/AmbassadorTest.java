@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import dev.pharos.testing.Await;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +34,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -133,24 +133,7 @@ class AmbassadorTest {
       .anyMatch(p -> p.getString("subject").contains(subjectPart) && p.getString("reason").contains(reasonPart));
   }
 
-  /** Waits until the condition holds; a connection refused meanwhile (no listener yet) counts as not yet. */
-  private static void await(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!holds(condition)) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(25);
-    }
-  }
 
-  private static boolean holds(Callable<Boolean> condition) throws Exception {
-    try {
-      return condition.call();
-    } catch (java.net.ConnectException notListening) {
-      return false;
-    }
-  }
 
   @Test
   void roundRobinFollowsEndpointsAsTheyComeAndGo(Vertx vertx) throws Exception {
@@ -159,10 +142,10 @@ class AmbassadorTest {
     register("dev", "web", a, "ca", "dev");
     int listen = freePort();
     deploy(vertx, new JsonObject().put("descriptors", new JsonArray().add("BACKEND_WEB=web[dev];" + listen + "/tcp")));
-    await("the listener forwards to a", () -> "a".equals(firstLine(listen)));
+    Await.until("the listener forwards to a", () -> "a".equals(firstLine(listen)));
 
     register("dev", "web", b, "cb", "dev");
-    await("b takes connections at once", () -> "b".equals(firstLine(listen)));
+    Await.until("b takes connections at once", () -> "b".equals(firstLine(listen)));
     List<String> seen = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       seen.add(firstLine(listen));
@@ -179,7 +162,7 @@ class AmbassadorTest {
       String kept = keep.equals("a") ? "ca" : "cb";
       delete("/services/dev/web/80/" + (keep.equals("a") ? a : b) + "/" + kept);
       String remaining = keep.equals("a") ? "b" : "a";
-      await("new connections avoid the removed endpoint", () -> {
+      Await.until("new connections avoid the removed endpoint", () -> {
         for (int i = 0; i < 3; i++) {
           if (!remaining.equals(firstLine(listen))) {
             return false;
@@ -211,14 +194,14 @@ class AmbassadorTest {
   void withoutEndpointsConnectionsAreRefusedAtOnceAndHealthSaysWhich(Vertx vertx) throws Exception {
     int listen = freePort();
     deploy(vertx, new JsonObject().put("descriptors", new JsonArray().add("BACKEND_DB=db[prod];" + listen)));
-    await("a health entry naming the descriptor", () -> hasProblem(vertx, "db[prod];" + listen + "/tcp", "no healthy endpoint"));
+    Await.until("a health entry naming the descriptor", () -> hasProblem(vertx, "db[prod];" + listen + "/tcp", "no healthy endpoint"));
     long t0 = System.nanoTime();
     assertEquals(null, firstLine(listen), "closed, not hung");
     assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
     int c = backend(vertx, "c");
     register("prod", "db", c, "cc", "prod");
-    await("the endpoint arrives", () -> "c".equals(firstLine(listen)));
-    await("the health entry clears", () -> !hasProblem(vertx, "db[prod]", "no healthy endpoint"));
+    Await.until("the endpoint arrives", () -> "c".equals(firstLine(listen)));
+    Await.until("the health entry clears", () -> !hasProblem(vertx, "db[prod]", "no healthy endpoint"));
   }
 
   @Test
@@ -230,13 +213,13 @@ class AmbassadorTest {
     int listen = freePort();
     deploy(vertx, new JsonObject().put("balance", "least-connections")
       .put("descriptors", new JsonArray().add("BACKEND_API=api;" + listen + "/tcp")));
-    await("both endpoints known", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 2);
+    Await.until("both endpoints known", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 2);
     try (Socket held = new Socket("127.0.0.1", listen)) {
       held.setSoTimeout(5000);
       String busy = readLine(held.getInputStream());
       for (int i = 0; i < 3; i++) {
         // only the held connection open (the last short one's close has been seen), then one more
-        await("only the held connection counted", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getInteger("active") == 1);
+        Await.until("only the held connection counted", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getInteger("active") == 1);
         assertTrue(!busy.equals(firstLine(listen)), "every new connection goes to the idle endpoint");
       }
     }
@@ -250,7 +233,7 @@ class AmbassadorTest {
     register("dev", "dns", echoPort, "cd", "dev");
     int listen = freePort();
     deploy(vertx, new JsonObject().put("descriptors", new JsonArray().add("BACKEND_DNS=dns[dev];" + listen + "/udp")));
-    await("the endpoint is known", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 1);
+    Await.until("the endpoint is known", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 1);
     try (DatagramSocket socket = new DatagramSocket()) {
       socket.setSoTimeout(5000);
       byte[] query = "ping".getBytes(StandardCharsets.UTF_8);
@@ -276,13 +259,13 @@ class AmbassadorTest {
         .add("BACKEND_BAD=web[dev;80/tcp")
         .add("BACKEND_TAKEN=web;" + taken + "/tcp")
         .add("BACKEND_WEB=web;" + listen + "/tcp")));
-      await("the good descriptor works", () -> "a".equals(firstLine(listen)));
-      await("every bad input has its entry", () -> hasProblem(vertx, "BACKEND_BAD", "brackets")
+      Await.until("the good descriptor works", () -> "a".equals(firstLine(listen)));
+      Await.until("every bad input has its entry", () -> hasProblem(vertx, "BACKEND_BAD", "brackets")
         && hasProblem(vertx, "web;" + taken + "/tcp", "cannot listen")
         && hasProblem(vertx, "/services/dev/web/80/1/broken", "ipaddress")
         && hasProblem(vertx, "/services/dev/web/80/2/notjson", "not JSON"));
     }
-    await("the port, once free, is taken on the next retry", () -> !hasProblem(vertx, "web;" + taken + "/tcp", "cannot listen"));
+    Await.until("the port, once free, is taken on the next retry", () -> !hasProblem(vertx, "web;" + taken + "/tcp", "cannot listen"));
     assertEquals("a", firstLine(taken));
   }
 
@@ -301,11 +284,11 @@ class AmbassadorTest {
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot").put("host", host)
       .put("containers", new JsonArray().add(ambassador.toJson()).add(stranger.toJson())));
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "up").put("host", host).put("container", consumer.toJson()));
-    await("the consumer's listener", () -> "a".equals(firstLine(listen)));
+    Await.until("the consumer's listener", () -> "a".equals(firstLine(listen)));
     assertEquals(1, descriptors(vertx).getJsonArray("descriptors").size(), "a container not joined gets nothing");
     assertTrue(hasProblem(vertx, "container consumer BACKEND_ODD", "out of range"));
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "down").put("host", host).put("container", consumer.toJson()));
-    await("the listener is closed", () -> descriptors(vertx).getJsonArray("descriptors").isEmpty());
+    Await.until("the listener is closed", () -> descriptors(vertx).getJsonArray("descriptors").isEmpty());
     assertTrue(!hasProblem(vertx, "BACKEND_ODD", ""), "its problems went with it");
   }
 }

@@ -9,6 +9,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import dev.pharos.testing.Await;
 import io.vertx.junit5.VertxExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -69,15 +69,6 @@ class DefinitionWatcherTest {
     etcd.getKVClient().put(EtcdClients.bytes(key), EtcdClients.bytes(value)).get(10, TimeUnit.SECONDS);
   }
 
-  private static void await(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!condition.call()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(25);
-    }
-  }
 
   private JsonObject last() {
     return facts.get(facts.size() - 1);
@@ -96,16 +87,16 @@ class DefinitionWatcherTest {
 
   @Test
   void etcdDefinitionsArePulledWatchedAndYieldToZooKeepers(Vertx vertx) throws Exception {
-    await("etcd's web definition", () -> snapshot(vertx).size() == 1
+    Await.until("etcd's web definition", () -> snapshot(vertx).size() == 1
       && snapshot(vertx).get(0).getLong("checkIntervalMs") == 2000);
 
     put("/env/dev/sd/bad", "{\"nerve\": {\"checks\": [{\"type\": \"ftp\"}]}}");
     put("/env/dev/sd/api", WEB);
-    await("the api definition from the watch", () -> snapshot(vertx).size() == 2);
+    Await.until("the api definition from the watch", () -> snapshot(vertx).size() == 2);
     assertTrue(hasProblem(vertx, "etcd /env/dev/sd/bad", "malformed definition"), "the bad key is reported by name");
 
     zk.create().creatingParentsIfNeeded().forPath("/env/dev/sd/web", WEB_ZK.getBytes());
-    await("ZooKeeper's web definition is used", () -> snapshot(vertx).stream()
+    Await.until("ZooKeeper's web definition is used", () -> snapshot(vertx).stream()
       .anyMatch(d -> d.getString("app").equals("web") && d.getLong("checkIntervalMs") == 5000));
     assertTrue(hasProblem(vertx, "etcd /env/dev/sd/web", "also defined in ZooKeeper"));
     JsonObject retract = facts.get(facts.size() - 2);
@@ -113,11 +104,11 @@ class DefinitionWatcherTest {
     assertEquals("put", last().getString("type"));
 
     zk.delete().forPath("/env/dev/sd/web");
-    await("etcd's web definition again", () -> snapshot(vertx).stream()
+    Await.until("etcd's web definition again", () -> snapshot(vertx).stream()
       .anyMatch(d -> d.getString("app").equals("web") && d.getLong("checkIntervalMs") == 2000));
 
     etcd.getKVClient().delete(EtcdClients.bytes("/env/dev/sd/web")).get(10, TimeUnit.SECONDS);
-    await("the web definition retracted", () -> snapshot(vertx).stream().noneMatch(d -> d.getString("app").equals("web")));
+    Await.until("the web definition retracted", () -> snapshot(vertx).stream().noneMatch(d -> d.getString("app").equals("web")));
     assertEquals("delete", last().getString("type"));
     assertEquals("web", last().getString("app"));
   }

@@ -2,6 +2,7 @@ package dev.pharos.health;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
+import dev.pharos.bus.ContainerFacts;
 import dev.pharos.health.impl.CheckRunner;
 import dev.pharos.health.impl.ServiceWatch;
 import dev.pharos.model.Container;
@@ -101,20 +102,8 @@ public class HealthCheckerVerticle extends VerticleBase {
     Host host = Host.fromJson(fact.getJsonObject("host"));
     hosts.put(host.id(), host);
     Map<String, Container> ofHost = containers.computeIfAbsent(host.id(), k -> new HashMap<>());
-    switch (fact.getString("type")) {
-      case "snapshot" -> {
-        ofHost.clear();
-        fact.getJsonArray("containers").forEach(c -> {
-          Container container = Container.fromJson((JsonObject) c);
-          ofHost.put(container.id(), container);
-        });
-      }
-      case "up" -> {
-        Container container = Container.fromJson(fact.getJsonObject("container"));
-        ofHost.put(container.id(), container);
-      }
-      case "down" -> ofHost.remove(fact.getJsonObject("container").getString("id"));
-      default -> status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
+    if (!ContainerFacts.apply(fact, ofHost)) {
+      status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
     }
     reconcile();
   }

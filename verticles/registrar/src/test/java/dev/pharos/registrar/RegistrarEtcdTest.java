@@ -14,6 +14,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import dev.pharos.testing.Await;
 import io.vertx.junit5.VertxExtension;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,20 +80,11 @@ class RegistrarEtcdTest {
     return client.getKVClient().get(EtcdClients.bytes(KEY)).get(10, TimeUnit.SECONDS).getKvs();
   }
 
-  private static void await(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!condition.call()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
 
   @Test
   void writesTheDocumentUnderAKeptAliveLeaseAndRemovesIt(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
-    await("the document", () -> stored().size() == 1);
+    Await.until("the document", () -> stored().size() == 1);
     KeyValue kv = stored().get(0);
     JsonObject doc = new JsonObject(kv.getValue().toString());
     assertEquals("8080", doc.getString("host_port"));
@@ -103,16 +94,16 @@ class RegistrarEtcdTest {
     Thread.sleep(4000); // longer than the 3 s TTL: only the keep-alive keeps it
     assertEquals(1, stored().size());
     publish(vertx, "down", instance("h1-aaa", 8080));
-    await("no document", () -> stored().isEmpty());
+    Await.until("no document", () -> stored().isEmpty());
   }
 
   @Test
   void aLostLeaseIsReplacedAndTheDocumentWrittenAgain(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
-    await("the document", () -> stored().size() == 1);
+    Await.until("the document", () -> stored().size() == 1);
     long lease = stored().get(0).getLease();
     client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS); // as if etcd had expired it
-    await("the document under a new lease", () -> stored().size() == 1 && stored().get(0).getLease() != lease);
+    Await.until("the document under a new lease", () -> stored().size() == 1 && stored().get(0).getLease() != lease);
     long ttl = client.getLeaseClient().timeToLive(stored().get(0).getLease(), LeaseOption.DEFAULT).get(10, TimeUnit.SECONDS).getTTL();
     assertTrue(ttl > 0, "the new lease is alive: " + ttl);
   }
@@ -120,12 +111,12 @@ class RegistrarEtcdTest {
   @Test
   void anEtcdRestartLosesNothingAndAStopRevokesTheLease(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
-    await("the document", () -> stored().size() == 1);
+    Await.until("the document", () -> stored().size() == 1);
     etcd.stop();
     publish(vertx, "up", instance("h1-bbb", 8081));
     Thread.sleep(1500);
     etcd.start();
-    await("both documents", () -> stored().size() == 1 && client.getKVClient()
+    Await.until("both documents", () -> stored().size() == 1 && client.getKVClient()
       .get(EtcdClients.bytes("/services/dev/web/80/8081/c-h1-bbb")).get(10, TimeUnit.SECONDS).getKvs().size() == 1);
     long lease = stored().get(0).getLease();
     assertNotEquals(0, lease);

@@ -9,6 +9,7 @@ import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import dev.pharos.testing.Await;
 import io.vertx.junit5.VertxExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -90,40 +90,31 @@ class RegistrarTest {
     return zk.checkExists().forPath("/env/dev/sd/web/sd") == null ? List.of() : zk.getChildren().forPath("/env/dev/sd/web/sd");
   }
 
-  private static void await(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!condition.call()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
 
   @Test
   void registersInNervesFormatAndDeregisters(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
-    await("one registration", () -> registrations().size() == 1);
+    Await.until("one registration", () -> registrations().size() == 1);
     String child = registrations().get(0);
     assertTrue(child.matches("h1-aaa_\\d{10}"), child);
     assertEquals("{\"host\":\"127.0.0.1\",\"port\":8080,\"name\":\"h1-aaa\"}",
       new String(zk.getData().forPath("/env/dev/sd/web/sd/" + child)));
     publish(vertx, "up", instance("h1-aaa", 8080));
     publish(vertx, "down", instance("h1-aaa", 8080));
-    await("no registration", () -> registrations().isEmpty());
+    Await.until("no registration", () -> registrations().isEmpty());
   }
 
   @Test
   void recreatesExactlyOneRegistrationAfterSessionExpiry(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
     publish(vertx, "up", instance("h1-bbb", 8081));
-    await("two registrations", () -> registrations().size() == 2);
+    Await.until("two registrations", () -> registrations().size() == 2);
     List<String> before = registrations();
     long session = registrarClient.get().getZookeeperClient().getZooKeeper().getSessionId();
     registrarClient.get().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
-    await("a new session", () -> registrarClient.get().getZookeeperClient().isConnected()
+    Await.until("a new session", () -> registrarClient.get().getZookeeperClient().isConnected()
       && registrarClient.get().getZookeeperClient().getZooKeeper().getSessionId() != session);
-    await("both re-created", () -> registrations().size() == 2 && !registrations().containsAll(before));
+    Await.until("both re-created", () -> registrations().size() == 2 && !registrations().containsAll(before));
     Thread.sleep(1000);
     List<String> after = registrations();
     assertEquals(2, after.size(), "no duplicate after reconciles: " + after);
@@ -135,12 +126,12 @@ class RegistrarTest {
   @Test
   void comesBackOnceAfterTheServerWasDownLongerThanTheSession(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
-    await("one registration", () -> registrations().size() == 1);
+    Await.until("one registration", () -> registrations().size() == 1);
     String before = registrations().get(0);
     server.stop();
     Thread.sleep(5000); // longer than the 4 s session: the server expires it once back
     server.restart();
-    await("re-created under a new session", () -> registrations().size() == 1 && !registrations().contains(before));
+    Await.until("re-created under a new session", () -> registrations().size() == 1 && !registrations().contains(before));
     Thread.sleep(1000);
     assertEquals(1, registrations().size(), "exactly one: " + registrations());
   }
@@ -148,14 +139,14 @@ class RegistrarTest {
   @Test
   void survivesTheWholeTreeBeingDeletedAndNeverResurrectsIt(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
-    await("one registration", () -> registrations().size() == 1);
+    Await.until("one registration", () -> registrations().size() == 1);
     zk.delete().deletingChildrenIfNeeded().forPath("/env/dev");
     Thread.sleep(1000); // several reconciles try to re-create it
     assertNull(zk.checkExists().forPath("/env/dev"), "a registration must not re-create a deleted definition");
     zk.create().creatingParentsIfNeeded().forPath("/env/dev/sd/web", "{\"nerve\":{}}".getBytes());
-    await("re-registered once the definition is back", () -> registrations().size() == 1);
+    Await.until("re-registered once the definition is back", () -> registrations().size() == 1);
     publish(vertx, "down", instance("h1-aaa", 8080));
-    await("deregistered", () -> registrations().isEmpty());
+    Await.until("deregistered", () -> registrations().isEmpty());
   }
 
   @Test
@@ -166,7 +157,7 @@ class RegistrarTest {
       earlier.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/env/dev/sd/web/sd/h2-other_");
       earlier.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/env/dev/sd/web/sd/h1-aaa_");
       publish(vertx, "up", instance("h1-aaa", 8080));
-      await("the ghosts of h1 are gone", () -> registrations().stream().filter(c -> c.startsWith("h1-")).count() == 1
+      Await.until("the ghosts of h1 are gone", () -> registrations().stream().filter(c -> c.startsWith("h1-")).count() == 1
         && registrations().stream().noneMatch(c -> c.startsWith("h1-old_")));
       Thread.sleep(700);
       List<String> left = registrations();
