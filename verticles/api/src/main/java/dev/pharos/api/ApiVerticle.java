@@ -2,9 +2,14 @@ package dev.pharos.api;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.api.impl.ChangeStream;
+import dev.pharos.api.impl.NesoiRoutes;
+import dev.pharos.api.impl.RegisteredInstances;
 import dev.pharos.api.impl.StageDirectory;
 import dev.pharos.bus.Addresses;
 import dev.pharos.stage.StageStatus;
+import dev.pharos.nesoi.NesoiStore;
+import dev.pharos.nesoi.NesoiView;
+import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -17,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.time.Clock;
 import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
 
 /**
  * The HTTP face of Pharos: {@code /v1/health}, {@code /v1/instances}, {@code /v1/descriptors} and the
@@ -33,6 +40,9 @@ public class ApiVerticle extends VerticleBase {
   private ChangeStream changes;
   private final StageDirectory directory = new StageDirectory();
   private HttpServer server;
+  private CuratorFramework zookeeper;
+  private NesoiView nesoiView;
+  private final RegisteredInstances registered = new RegisteredInstances();
 
   @Override
   public Future<?> start() {
@@ -44,6 +54,7 @@ public class ApiVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.STATUS, msg -> directory.record(msg.body()));
 
     Router router = Router.router(vertx);
+    JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
     router.get("/v1/instances").handler(this::instances);
     router.get("/v1/changes").handler(changes::handle);
@@ -51,6 +62,7 @@ public class ApiVerticle extends VerticleBase {
     String host = apiConf.getString("host", "127.0.0.1");
     int port = apiConf.getInteger("port", 6553);
     return status.register(vertx)
+      .compose(v -> nesoiConf.getBoolean("enabled", true) ? startNesoi(conf, router) : Future.succeededFuture())
       .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
       .onSuccess(s -> {
         server = s;
@@ -129,8 +141,35 @@ public class ApiVerticle extends VerticleBase {
     });
   }
 
+  /** Nesoi's /app and /srv resources, kept in ZooKeeper; the registrations shown under /srv follow the registrar. */
+  private Future<Void> startNesoi(JsonObject conf, Router router) {
+    JsonObject apiConf = conf.getJsonObject("api", new JsonObject());
+    vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, msg -> registered.apply(msg.body()));
+    return vertx.executeBlocking(() -> {
+      zookeeper = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
+      NesoiStore store = new NesoiStore(zookeeper);
+      store.ensureLayout();
+      nesoiView = new NesoiView(zookeeper, context);
+      return store;
+    }).compose(store -> vertx.executeBlocking(() -> nesoiView.start()).compose(f -> f).map(store))
+      .onSuccess(store -> {
+        new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered.byApp())
+          .mount(router, conf.getJsonObject("nesoi", new JsonObject()).getLong("maxBodyBytes", 65536L));
+        registered.requestSnapshot(vertx);
+      }).mapEmpty();
+  }
+
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<?> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.eventually(() -> vertx.executeBlocking(() -> {
+      if (nesoiView != null) {
+        nesoiView.close();
+      }
+      if (zookeeper != null) {
+        zookeeper.close();
+      }
+      return null;
+    }));
   }
 }

@@ -33,7 +33,8 @@ class ChangeStreamTest {
   @BeforeEach
   void deploy(Vertx vertx) throws Exception {
     JsonObject conf = new JsonObject().put("instanceId", "test")
-      .put("api", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("changesBacklog", 3).put("heartbeatMs", 100));
+      .put("api", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("changesBacklog", 3).put("heartbeatMs", 100))
+      .put("nesoi", new JsonObject().put("enabled", false)); // the stream alone, without a store
     vertx.deployVerticle(new ApiVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
     String listen = vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject())
       .await(10, TimeUnit.SECONDS).body().getJsonObject("details").getString("listen");

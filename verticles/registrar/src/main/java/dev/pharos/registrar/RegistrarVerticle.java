@@ -273,7 +273,8 @@ public class RegistrarVerticle extends VerticleBase {
   private void changed(String type, String store, Instance instance, String path) {
     countRegistrations();
     vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", type).put("store", store)
-      .put("instance", instance.toJson()).put("path", path).put("ts", System.currentTimeMillis()));
+      .put("instance", instance.toJson()).put("path", path).put("uri", "/srv/" + instance.app() + "/" + instance.id())
+      .put("ts", System.currentTimeMillis()));
   }
 
   private void countRegistrations() {

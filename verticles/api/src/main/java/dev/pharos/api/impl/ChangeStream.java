@@ -7,32 +7,38 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * {@code GET /v1/changes}: Server-Sent Events of registration changes. Each event has an
+ * {@code GET /v1/changes}: Server-Sent Events of registration and Nesoi resource changes, all of
+ * them or those whose {@code uri} or {@code path} starts with {@code ?prefix=}. Each event has an
  * {@code id:}; a client that reconnects with {@code Last-Event-ID} gets what it missed from a
  * bounded in-memory backlog (and a {@code reset} event when it fell behind the backlog).
  * A comment line every heartbeat keeps proxies from closing idle streams.
  */
 public final class ChangeStream {
 
-  private record Event(long id, String type, String data) {
+  private record Event(long id, String type, String data, String uri, String path) {
+    boolean matches(String prefix) {
+      return prefix == null || (uri != null && uri.startsWith(prefix)) || (path != null && path.startsWith(prefix));
+    }
+
     String frame() {
       return "id: " + id + "\nevent: " + type + "\ndata: " + data + "\n\n";
     }
   }
 
   private final Deque<Event> backlog = new ArrayDeque<>();
-  private final Set<HttpServerResponse> clients = new HashSet<>();
+  /** Each client's {@code ?prefix=} (null: everything). */
+  private final Map<HttpServerResponse, String> clients = new HashMap<>();
   private final int capacity;
   // ids start at the clock so they keep growing across restarts of the api
   private long nextId = System.currentTimeMillis() * 1000;
 
   public ChangeStream(Vertx vertx, int capacity, long heartbeatMs) {
     this.capacity = capacity;
-    vertx.setPeriodic(heartbeatMs, t -> clients.forEach(c -> c.write(": heartbeat\n\n")));
+    vertx.setPeriodic(heartbeatMs, t -> clients.keySet().forEach(c -> c.write(": heartbeat\n\n")));
   }
 
   public int clients() {
@@ -41,13 +47,18 @@ public final class ChangeStream {
 
   /** Records a change and sends it to every client. Called on the api's context. */
   public void publish(JsonObject change) {
-    Event event = new Event(nextId++, change.getString("type", "change"), change.encode());
+    Event event = new Event(nextId++, change.getString("type", "change"), change.encode(), change.getString("uri"),
+      change.getString("path"));
     backlog.addLast(event);
     if (backlog.size() > capacity) {
       backlog.removeFirst();
     }
     String frame = event.frame();
-    for (HttpServerResponse client : clients) {
+    for (Map.Entry<HttpServerResponse, String> entry : clients.entrySet()) {
+      if (!event.matches(entry.getValue())) {
+        continue;
+      }
+      HttpServerResponse client = entry.getKey();
       // a client that cannot keep up is dropped; it resumes with Last-Event-ID
       if (client.writeQueueFull()) {
         client.reset();
@@ -64,6 +75,7 @@ public final class ChangeStream {
       .putHeader("Cache-Control", "no-cache")
       .putHeader("X-Accel-Buffering", "no");
     StringBuilder first = new StringBuilder(": pharos change stream\n\n");
+    String prefix = rc.request().getParam("prefix");
     String lastId = rc.request().getHeader("Last-Event-ID");
     if (lastId == null) {
       lastId = rc.request().getParam("lastEventId");
@@ -80,13 +92,13 @@ public final class ChangeStream {
         first.append("event: reset\ndata: {\"reason\":\"Last-Event-ID is older than the backlog\"}\n\n");
       }
       for (Event e : backlog) {
-        if (e.id() > after) {
+        if (e.id() > after && e.matches(prefix)) {
           first.append(e.frame());
         }
       }
     }
     response.write(first.toString());
-    clients.add(response);
+    clients.put(response, prefix);
     response.closeHandler(v -> clients.remove(response));
     response.exceptionHandler(err -> clients.remove(response));
   }

@@ -1,0 +1,141 @@
+package dev.pharos.nesoi;
+
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Nesoi's resources in ZooKeeper, so every node of a cluster answers the same and a restart
+ * loses nothing. Each write of an app or a host and its change record go in one transaction:
+ * the web-hook notifier reads the records from {@link #CHANGES} in order, so a change is never
+ * lost between the write and its notification, whichever node wrote it.
+ *
+ * <pre>
+ * /nesoi/app/{name}                 {"name","config","updated_at",...}
+ * /nesoi/srv/{name}/{host}          {"name","endpoints","updated_at",...}
+ * /nesoi/hooks/{app|srv}/{name}/{hook}  {"endpoint","name"}
+ * /nesoi/changes/c-NNNNNNNNNN       {"uri":"/app/dm","kind":"app","name":"dm","ts"}
+ * </pre>
+ *
+ * <p>Every method blocks: call them from {@code executeBlocking}.
+ */
+public final class NesoiStore {
+
+  public static final String ROOT = "/nesoi";
+  public static final String APPS = ROOT + "/app";
+  public static final String SERVICES = ROOT + "/srv";
+  public static final String HOOKS = ROOT + "/hooks";
+  public static final String CHANGES = ROOT + "/changes";
+
+  private final CuratorFramework client;
+
+  public NesoiStore(CuratorFramework client) {
+    this.client = client;
+  }
+
+  public CuratorFramework client() {
+    return client;
+  }
+
+  public static String appPath(String name) {
+    return APPS + "/" + name;
+  }
+
+  public static String servicePath(String service) {
+    return SERVICES + "/" + service;
+  }
+
+  public static String hostPath(String service, String host) {
+    return servicePath(service) + "/" + host;
+  }
+
+  /** {@code kind} is {@code app} or {@code srv}. */
+  public static String hooksPath(String kind, String name) {
+    return HOOKS + "/" + kind + "/" + name;
+  }
+
+  public void ensureLayout() throws Exception {
+    for (String path : List.of(APPS, SERVICES, HOOKS + "/app", HOOKS + "/srv", CHANGES)) {
+      client.createContainers(path);
+    }
+  }
+
+  /** Stores an app. @return the URI path of the changed resource */
+  public void putApp(String name, JsonObject app) throws Exception {
+    write(appPath(name), app, change("app", name, "/app/" + name));
+  }
+
+  /** @return false when there was no such app */
+  public boolean deleteApp(String name) throws Exception {
+    return delete(appPath(name), change("app", name, "/app/" + name));
+  }
+
+  public void putHost(String service, String host, JsonObject doc) throws Exception {
+    client.createContainers(servicePath(service));
+    write(hostPath(service, host), doc, change("srv", service, "/srv/" + service + "/" + host));
+  }
+
+  public boolean deleteHost(String service, String host) throws Exception {
+    return delete(hostPath(service, host), change("srv", service, "/srv/" + service + "/" + host));
+  }
+
+  public void putHook(String kind, String name, JsonObject hook) throws Exception {
+    String path = hooksPath(kind, name) + "/" + hook.getString("name");
+    client.createContainers(hooksPath(kind, name));
+    write(path, hook, null);
+  }
+
+  public boolean deleteHook(String kind, String name, String hook) throws Exception {
+    return delete(hooksPath(kind, name) + "/" + hook, null);
+  }
+
+  private static JsonObject change(String kind, String name, String uri) {
+    return new JsonObject().put("uri", uri).put("kind", kind).put("name", name);
+  }
+
+  private static byte[] bytes(JsonObject json) {
+    return json.encode().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Creates or replaces {@code path}, with its change record, atomically; one retry when a racing writer wins the create. */
+  private void write(String path, JsonObject doc, JsonObject change) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      boolean exists = client.checkExists().forPath(path) != null;
+      CuratorOp op = exists
+        ? client.transactionOp().setData().forPath(path, bytes(doc))
+        : client.transactionOp().create().forPath(path, bytes(doc));
+      try {
+        commit(op, change);
+        return;
+      } catch (KeeperException.NodeExistsException | KeeperException.NoNodeException raced) {
+        if (attempt > 0) {
+          throw raced;
+        }
+      }
+    }
+  }
+
+  private boolean delete(String path, JsonObject change) throws Exception {
+    try {
+      commit(client.transactionOp().delete().forPath(path), change);
+      return true;
+    } catch (KeeperException.NoNodeException gone) {
+      return false;
+    }
+  }
+
+  private void commit(CuratorOp op, JsonObject change) throws Exception {
+    if (change == null) {
+      client.transaction().forOperations(op);
+      return;
+    }
+    CuratorOp record = client.transactionOp().create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+      .forPath(CHANGES + "/c-", bytes(change.copy().put("ts", System.currentTimeMillis())));
+    client.transaction().forOperations(op, record);
+  }
+}

@@ -1,0 +1,137 @@
+package dev.pharos.nesoi;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+
+/**
+ * This node's copy of Nesoi's resources, kept by Curator's CuratorCache on {@code /nesoi} and
+ * read on the owning verticle's context, so a GET costs no ZooKeeper round trip. A write waits
+ * until the copy has it ({@link #awaitPath}), so a client reads its own writes on the node it
+ * wrote through.
+ */
+public final class NesoiView implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NesoiView.class);
+
+  private final CuratorCache cache;
+  private final Map<String, JsonObject> apps = new TreeMap<>();
+  private final Map<String, Map<String, JsonObject>> services = new TreeMap<>();
+  /** Web-hooks by {@code kind/name}, then by hook name. */
+  private final Map<String, Map<String, JsonObject>> hooks = new HashMap<>();
+  private final Map<String, byte[]> raw = new HashMap<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private final Promise<Void> initialized = Promise.promise();
+
+  private record Waiter(String path, Predicate<byte[]> satisfied, Promise<Void> promise) {
+  }
+
+  public NesoiView(CuratorFramework client, Context context) {
+    Executor onContext = task -> context.runOnContext(v -> task.run());
+    cache = CuratorCache.build(client, NesoiStore.ROOT);
+    cache.listenable().addListener(CuratorCacheListener.builder()
+      .forCreatesAndChanges((before, node) -> changed(node.getPath(), node.getData()))
+      .forDeletes(node -> changed(node.getPath(), null))
+      .forInitialized(() -> initialized.tryComplete())
+      .build(), onContext);
+  }
+
+  /** Starts the cache (blocking: ZooKeeper calls); the future completes once it has loaded. */
+  public Future<Void> start() {
+    cache.start();
+    return initialized.future();
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+  }
+
+  public Map<String, JsonObject> apps() {
+    return apps;
+  }
+
+  public JsonObject app(String name) {
+    return apps.get(name);
+  }
+
+  /** The hosts of a service, by host name; empty when none. */
+  public Map<String, JsonObject> hosts(String service) {
+    return services.getOrDefault(service, Map.of());
+  }
+
+  public Map<String, JsonObject> hooks(String kind, String name) {
+    return hooks.getOrDefault(kind + "/" + name, Map.of());
+  }
+
+  /** Completes when this copy holds {@code data} at {@code path} (null: holds nothing there). */
+  public Future<Void> awaitPath(String path, byte[] data) {
+    Predicate<byte[]> satisfied = now -> data == null ? now == null : Arrays.equals(now, data);
+    if (satisfied.test(raw.get(path))) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> promise = Promise.promise();
+    waiters.add(new Waiter(path, satisfied, promise));
+    return promise.future();
+  }
+
+  private void changed(String path, byte[] data) {
+    if (data == null) {
+      raw.remove(path);
+    } else {
+      raw.put(path, data);
+    }
+    String[] parts = path.substring(NesoiStore.ROOT.length()).split("/");
+    // "", kind, ...
+    try {
+      if (parts.length == 3 && parts[1].equals("app")) {
+        put(apps, parts[2], data);
+      } else if (parts.length == 4 && parts[1].equals("srv")) {
+        put(services.computeIfAbsent(parts[2], k -> new TreeMap<>()), parts[3], data);
+        if (services.get(parts[2]).isEmpty()) {
+          services.remove(parts[2]);
+        }
+      } else if (parts.length == 5 && parts[1].equals("hooks")) {
+        String key = parts[2] + "/" + parts[3];
+        put(hooks.computeIfAbsent(key, k -> new TreeMap<>()), parts[4], data);
+        if (hooks.get(key).isEmpty()) {
+          hooks.remove(key);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("ignoring {}: not a JSON object ({})", path, e.getMessage());
+    }
+    waiters.removeIf(w -> {
+      if (w.path.equals(path) && w.satisfied.test(data)) {
+        w.promise.complete();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  private static void put(Map<String, JsonObject> map, String key, byte[] data) {
+    if (data == null) {
+      map.remove(key);
+    } else if (data.length > 0) {
+      map.put(key, Buffer.buffer(data).toJsonObject());
+    }
+  }
+}

@@ -1,0 +1,319 @@
+package dev.pharos.api.impl;
+
+import dev.pharos.bus.Addresses;
+import dev.pharos.nesoi.NesoiDocuments;
+import dev.pharos.nesoi.NesoiDocuments.InvalidResource;
+import dev.pharos.nesoi.NesoiStore;
+import dev.pharos.nesoi.NesoiView;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Nesoi's REST API: {@code /app/NAME}, {@code /srv/NAME/HOST} and their {@code web-hooks}
+ * subscription resources, answered as Nesoi answered them. Reads come from this node's
+ * {@link NesoiView}; writes go to ZooKeeper through {@link NesoiStore} and are answered once
+ * the view has them. A write that changes something is also published on
+ * {@link Addresses#CHANGES}, which feeds {@code /v1/changes}.
+ */
+public final class NesoiRoutes {
+
+  private static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+  private final Vertx vertx;
+  private final NesoiStore store;
+  private final NesoiView view;
+  private final Clock clock;
+  private final String token;
+  /** Instances the Docker pipeline registered, by app then instance id, shown under {@code /srv/{app}}. */
+  private final Map<String, Map<String, JsonObject>> registered;
+
+  public NesoiRoutes(Vertx vertx, NesoiStore store, NesoiView view, Clock clock, String token,
+                     Map<String, Map<String, JsonObject>> registered) {
+    this.vertx = vertx;
+    this.store = store;
+    this.view = view;
+    this.clock = clock;
+    this.token = token;
+    this.registered = registered;
+  }
+
+  public void mount(Router router, long maxBodyBytes) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    // Vert.x Web routes on the normalised path, where /app/.. is /: refuse such names first
+    router.route().handler(this::refuseDotSegments);
+    router.route().method(HttpMethod.PUT).method(HttpMethod.POST).method(HttpMethod.DELETE)
+      .pathRegex("^/(app|srv)(/.*)?$").handler(this::authorize);
+    router.put("/app/:name").handler(body).handler(this::putApp);
+    router.get("/app").handler(rc -> json(rc, 200, appsJson()));
+    router.get("/app/:name").handler(rc -> named(rc, n -> view.app(n) == null ? null : json(rc, 200, view.app(n))));
+    router.head("/app/:name").handler(rc -> named(rc, n -> view.app(n) == null ? null : subscriptions(rc)));
+    router.delete("/app/:name").handler(rc -> named(rc, n -> write(rc, () -> store.deleteApp(n), NesoiStore.appPath(n), null,
+      "app-deleted", "/app/" + n, null)));
+    router.post("/:kind/:name/web-hooks").handler(body).handler(this::postHook);
+    router.get("/:kind/:name/web-hooks").handler(rc -> kindAndName(rc, (k, n) -> json(rc, 200, hooksJson(k, n))));
+    router.delete("/:kind/:name/web-hooks/:hook").handler(this::deleteHook);
+    router.put("/srv/:name/:host").handler(body).handler(this::putHost);
+    router.get("/srv/:name").handler(this::service);
+    router.head("/srv/:name").handler(rc -> named(rc, n -> serviceExists(n) ? subscriptions(rc) : null));
+    router.get("/srv/:name/:host").handler(rc -> named(rc, n -> host(rc, n)));
+    router.delete("/srv/:name/:host").handler(rc -> named(rc, n -> name(rc, "host", "host", h -> write(rc,
+      () -> store.deleteHost(n, h), NesoiStore.hostPath(n, h), null, "srv-deleted", "/srv/" + n + "/" + h, null))));
+  }
+
+  private void refuseDotSegments(RoutingContext rc) {
+    String raw = rc.request().path();
+    if (!raw.startsWith("/app") && !raw.startsWith("/srv")) {
+      rc.next();
+      return;
+    }
+    for (String segment : raw.split("/")) {
+      String decoded = java.net.URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+      if (decoded.equals(".") || decoded.equals("..")) {
+        json(rc, 400, new JsonObject().put("error", "name '" + decoded + "' is not allowed"));
+        return;
+      }
+    }
+    rc.next();
+  }
+
+  private void authorize(RoutingContext rc) {
+    if (token == null || ("Bearer " + token).equals(rc.request().getHeader("Authorization"))) {
+      rc.next();
+    } else {
+      rc.response().putHeader("WWW-Authenticate", "Bearer");
+      json(rc, 401, new JsonObject().put("error", "writes need Authorization: Bearer <token>"));
+    }
+  }
+
+  /** Answers 400 naming what is wrong, 404 when {@code answer} gives null. */
+  private interface Answer {
+    Object apply(String name) throws InvalidResource;
+  }
+
+  private Object named(RoutingContext rc, Answer answer) {
+    return name(rc, "name", "name", answer);
+  }
+
+  private Object name(RoutingContext rc, String param, String what, Answer answer) {
+    try {
+      String name = rc.pathParam(param);
+      NesoiDocuments.checkName(what, name);
+      Object done = answer.apply(name);
+      if (done == null && !rc.response().ended()) {
+        json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
+      }
+      return done;
+    } catch (InvalidResource e) {
+      json(rc, 400, new JsonObject().put("error", e.getMessage()));
+      return Boolean.TRUE;
+    }
+  }
+
+  private void kindAndName(RoutingContext rc, java.util.function.BiFunction<String, String, Object> answer) {
+    String kind = rc.pathParam("kind");
+    if (!kind.equals("app") && !kind.equals("srv")) {
+      json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
+      return;
+    }
+    named(rc, n -> kind.equals("app") && view.app(n) == null ? null : answer.apply(kind, n));
+  }
+
+  private JsonObject body(RoutingContext rc) throws InvalidResource {
+    try {
+      Object parsed = rc.body().buffer() == null ? null : rc.body().buffer().toJsonValue();
+      if (parsed instanceof JsonObject json) {
+        return json;
+      }
+    } catch (RuntimeException e) {
+      throw new InvalidResource("the body is not JSON: " + e.getMessage());
+    }
+    throw new InvalidResource("the body is not a JSON object");
+  }
+
+  private void putApp(RoutingContext rc) {
+    named(rc, n -> {
+      JsonObject app = NesoiDocuments.app(n, body(rc), clock);
+      return write(rc, () -> {
+        store.putApp(n, app);
+        return true;
+      }, NesoiStore.appPath(n), app, "app-updated", "/app/" + n, app);
+    });
+  }
+
+  private void putHost(RoutingContext rc) {
+    named(rc, n -> name(rc, "host", "host", h -> {
+      JsonObject doc = NesoiDocuments.host(h, body(rc), clock);
+      return write(rc, () -> {
+        store.putHost(n, h, doc);
+        return true;
+      }, NesoiStore.hostPath(n, h), doc, "srv-updated", "/srv/" + n + "/" + h, doc);
+    }));
+  }
+
+  private void postHook(RoutingContext rc) {
+    kindAndName(rc, (kind, n) -> {
+      JsonObject hook;
+      try {
+        hook = NesoiDocuments.hook(body(rc));
+      } catch (InvalidResource e) {
+        return json(rc, 400, new JsonObject().put("error", e.getMessage()));
+      }
+      String path = NesoiStore.hooksPath(kind, n) + "/" + hook.getString("name");
+      String location = "/" + kind + "/" + n + "/web-hooks/" + hook.getString("name");
+      vertx.executeBlocking(() -> {
+        store.putHook(kind, n, hook);
+        return null;
+      }).compose(v -> view.awaitPath(path, bytes(hook))).onComplete(ar -> {
+        if (ar.failed()) {
+          json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
+        } else {
+          rc.response().putHeader("Location", location);
+          json(rc, 201, hook);
+        }
+      });
+      return Boolean.TRUE;
+    });
+  }
+
+  private void deleteHook(RoutingContext rc) {
+    kindAndName(rc, (kind, n) -> name(rc, "hook", "hook", hook -> write(rc,
+      () -> store.deleteHook(kind, n, hook), NesoiStore.hooksPath(kind, n) + "/" + hook, null, null, null, null)));
+  }
+
+  /**
+   * Runs a blocking store write; answers 404 when it found nothing to delete, otherwise waits
+   * for this node's view to hold {@code expected} at {@code path}, publishes the change and
+   * answers with {@code answer} (204 without one).
+   */
+  private Object write(RoutingContext rc, Callable<Boolean> write, String path, JsonObject expected,
+                       String changeType, String uri, JsonObject answer) {
+    vertx.executeBlocking(write).compose(found -> !found ? Future.succeededFuture(false)
+      : view.awaitPath(path, expected == null ? null : bytes(expected)).map(true)).onComplete(ar -> {
+        if (ar.failed()) {
+          json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
+        } else if (!ar.result()) {
+          json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
+        } else {
+          if (changeType != null) {
+            vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", changeType).put("store", "nesoi")
+              .put("uri", uri).put("resource", answer).put("ts", System.currentTimeMillis()));
+          }
+          if (answer == null) {
+            rc.response().setStatusCode(204).end();
+          } else {
+            json(rc, 200, answer);
+          }
+        }
+      });
+    return Boolean.TRUE;
+  }
+
+  private static byte[] bytes(JsonObject json) {
+    return json.encode().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Object subscriptions(RoutingContext rc) {
+    String base = (rc.request().isSSL() ? "https://" : "http://") + rc.request().authority();
+    rc.response().putHeader("Link", "<" + base + rc.request().path() + "/web-hooks>; rel=\"Subscriptions\"").end();
+    return Boolean.TRUE;
+  }
+
+  private JsonObject appsJson() {
+    JsonObject all = new JsonObject();
+    view.apps().forEach(all::put);
+    return all;
+  }
+
+  private JsonObject hooksJson(String kind, String name) {
+    JsonObject all = new JsonObject();
+    view.hooks(kind, name).forEach(all::put);
+    return all;
+  }
+
+  private boolean serviceExists(String name) {
+    return !view.hosts(name).isEmpty() || !registered.getOrDefault(name, Map.of()).isEmpty();
+  }
+
+  private Object host(RoutingContext rc, String service) throws InvalidResource {
+    return name(rc, "host", "host", h -> {
+      JsonObject doc = view.hosts(service).get(h);
+      if (doc == null) {
+        doc = registered.getOrDefault(service, Map.of()).get(h);
+      }
+      return doc == null ? null : json(rc, 200, doc);
+    });
+  }
+
+  /**
+   * {@code GET /srv/NAME}: every host, those written through REST and those the Docker pipeline
+   * registered. {@code ?max_age=SECONDS} leaves out hosts updated longer ago; when several claim
+   * {@code "master": true}, only the most recently updated one keeps it.
+   */
+  private void service(RoutingContext rc) {
+    named(rc, n -> {
+      if (!serviceExists(n)) {
+        return null;
+      }
+      Long maxAge = null;
+      String param = rc.request().getParam("max_age");
+      if (param != null) {
+        try {
+          maxAge = Long.parseLong(param.trim());
+        } catch (NumberFormatException e) {
+          throw new InvalidResource("max_age '" + param + "' is not a number of seconds");
+        }
+      }
+      LocalDateTime now = LocalDateTime.now(clock.withZone(ZoneOffset.UTC));
+      JsonObject all = new JsonObject();
+      registered.getOrDefault(n, Map.of()).forEach(all::put);
+      view.hosts(n).forEach(all::put);
+      String master = null;
+      LocalDateTime masterAt = null;
+      for (String host : java.util.List.copyOf(all.fieldNames())) {
+        JsonObject doc = all.getJsonObject(host);
+        LocalDateTime at = updatedAt(doc);
+        if (maxAge != null && (at == null || at.isBefore(now.minusSeconds(maxAge)))) {
+          all.remove(host);
+          continue;
+        }
+        if (Boolean.TRUE.equals(doc.getValue("master")) && (masterAt == null || (at != null && at.isAfter(masterAt)))) {
+          master = host;
+          masterAt = at;
+        }
+      }
+      for (String host : all.fieldNames()) {
+        JsonObject doc = all.getJsonObject(host);
+        if (Boolean.TRUE.equals(doc.getValue("master")) && !host.equals(master)) {
+          all.put(host, doc.copy().put("master", false));
+        }
+      }
+      return json(rc, 200, all);
+    });
+  }
+
+  private static LocalDateTime updatedAt(JsonObject doc) {
+    try {
+      return LocalDateTime.parse(doc.getString("updated_at", ""), UPDATED_AT);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Object json(RoutingContext rc, int status, JsonObject body) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encodePrettily());
+    return Boolean.TRUE;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.pharos.api.impl;
+
+import dev.pharos.bus.Addresses;
+import dev.pharos.model.Instance;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The instances the Docker pipeline registered, as Nesoi hosts under {@code /srv/{app}}:
+ * {@code {"name":<instance id>,"endpoints":{"tcp":"host:port"},"updated_at","source":"docker","env"}}.
+ * Follows the registrar's ZooKeeper facts on {@link Addresses#CHANGES}, after its snapshot.
+ */
+public final class RegisteredInstances {
+
+  private static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+  private final Map<String, Map<String, JsonObject>> byApp = new TreeMap<>();
+
+  /** Live: the routes read it as it changes. */
+  public Map<String, Map<String, JsonObject>> byApp() {
+    return byApp;
+  }
+
+  public void apply(JsonObject change) {
+    if (!"zookeeper".equals(change.getString("store")) || change.getJsonObject("instance") == null) {
+      return;
+    }
+    Instance instance = Instance.fromJson(change.getJsonObject("instance"));
+    switch (change.getString("type", "")) {
+      case "registered" -> put(instance, change.getLong("ts", System.currentTimeMillis()));
+      case "deregistered" -> {
+        Map<String, JsonObject> hosts = byApp.get(instance.app());
+        if (hosts != null) {
+          hosts.remove(instance.id());
+          if (hosts.isEmpty()) {
+            byApp.remove(instance.app());
+          }
+        }
+      }
+      default -> {
+      }
+    }
+  }
+
+  private void put(Instance instance, long ts) {
+    String at = LocalDateTime.ofEpochSecond(ts / 1000, (int) (ts % 1000) * 1_000_000, ZoneOffset.UTC).format(UPDATED_AT);
+    byApp.computeIfAbsent(instance.app(), k -> new TreeMap<>()).put(instance.id(), new JsonObject()
+      .put("name", instance.id())
+      .put("endpoints", new JsonObject().put("tcp", instance.host() + ":" + instance.port()))
+      .put("updated_at", at)
+      .put("source", "docker")
+      .put("env", instance.env()));
+  }
+
+  /** Fills in what the registrar holds now; retried until a registrar answers. */
+  public void requestSnapshot(Vertx vertx) {
+    vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject()).onSuccess(reply -> {
+      long now = System.currentTimeMillis();
+      reply.body().getJsonArray("registrations").forEach(r -> put(Instance.fromJson(((JsonObject) r).getJsonObject("instance")), now));
+    }).onFailure(err -> vertx.setTimer(2000, t -> requestSnapshot(vertx)));
+  }
+}
