@@ -40,19 +40,31 @@ public final class Pharos {
   }
 
   public static void main(String[] args) throws Exception {
-    JsonObject fileConf = new JsonObject();
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--conf") && i + 1 < args.length) {
-        fileConf = Buffer.buffer(Files.readAllBytes(Path.of(args[++i]))).toJsonObject();
-      } else if (args[i].equals("--help") || args[i].equals("-h")) {
-        System.out.println("usage: java -jar pharos.jar [--conf FILE]   (env: HOST_IP, ZK_HOSTS, DOCKER_HOST, INSTANCE_ID)");
+    JsonObject fileConf;
+    JsonObject flags;
+    try {
+      LaunchOptions options = LaunchOptions.parse(args);
+      if (options.help()) {
+        System.out.println(LaunchOptions.USAGE);
         return;
-      } else {
-        System.err.println("unknown argument " + args[i] + "; usage: java -jar pharos.jar [--conf FILE]");
-        System.exit(2);
+      }
+      fileConf = options.conf();
+      flags = options.overrides();
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage() + "\n" + LaunchOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    JsonObject conf = PharosConfig.resolve(fileConf.mergeIn(flags, true), System.getenv());
+    if (conf.getString("seed") != null) {
+      try {
+        SeedJoin.join(conf);
+      } catch (Exception e) {
+        LOG.error("cannot join the cluster of --seed {}: {}", conf.getString("seed"), e.getMessage());
+        System.exit(1);
+        return;
       }
     }
-    JsonObject conf = PharosConfig.resolve(fileConf, System.getenv());
     Pharos pharos;
     try {
       pharos = start(conf).toCompletionStage().toCompletableFuture().get();

@@ -7,6 +7,7 @@ import dev.pharos.definitions.DefinitionWatcherVerticle;
 import dev.pharos.docker.DockerWatcherVerticle;
 import dev.pharos.health.HealthCheckerVerticle;
 import dev.pharos.registrar.RegistrarVerticle;
+import dev.pharos.webhooks.WebhookNotifierVerticle;
 import io.vertx.core.Deployable;
 
 import java.util.Map;
@@ -21,7 +22,8 @@ final class Stages {
     Addresses.HEALTH_CHECKER, HealthCheckerVerticle::new,
     Addresses.REGISTRAR, RegistrarVerticle::new,
     Addresses.API, ApiVerticle::new,
-    Addresses.AMBASSADOR, AmbassadorVerticle::new);
+    Addresses.AMBASSADOR, AmbassadorVerticle::new,
+    Addresses.WEBHOOKS, WebhookNotifierVerticle::new);
 
   private Stages() {
   }

@@ -95,12 +95,13 @@ public final class Addresses {
   public static final String REGISTRAR = "registrar";
   public static final String API = "api";
   public static final String AMBASSADOR = "ambassador";
+  public static final String WEBHOOKS = "webhooks";
 
   /** The pipeline's stages: a cluster without one of them is degraded. */
   public static final List<String> STAGES = List.of(DOCKER_WATCHER, DEFINITION_WATCHER, HEALTH_CHECKER, REGISTRAR, API);
 
   /** Stages a node runs when it wants their job; shown in the health view when they run. */
-  public static final List<String> OPTIONAL_STAGES = List.of(AMBASSADOR);
+  public static final List<String> OPTIONAL_STAGES = List.of(AMBASSADOR, WEBHOOKS);
 
   public static String status(String stage) {
     return STATUS_PREFIX + stage;

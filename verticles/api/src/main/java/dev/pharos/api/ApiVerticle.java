@@ -59,6 +59,11 @@ public class ApiVerticle extends VerticleBase {
     router.get("/v1/instances").handler(this::instances);
     router.get("/v1/changes").handler(changes::handle);
     router.get("/v1/descriptors").handler(this::descriptors);
+    // what a node started with --seed this-node needs to join this cluster
+    JsonObject cluster = new JsonObject().put("zookeeper", conf.getJsonObject("zookeeper", new JsonObject()).getString("connect"))
+      .put("rootPath", conf.getJsonObject("cluster", new JsonObject()).getString("rootPath", "pharos-cluster"))
+      .put("clustered", vertx.isClustered());
+    router.get("/v1/cluster").handler(rc -> rc.response().putHeader("Content-Type", "application/json").end(cluster.encodePrettily()));
     String host = apiConf.getString("host", "127.0.0.1");
     int port = apiConf.getInteger("port", 6553);
     return status.register(vertx)

@@ -1,0 +1,214 @@
+package dev.pharos.webhooks;
+
+import dev.pharos.PharosConfig;
+import dev.pharos.bus.Addresses;
+import dev.pharos.nesoi.DeliveryQueue;
+import dev.pharos.nesoi.NesoiStore;
+import dev.pharos.stage.StageStatus;
+import dev.pharos.zookeeper.ZooKeeperClients;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Nesoi's notifier: when an app or a service changes, every web-hook registered on it gets one
+ * {@code POST {"name":<hook>,"uri":<URI of the changed resource>}}. Exactly one notifier of a
+ * cluster delivers: the holder of a Curator {@link LeaderLatch}. The work lives in ZooKeeper
+ * ({@link DeliveryQueue}), so a notifier that takes over resumes it and no change is dropped.
+ * Each hook has its own queue, delivered in order, retried with exponential backoff up to a cap;
+ * a slow or dead receiver holds up only its own queue.
+ */
+public class WebhookNotifierVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookNotifierVerticle.class);
+  static final String LEADER_PATH = NesoiStore.ROOT + "/notifier";
+
+  private StageStatus status;
+  private CuratorFramework client;
+  private LeaderLatch latch;
+  private CuratorCache changes;
+  private DeliveryQueue queue;
+  private HttpClient http;
+  private String publicUrl;
+  private long retryMinMs;
+  private long retryMaxMs;
+  private long timeoutMs;
+  private volatile boolean leading;
+  private boolean fanningOut;
+  private boolean fanOutAgain;
+  /** Queues with a delivery loop running, with the current backoff of each. */
+  private final Map<String, Long> running = new HashMap<>();
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    JsonObject hooksConf = conf.getJsonObject("webhooks", new JsonObject());
+    JsonObject api = conf.getJsonObject("api", new JsonObject());
+    publicUrl = hooksConf.getString("publicUrl");
+    if (publicUrl == null) {
+      publicUrl = "http://" + api.getString("host", "127.0.0.1") + ":" + api.getInteger("port", 6553);
+    }
+    retryMinMs = hooksConf.getLong("retryMinMs", 500L);
+    retryMaxMs = hooksConf.getLong("retryMaxMs", 60_000L);
+    timeoutMs = hooksConf.getLong("timeoutMs", 5000L);
+    http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs));
+    status = new StageStatus(Addresses.WEBHOOKS, PharosConfig.node(conf));
+    String node = PharosConfig.node(conf);
+    return status.register(vertx).compose(v -> blocking(() -> {
+      client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
+      new NesoiStore(client).ensureLayout();
+      queue = new DeliveryQueue(client);
+      changes = CuratorCache.build(client, NesoiStore.CHANGES);
+      changes.listenable().addListener(CuratorCacheListener.builder()
+        .forCreates(node1 -> context.runOnContext(x -> fanOut())).build());
+      changes.start();
+      latch = new LeaderLatch(client, LEADER_PATH, node);
+      latch.addListener(new LeaderLatchListener() {
+        @Override
+        public void isLeader() {
+          context.runOnContext(x -> lead());
+        }
+
+        @Override
+        public void notLeader() {
+          context.runOnContext(x -> follow());
+        }
+      });
+      latch.start();
+      return null;
+    })).onSuccess(v -> {
+      status.state(StageStatus.RUNNING);
+      status.detail("leader", leading);
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    leading = false;
+    return blocking(() -> {
+      if (latch != null) {
+        latch.close();
+      }
+      if (changes != null) {
+        changes.close();
+      }
+      if (client != null) {
+        client.close();
+      }
+      return null;
+    }).eventually(() -> http.close());
+  }
+
+  private <T> Future<T> blocking(Callable<T> work) {
+    return vertx.executeBlocking(work, false);
+  }
+
+  private void lead() {
+    LOG.info("this node now delivers the cluster's web-hooks");
+    leading = true;
+    status.detail("leader", true);
+    fanOut();
+    blocking(queue::queues).onSuccess(queues -> queues.forEach(this::deliver));
+  }
+
+  private void follow() {
+    leading = false;
+    status.detail("leader", false);
+  }
+
+  /** Moves new change records into the hooks' queues, one pass at a time. */
+  private void fanOut() {
+    if (!leading) {
+      return;
+    }
+    if (fanningOut) {
+      fanOutAgain = true;
+      return;
+    }
+    fanningOut = true;
+    blocking(queue::fanOut).onComplete(ar -> {
+      fanningOut = false;
+      if (ar.succeeded()) {
+        status.clear("changes");
+        ar.result().forEach(this::deliver);
+      } else {
+        status.problem("changes", "cannot read the change records: " + ar.cause().getMessage());
+        vertx.setTimer(retryMinMs, t -> fanOut());
+      }
+      if (fanOutAgain) {
+        fanOutAgain = false;
+        fanOut();
+      }
+    });
+  }
+
+  /** Runs the delivery loop of {@code queuePath} unless it runs already. */
+  private void deliver(String queuePath) {
+    if (leading && running.putIfAbsent(queuePath, 0L) == null) {
+      next(queuePath);
+    }
+  }
+
+  private void next(String queuePath) {
+    if (!leading) {
+      running.remove(queuePath);
+      return;
+    }
+    blocking(() -> queue.next(queuePath)).onComplete(ar -> {
+      if (ar.failed()) {
+        retry(queuePath, "cannot read " + queuePath + ": " + ar.cause().getMessage());
+      } else if (ar.result() == null) {
+        running.remove(queuePath);
+      } else {
+        post(queuePath, ar.result());
+      }
+    });
+  }
+
+  private void post(String queuePath, DeliveryQueue.Delivery delivery) {
+    JsonObject body = new JsonObject().put("name", delivery.hook()).put("uri", publicUrl + delivery.uri());
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(delivery.endpoint())
+      .putHeader("Content-Type", "application/json").setIdleTimeout(timeoutMs);
+    http.request(request)
+      .compose(req -> req.send(body.toBuffer()))
+      .compose(resp -> resp.body().map(resp.statusCode()))
+      .onComplete(ar -> {
+        if (ar.succeeded() && ar.result() / 100 == 2) {
+          status.clear("web-hook " + delivery.hook());
+          status.increment("delivered");
+          running.put(queuePath, 0L);
+          blocking(() -> {
+            queue.done(delivery);
+            return null;
+          }).onComplete(done -> next(queuePath));
+        } else {
+          String why = ar.succeeded() ? "answered " + ar.result() : ar.cause().getMessage();
+          retry(queuePath, "delivery of " + delivery.uri() + " to " + delivery.endpoint() + " failed (" + why + ")");
+        }
+      });
+  }
+
+  private void retry(String queuePath, String reason) {
+    long last = running.getOrDefault(queuePath, 0L);
+    long delay = last == 0 ? retryMinMs : Math.min(last * 2, retryMaxMs);
+    running.put(queuePath, delay);
+    status.increment("retries");
+    status.problem("web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1), reason + "; retrying in " + delay + " ms");
+    vertx.setTimer(delay, t -> next(queuePath));
+  }
+}
