@@ -25,6 +25,13 @@ final class Http {
     return new JsonObject(response.body());
   }
 
+  /** Sends {@code method} with a JSON {@code body} (or none); the response, whatever its status. */
+  static HttpResponse<String> send(String method, String url, String body) throws Exception {
+    return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+      .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+      HttpResponse.BodyHandlers.ofString());
+  }
+
   /** One SSE event as received: its id, event name and data. */
   record Event(String id, String event, String data) {
     JsonObject json() {

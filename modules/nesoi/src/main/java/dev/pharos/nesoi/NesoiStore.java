@@ -94,6 +94,16 @@ public final class NesoiStore {
     return delete(hooksPath(kind, name) + "/" + hook, null);
   }
 
+  /**
+   * Records a change made elsewhere (the registrar's Docker registrations, shown under
+   * {@code /srv/{app}}), so the hooks on that resource hear of it.
+   */
+  public void recordChange(String kind, String name, String uri) throws Exception {
+    client.createContainers(CHANGES);
+    client.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+      .forPath(CHANGES + "/c-", bytes(change(kind, name, uri).put("ts", System.currentTimeMillis())));
+  }
+
   private static JsonObject change(String kind, String name, String uri) {
     return new JsonObject().put("uri", uri).put("kind", kind).put("name", name);
   }

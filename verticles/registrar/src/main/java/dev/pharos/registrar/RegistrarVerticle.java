@@ -4,6 +4,7 @@ import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.model.Instance;
+import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.registrar.impl.EtcdServiceReporter;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
 import dev.pharos.stage.StageStatus;
@@ -45,6 +46,7 @@ public class RegistrarVerticle extends VerticleBase {
   private StageStatus status;
   private CuratorFramework client;
   private NerveZooKeeperReporter reporter;
+  private NesoiStore nesoi;
   /** Null when etcd is not configured. */
   private EtcdServiceReporter etcd;
   private List<String> hosts;
@@ -88,6 +90,7 @@ public class RegistrarVerticle extends VerticleBase {
       .compose(v -> blocking(() -> {
         client = clients.apply(conf.getJsonObject("zookeeper"));
         reporter = new NerveZooKeeperReporter(client);
+        nesoi = new NesoiStore(client);
         client.getConnectionStateListenable().addListener((c, state) ->
           context.runOnContext(x -> connectionChanged(state)));
         return null;
@@ -266,8 +269,15 @@ public class RegistrarVerticle extends VerticleBase {
       .onSuccess(v -> status.clear("reconcile"));
   }
 
+  /** A ZooKeeper registration made or removed (called where ZooKeeper calls may block). */
   private void changed(String type, Instance instance, String path) {
     changed(type, "zookeeper", instance, path);
+    try {
+      // Nesoi's web-hooks on /srv/{app} hear of the Docker pipeline's instances too
+      nesoi.recordChange("srv", instance.app(), "/srv/" + instance.app() + "/" + instance.id());
+    } catch (Exception e) {
+      LOG.warn("could not record the change of {} for web-hooks: {}", instance.id(), e.getMessage());
+    }
   }
 
   private void changed(String type, String store, Instance instance, String path) {
