@@ -4,12 +4,17 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
+import org.apache.curator.framework.api.transaction.OperationType;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The web-hook notifier's work in ZooKeeper, so a new leader takes over exactly where the old one
@@ -25,11 +30,13 @@ public final class DeliveryQueue {
 
   public static final String DELIVERIES = NesoiStore.ROOT + "/deliveries";
 
-  /** One pending delivery: its znode, and the hook's name, endpoint and the changed resource's URI path. */
-  public record Delivery(String path, String hook, String endpoint, String uri) {
+  /** One pending delivery: its znode, its queue, and the hook's name, endpoint and the changed resource's URI path. */
+  public record Delivery(String path, String queue, String hook, String endpoint, String uri) {
   }
 
   private final CuratorFramework client;
+  /** Queues known to exist, so a fan-out does not ask again. */
+  private final Set<String> created = ConcurrentHashMap.newKeySet();
 
   public DeliveryQueue(CuratorFramework client) {
     this.client = client;
@@ -41,11 +48,12 @@ public final class DeliveryQueue {
 
   /**
    * Moves every change record into the queues of the hooks registered on its resource, oldest
-   * first. @return the queues that got work
+   * first, and returns the deliveries made, in order.
+   *
+   * @param hooks the web-hooks by {@code kind/name}, then hook name ({@link NesoiView#allHooks})
    */
-  public List<String> fanOut() throws Exception {
-    client.createContainers(DELIVERIES);
-    List<String> fed = new ArrayList<>();
+  public List<Delivery> fanOut(Map<String, Map<String, JsonObject>> hooks) throws Exception {
+    List<Delivery> made = new ArrayList<>();
     List<String> records = new ArrayList<>(client.getChildren().forPath(NesoiStore.CHANGES));
     records.sort(null); // sequence numbers: the order of the writes
     for (String record : records) {
@@ -56,58 +64,65 @@ public final class DeliveryQueue {
       } catch (KeeperException.NoNodeException gone) {
         continue;
       }
-      List<CuratorOp> ops = new ArrayList<>();
       String kind = change.getString("kind");
       String name = change.getString("name");
-      String hooksPath = NesoiStore.hooksPath(kind, name);
-      List<String> hooks = client.checkExists().forPath(hooksPath) == null ? List.of() : client.getChildren().forPath(hooksPath);
-      for (String hook : hooks) {
-        JsonObject registration;
-        try {
-          registration = json(client.getData().forPath(hooksPath + "/" + hook));
-        } catch (KeeperException.NoNodeException gone) {
-          continue;
+      List<CuratorOp> ops = new ArrayList<>();
+      List<JsonObject> deliveries = new ArrayList<>();
+      for (JsonObject hook : hooks.getOrDefault(kind + "/" + name, Map.of()).values()) {
+        String queue = queue(kind, name, hook.getString("name"));
+        if (created.add(queue)) {
+          client.createContainers(queue);
         }
-        String queue = queue(kind, name, hook);
-        client.createContainers(queue);
-        JsonObject delivery = new JsonObject().put("name", registration.getString("name"))
-          .put("endpoint", registration.getString("endpoint")).put("uri", change.getString("uri"));
+        JsonObject delivery = new JsonObject().put("name", hook.getString("name"))
+          .put("endpoint", hook.getString("endpoint")).put("uri", change.getString("uri")).put("queue", queue);
+        deliveries.add(delivery);
         ops.add(client.transactionOp().create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
           .forPath(queue + "/d-", delivery.encode().getBytes(StandardCharsets.UTF_8)));
-        fed.add(queue);
       }
       ops.add(client.transactionOp().delete().forPath(recordPath));
-      client.transaction().forOperations(ops);
+      List<CuratorTransactionResult> results;
+      try {
+        results = client.transaction().forOperations(ops);
+      } catch (KeeperException.NoNodeException e) {
+        created.clear(); // a queue container was reaped meanwhile; the next pass makes it again
+        throw e;
+      }
+      int i = 0;
+      for (CuratorTransactionResult result : results) {
+        if (result.getType() == OperationType.CREATE) {
+          JsonObject d = deliveries.get(i++);
+          made.add(new Delivery(result.getResultPath(), d.getString("queue"), d.getString("name"), d.getString("endpoint"), d.getString("uri")));
+        }
+      }
     }
-    return fed;
+    return made;
   }
 
-  /** Every queue that holds deliveries (after a failover, the new leader resumes them). */
-  public List<String> queues() throws Exception {
+  /** Every pending delivery of every queue, each queue in order (a new leader resumes them). */
+  public List<Delivery> pending() throws Exception {
     if (client.checkExists().forPath(DELIVERIES) == null) {
       return List.of();
     }
-    return client.getChildren().forPath(DELIVERIES).stream().map(q -> DELIVERIES + "/" + q).toList();
-  }
-
-  /** The oldest pending delivery of {@code queue}, or null when it is empty. */
-  public Delivery next(String queue) throws Exception {
-    List<String> pending;
-    try {
-      pending = new ArrayList<>(client.getChildren().forPath(queue));
-    } catch (KeeperException.NoNodeException gone) {
-      return null;
-    }
-    pending.sort(null);
-    for (String item : pending) {
+    List<Delivery> all = new ArrayList<>();
+    for (String q : client.getChildren().forPath(DELIVERIES)) {
+      String queue = DELIVERIES + "/" + q;
+      List<String> items;
       try {
-        JsonObject d = json(client.getData().forPath(queue + "/" + item));
-        return new Delivery(queue + "/" + item, d.getString("name"), d.getString("endpoint"), d.getString("uri"));
+        items = new ArrayList<>(client.getChildren().forPath(queue));
       } catch (KeeperException.NoNodeException gone) {
-        // delivered by someone meanwhile
+        continue;
+      }
+      items.sort(null);
+      for (String item : items) {
+        try {
+          JsonObject d = json(client.getData().forPath(queue + "/" + item));
+          all.add(new Delivery(queue + "/" + item, queue, d.getString("name"), d.getString("endpoint"), d.getString("uri")));
+        } catch (KeeperException.NoNodeException gone) {
+          // delivered meanwhile
+        }
       }
     }
-    return null;
+    return all;
   }
 
   public void done(Delivery delivery) throws Exception {

@@ -39,6 +39,7 @@ public final class NesoiView implements AutoCloseable {
   private final Map<String, byte[]> raw = new HashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Void> initialized = Promise.promise();
+  private long version;
 
   private record Waiter(String path, Predicate<byte[]> satisfied, Promise<Void> promise) {
   }
@@ -64,6 +65,11 @@ public final class NesoiView implements AutoCloseable {
     cache.close();
   }
 
+  /** Grows with every change this copy sees: what a rendered answer can be cached against. */
+  public long version() {
+    return version;
+  }
+
   public Map<String, JsonObject> apps() {
     return apps;
   }
@@ -75,6 +81,13 @@ public final class NesoiView implements AutoCloseable {
   /** The hosts of a service, by host name; empty when none. */
   public Map<String, JsonObject> hosts(String service) {
     return services.getOrDefault(service, Map.of());
+  }
+
+  /** Every web-hook, by {@code kind/name} then hook name, copied: safe to hand to another thread. */
+  public Map<String, Map<String, JsonObject>> allHooks() {
+    Map<String, Map<String, JsonObject>> copy = new HashMap<>();
+    hooks.forEach((key, byName) -> copy.put(key, Map.copyOf(byName)));
+    return copy;
   }
 
   public Map<String, JsonObject> hooks(String kind, String name) {
@@ -93,6 +106,7 @@ public final class NesoiView implements AutoCloseable {
   }
 
   private void changed(String path, byte[] data) {
+    version++;
     if (data == null) {
       raw.remove(path);
     } else {

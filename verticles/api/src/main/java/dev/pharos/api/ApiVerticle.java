@@ -158,7 +158,7 @@ public class ApiVerticle extends VerticleBase {
       return store;
     }).compose(store -> vertx.executeBlocking(() -> nesoiView.start()).compose(f -> f).map(store))
       .onSuccess(store -> {
-        new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered.byApp())
+        new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered)
           .mount(router, conf.getJsonObject("nesoi", new JsonObject()).getLong("maxBodyBytes", 65536L));
         registered.requestSnapshot(vertx);
       }).mapEmpty();

@@ -4,6 +4,7 @@ import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.nesoi.DeliveryQueue;
 import dev.pharos.nesoi.NesoiStore;
+import dev.pharos.nesoi.NesoiView;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.Future;
@@ -21,6 +22,8 @@ import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -51,8 +54,11 @@ public class WebhookNotifierVerticle extends VerticleBase {
   private volatile boolean leading;
   private boolean fanningOut;
   private boolean fanOutAgain;
-  /** Queues with a delivery loop running, with the current backoff of each. */
-  private final Map<String, Long> running = new HashMap<>();
+  /** What is left to deliver, by queue, in order: a copy of ZooKeeper's queues. */
+  private final Map<String, Deque<DeliveryQueue.Delivery>> pending = new HashMap<>();
+  /** Queues with a delivery in flight or waiting to retry, with the current backoff of each. */
+  private final Map<String, Long> backoff = new HashMap<>();
+  private NesoiView view;
 
   @Override
   public Future<?> start() {
@@ -73,6 +79,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
       client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
       new NesoiStore(client).ensureLayout();
       queue = new DeliveryQueue(client);
+      view = new NesoiView(client, context);
+      return null;
+    })).compose(v -> blocking(() -> view.start()).compose(f -> f)).compose(v -> blocking(() -> {
       changes = CuratorCache.build(client, NesoiStore.CHANGES);
       changes.listenable().addListener(CuratorCacheListener.builder()
         .forCreates(node1 -> context.runOnContext(x -> fanOut())).build());
@@ -107,6 +116,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
       if (changes != null) {
         changes.close();
       }
+      if (view != null) {
+        view.close();
+      }
       if (client != null) {
         client.close();
       }
@@ -122,12 +134,19 @@ public class WebhookNotifierVerticle extends VerticleBase {
     LOG.info("this node now delivers the cluster's web-hooks");
     leading = true;
     status.detail("leader", true);
-    fanOut();
-    blocking(queue::queues).onSuccess(queues -> queues.forEach(this::deliver));
+    blocking(queue::pending).onSuccess(resumed -> {
+      resumed.forEach(this::enqueue);
+      fanOut();
+    }).onFailure(err -> {
+      status.problem("deliveries", "cannot read the pending deliveries: " + err.getMessage());
+      vertx.setTimer(retryMinMs, t -> lead());
+    });
   }
 
   private void follow() {
     leading = false;
+    pending.clear();
+    backoff.clear();
     status.detail("leader", false);
   }
 
@@ -141,11 +160,12 @@ public class WebhookNotifierVerticle extends VerticleBase {
       return;
     }
     fanningOut = true;
-    blocking(queue::fanOut).onComplete(ar -> {
+    Map<String, Map<String, JsonObject>> hooks = view.allHooks();
+    blocking(() -> queue.fanOut(hooks)).onComplete(ar -> {
       fanningOut = false;
       if (ar.succeeded()) {
         status.clear("changes");
-        ar.result().forEach(this::deliver);
+        ar.result().forEach(this::enqueue);
       } else {
         status.problem("changes", "cannot read the change records: " + ar.cause().getMessage());
         vertx.setTimer(retryMinMs, t -> fanOut());
@@ -157,27 +177,25 @@ public class WebhookNotifierVerticle extends VerticleBase {
     });
   }
 
-  /** Runs the delivery loop of {@code queuePath} unless it runs already. */
-  private void deliver(String queuePath) {
-    if (leading && running.putIfAbsent(queuePath, 0L) == null) {
-      next(queuePath);
+  private void enqueue(DeliveryQueue.Delivery delivery) {
+    Deque<DeliveryQueue.Delivery> q = pending.computeIfAbsent(delivery.queue(), k -> new ArrayDeque<>());
+    if (q.stream().noneMatch(d -> d.path().equals(delivery.path()))) {
+      q.addLast(delivery);
+    }
+    if (!backoff.containsKey(delivery.queue())) {
+      backoff.put(delivery.queue(), 0L);
+      next(delivery.queue());
     }
   }
 
+  /** Delivers the head of {@code queuePath}, if any; one delivery in flight per queue. */
   private void next(String queuePath) {
-    if (!leading) {
-      running.remove(queuePath);
+    Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
+    if (!leading || q == null || q.isEmpty()) {
+      backoff.remove(queuePath);
       return;
     }
-    blocking(() -> queue.next(queuePath)).onComplete(ar -> {
-      if (ar.failed()) {
-        retry(queuePath, "cannot read " + queuePath + ": " + ar.cause().getMessage());
-      } else if (ar.result() == null) {
-        running.remove(queuePath);
-      } else {
-        post(queuePath, ar.result());
-      }
-    });
+    post(queuePath, q.peekFirst());
   }
 
   private void post(String queuePath, DeliveryQueue.Delivery delivery) {
@@ -191,11 +209,17 @@ public class WebhookNotifierVerticle extends VerticleBase {
         if (ar.succeeded() && ar.result() / 100 == 2) {
           status.clear("web-hook " + delivery.hook());
           status.increment("delivered");
-          running.put(queuePath, 0L);
+          backoff.put(queuePath, 0L);
+          Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
+          if (q != null) {
+            q.pollFirst();
+          }
+          // the znode goes in the background; a new leader that still finds it delivers again (at least once)
           blocking(() -> {
             queue.done(delivery);
             return null;
-          }).onComplete(done -> next(queuePath));
+          }).onFailure(err -> LOG.warn("could not remove delivered {}: {}", delivery.path(), err.getMessage()));
+          next(queuePath);
         } else {
           String why = ar.succeeded() ? "answered " + ar.result() : ar.cause().getMessage();
           retry(queuePath, "delivery of " + delivery.uri() + " to " + delivery.endpoint() + " failed (" + why + ")");
@@ -204,9 +228,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
   }
 
   private void retry(String queuePath, String reason) {
-    long last = running.getOrDefault(queuePath, 0L);
+    long last = backoff.getOrDefault(queuePath, 0L);
     long delay = last == 0 ? retryMinMs : Math.min(last * 2, retryMaxMs);
-    running.put(queuePath, delay);
+    backoff.put(queuePath, delay);
     status.increment("retries");
     status.problem("web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1), reason + "; retrying in " + delay + " ms");
     vertx.setTimer(delay, t -> next(queuePath));

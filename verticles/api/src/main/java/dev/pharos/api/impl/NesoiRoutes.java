@@ -40,20 +40,29 @@ public final class NesoiRoutes {
   /** Instances the Docker pipeline registered, by app then instance id, shown under {@code /srv/{app}}. */
   private final Map<String, Map<String, JsonObject>> registered;
 
+  private final RegisteredInstances registeredInstances;
+  /** Rendered {@code GET /srv/NAME} answers (without max_age), valid while both versions hold. */
+  private final Map<String, Rendered> rendered = new java.util.HashMap<>();
+
+  private record Rendered(long viewVersion, long registeredVersion, io.vertx.core.buffer.Buffer body) {
+  }
+
   public NesoiRoutes(Vertx vertx, NesoiStore store, NesoiView view, Clock clock, String token,
-                     Map<String, Map<String, JsonObject>> registered) {
+                     RegisteredInstances registered) {
     this.vertx = vertx;
     this.store = store;
     this.view = view;
     this.clock = clock;
     this.token = token;
-    this.registered = registered;
+    this.registeredInstances = registered;
+    this.registered = registered.byApp();
   }
 
   public void mount(Router router, long maxBodyBytes) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
     // Vert.x Web routes on the normalised path, where /app/.. is /: refuse such names first
     router.route().handler(this::refuseDotSegments);
+    router.errorHandler(413, rc -> json(rc, 413, new JsonObject().put("error", "the body is over " + maxBodyBytes + " bytes")));
     router.route().method(HttpMethod.PUT).method(HttpMethod.POST).method(HttpMethod.DELETE)
       .pathRegex("^/(app|srv)(/.*)?$").handler(this::authorize);
     router.put("/app/:name").handler(body).handler(this::putApp);
@@ -267,8 +276,14 @@ public final class NesoiRoutes {
       if (!serviceExists(n)) {
         return null;
       }
-      Long maxAge = null;
       String param = rc.request().getParam("max_age");
+      Rendered cached = rendered.get(n);
+      if (param == null && cached != null && cached.viewVersion() == view.version()
+        && cached.registeredVersion() == registeredInstances.version()) {
+        rc.response().putHeader("Content-Type", "application/json").end(cached.body());
+        return Boolean.TRUE;
+      }
+      Long maxAge = null;
       if (param != null) {
         try {
           maxAge = Long.parseLong(param.trim());
@@ -300,7 +315,15 @@ public final class NesoiRoutes {
           all.put(host, doc.copy().put("master", false));
         }
       }
-      return json(rc, 200, all);
+      io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(all.encodePrettily());
+      if (param == null) {
+        if (rendered.size() > 10_000) {
+          rendered.clear(); // bounded: names come from clients
+        }
+        rendered.put(n, new Rendered(view.version(), registeredInstances.version(), body));
+      }
+      rc.response().putHeader("Content-Type", "application/json").end(body);
+      return Boolean.TRUE;
     });
   }
 

@@ -21,6 +21,12 @@ public final class RegisteredInstances {
   private static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
   private final Map<String, Map<String, JsonObject>> byApp = new TreeMap<>();
+  private long version;
+
+  /** Grows with every change. */
+  public long version() {
+    return version;
+  }
 
   /** Live: the routes read it as it changes. */
   public Map<String, Map<String, JsonObject>> byApp() {
@@ -31,6 +37,7 @@ public final class RegisteredInstances {
     if (!"zookeeper".equals(change.getString("store")) || change.getJsonObject("instance") == null) {
       return;
     }
+    version++;
     Instance instance = Instance.fromJson(change.getJsonObject("instance"));
     switch (change.getString("type", "")) {
       case "registered" -> put(instance, change.getLong("ts", System.currentTimeMillis()));
@@ -49,6 +56,7 @@ public final class RegisteredInstances {
   }
 
   private void put(Instance instance, long ts) {
+    version++;
     String at = LocalDateTime.ofEpochSecond(ts / 1000, (int) (ts % 1000) * 1_000_000, ZoneOffset.UTC).format(UPDATED_AT);
     byApp.computeIfAbsent(instance.app(), k -> new TreeMap<>()).put(instance.id(), new JsonObject()
       .put("name", instance.id())
