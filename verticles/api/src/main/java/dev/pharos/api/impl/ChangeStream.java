@@ -1,6 +1,7 @@
 package dev.pharos.api.impl;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -53,7 +54,7 @@ public final class ChangeStream {
     if (backlog.size() > capacity) {
       backlog.removeFirst();
     }
-    String frame = event.frame();
+    Buffer frame = Buffer.buffer(event.frame()); // encoded once for every client
     for (Map.Entry<HttpServerResponse, String> entry : clients.entrySet()) {
       if (!event.matches(entry.getValue())) {
         continue;

@@ -30,6 +30,8 @@ import java.util.concurrent.Callable;
  */
 public final class NesoiRoutes {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NesoiRoutes.class);
+
   private static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
   private final Vertx vertx;
@@ -209,17 +211,23 @@ public final class NesoiRoutes {
    */
   private Object write(RoutingContext rc, Callable<Boolean> write, String path, JsonObject expected,
                        String changeType, String uri, JsonObject answer) {
-    vertx.executeBlocking(write).compose(found -> !found ? Future.succeededFuture(false)
-      : view.awaitPath(path, expected == null ? null : bytes(expected)).map(true)).onComplete(ar -> {
+    vertx.executeBlocking(write).compose(found -> {
+      if (!found) {
+        return Future.succeededFuture(false);
+      }
+      if (changeType != null) {
+        // stored: subscribers hear of it now; only this client's answer waits for the view
+        vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", changeType).put("store", "nesoi")
+          .put("uri", uri).put("resource", answer).put("ts", System.currentTimeMillis()));
+      }
+      return view.awaitPath(path, expected == null ? null : bytes(expected)).map(true);
+    }).onComplete(ar -> {
         if (ar.failed()) {
+          LOG.warn("{} {} failed: {}", rc.request().method(), rc.request().path(), ar.cause().toString());
           json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
         } else if (!ar.result()) {
           json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
         } else {
-          if (changeType != null) {
-            vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", changeType).put("store", "nesoi")
-              .put("uri", uri).put("resource", answer).put("ts", System.currentTimeMillis()));
-          }
           if (answer == null) {
             rc.response().setStatusCode(204).end();
           } else {
