@@ -13,6 +13,7 @@ import dev.pharos.docker.DockerClients;
 import dev.pharos.launcher.Pharos;
 import dev.pharos.testing.Await;
 import dev.pharos.zookeeper.ZooKeeperClients;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -117,8 +118,9 @@ public final class Harness implements AutoCloseable {
 
   /** The base URL of the api running on {@code node}. */
   public static String api(Pharos node) throws Exception {
-    JsonObject status = node.vertx().eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject())
-      .await(10, TimeUnit.SECONDS).body();
+    // local only: on a clustered bus another node's api could answer
+    JsonObject status = node.vertx().eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject(),
+      new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
     return "http://" + status.getJsonObject("details").getString("listen");
   }
 
@@ -238,14 +240,16 @@ public final class Harness implements AutoCloseable {
     }
   }
 
-  /** {@code java -jar pharos-all.jar --conf F} as a process of its own, as a user runs it; output to {@code log}. */
-  public static Process launch(Path conf, Path log) throws IOException {
+  /** {@code java -jar pharos-all.jar --conf F [options]} as a process of its own, as a user runs it; output to {@code log}. */
+  public static Process launch(Path conf, Path log, String... options) throws IOException {
     String jar = System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar");
     if (!new java.io.File(jar).isFile()) {
       throw new IllegalStateException("the runnable jar " + jar + " is built by the deploy module");
     }
-    ProcessBuilder pb = new ProcessBuilder("java", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-      "-jar", jar, "--conf", conf.toString());
+    List<String> command = new ArrayList<>(List.of("java", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+      "-jar", jar, "--conf", conf.toString()));
+    command.addAll(List.of(options));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().remove("ZK_HOSTS");
     pb.environment().remove("ETCD_ENDPOINTS");
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
