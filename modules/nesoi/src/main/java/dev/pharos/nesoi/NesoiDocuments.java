@@ -16,7 +16,8 @@ import java.time.format.DateTimeFormatter;
  */
 public final class NesoiDocuments {
 
-  private static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+  /** Nesoi's {@code updated_at}: Python's {@code str(datetime)}, in UTC. */
+  public static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
   private NesoiDocuments() {
   }
@@ -47,6 +48,20 @@ public final class NesoiDocuments {
 
   public static String updatedAt(Clock clock) {
     return LocalDateTime.now(clock.withZone(ZoneOffset.UTC)).format(UPDATED_AT);
+  }
+
+  /** {@code updated_at} of {@code epochMillis}. */
+  public static String updatedAt(long epochMillis) {
+    return LocalDateTime.ofEpochSecond(epochMillis / 1000, (int) (epochMillis % 1000) * 1_000_000, ZoneOffset.UTC).format(UPDATED_AT);
+  }
+
+  /** A document's {@code updated_at}, or null when it has none or another format. */
+  public static LocalDateTime updatedAt(JsonObject doc) {
+    try {
+      return LocalDateTime.parse(doc.getString("updated_at", ""), UPDATED_AT);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** The stored app: the body, checked, with {@code updated_at}. */

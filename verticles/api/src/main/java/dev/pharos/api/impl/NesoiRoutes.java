@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -32,7 +31,6 @@ public final class NesoiRoutes {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NesoiRoutes.class);
 
-  private static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
   private final Vertx vertx;
   private final NesoiStore store;
@@ -307,7 +305,7 @@ public final class NesoiRoutes {
       LocalDateTime masterAt = null;
       for (String host : java.util.List.copyOf(all.fieldNames())) {
         JsonObject doc = all.getJsonObject(host);
-        LocalDateTime at = updatedAt(doc);
+        LocalDateTime at = NesoiDocuments.updatedAt(doc);
         if (maxAge != null && (at == null || at.isBefore(now.minusSeconds(maxAge)))) {
           all.remove(host);
           continue;
@@ -335,13 +333,6 @@ public final class NesoiRoutes {
     });
   }
 
-  private static LocalDateTime updatedAt(JsonObject doc) {
-    try {
-      return LocalDateTime.parse(doc.getString("updated_at", ""), UPDATED_AT);
-    } catch (RuntimeException e) {
-      return null;
-    }
-  }
 
   private static Object json(RoutingContext rc, int status, JsonObject body) {
     rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encodePrettily());

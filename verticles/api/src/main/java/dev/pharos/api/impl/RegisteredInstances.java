@@ -2,12 +2,10 @@ package dev.pharos.api.impl;
 
 import dev.pharos.bus.Addresses;
 import dev.pharos.model.Instance;
+import dev.pharos.nesoi.NesoiDocuments;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -17,8 +15,6 @@ import java.util.TreeMap;
  * Follows the registrar's ZooKeeper facts on {@link Addresses#CHANGES}, after its snapshot.
  */
 public final class RegisteredInstances {
-
-  private static final DateTimeFormatter UPDATED_AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
   private final Map<String, Map<String, JsonObject>> byApp = new TreeMap<>();
   private long version;
@@ -57,7 +53,7 @@ public final class RegisteredInstances {
 
   private void put(Instance instance, long ts) {
     version++;
-    String at = LocalDateTime.ofEpochSecond(ts / 1000, (int) (ts % 1000) * 1_000_000, ZoneOffset.UTC).format(UPDATED_AT);
+    String at = NesoiDocuments.updatedAt(ts);
     byApp.computeIfAbsent(instance.app(), k -> new TreeMap<>()).put(instance.id(), new JsonObject()
       .put("name", instance.id())
       .put("endpoints", new JsonObject().put("tcp", instance.host() + ":" + instance.port()))
