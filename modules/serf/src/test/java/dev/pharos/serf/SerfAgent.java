@@ -1,0 +1,86 @@
+package dev.pharos.serf;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A real serf agent (Debian's {@code serf}) on free loopback ports, for tests. */
+public final class SerfAgent implements AutoCloseable {
+
+  private final String name;
+  private final int bindPort;
+  private final int rpcPort;
+  private final Process process;
+
+  private SerfAgent(String name, int bindPort, int rpcPort, Process process) {
+    this.name = name;
+    this.bindPort = bindPort;
+    this.rpcPort = rpcPort;
+    this.process = process;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts an agent named {@code name} with {@code tags}, joining {@code join} when not null. */
+  public static SerfAgent start(String name, Map<String, String> tags, SerfAgent join, String authKey, Path log)
+    throws IOException, InterruptedException {
+    int bind = freePort();
+    int rpc = freePort();
+    List<String> cmd = new ArrayList<>(List.of("serf", "agent", "-node", name, "-bind", "127.0.0.1:" + bind,
+      "-rpc-addr", "127.0.0.1:" + rpc, "-log-level", "warn"));
+    tags.forEach((k, v) -> cmd.addAll(List.of("-tag", k + "=" + v)));
+    if (join != null) {
+      cmd.addAll(List.of("-join", "127.0.0.1:" + join.bindPort));
+    }
+    if (authKey != null) {
+      // serf reads the RPC auth key from a config file only
+      Path config = log.resolveSibling(name + "-auth.json");
+      java.nio.file.Files.writeString(config, "{\"rpc_auth\": \"" + authKey + "\"}");
+      cmd.addAll(List.of("-config-file", config.toString()));
+    }
+    Process process = new ProcessBuilder(cmd).redirectErrorStream(true)
+      .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("serf agent " + name + " exited with " + process.exitValue() + "; see " + log);
+      }
+      try (Socket s = new Socket("127.0.0.1", rpc)) {
+        return new SerfAgent(name, bind, rpc, process);
+      } catch (IOException notYet) {
+        Thread.sleep(50);
+      }
+    }
+    process.destroyForcibly();
+    throw new IOException("serf agent " + name + " did not listen for RPC within 20 s; see " + log);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int rpcPort() {
+    return rpcPort;
+  }
+
+  public int bindPort() {
+    return bindPort;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+    }
+  }
+}
