@@ -7,6 +7,7 @@ import dev.pharos.definitions.DefinitionWatcherVerticle;
 import dev.pharos.docker.DockerWatcherVerticle;
 import dev.pharos.health.HealthCheckerVerticle;
 import dev.pharos.registrar.RegistrarVerticle;
+import dev.pharos.serfbridge.SerfBridgeVerticle;
 import dev.pharos.webhooks.WebhookNotifierVerticle;
 import io.vertx.core.Deployable;
 
@@ -23,7 +24,8 @@ final class Stages {
     Addresses.REGISTRAR, RegistrarVerticle::new,
     Addresses.API, ApiVerticle::new,
     Addresses.AMBASSADOR, AmbassadorVerticle::new,
-    Addresses.WEBHOOKS, WebhookNotifierVerticle::new);
+    Addresses.WEBHOOKS, WebhookNotifierVerticle::new,
+    Addresses.SERF_BRIDGE, SerfBridgeVerticle::new);
 
   private Stages() {
   }

@@ -96,12 +96,25 @@ public final class Addresses {
   public static final String API = "api";
   public static final String AMBASSADOR = "ambassador";
   public static final String WEBHOOKS = "webhooks";
+  public static final String SERF_BRIDGE = "serf-bridge";
 
   /** The pipeline's stages: a cluster without one of them is degraded. */
   public static final List<String> STAGES = List.of(DOCKER_WATCHER, DEFINITION_WATCHER, HEALTH_CHECKER, REGISTRAR, API);
 
   /** Stages a node runs when it wants their job; shown in the health view when they run. */
-  public static final List<String> OPTIONAL_STAGES = List.of(AMBASSADOR, WEBHOOKS);
+  public static final List<String> OPTIONAL_STAGES = List.of(AMBASSADOR, WEBHOOKS, SERF_BRIDGE);
+
+  /**
+   * Fact, published by the serf bridge for every serf user event but {@code config_updated}:
+   * {@code pharos.serf.event.<name>} with {"name","payload" (text),"ltime"}. Handlers are consumers.
+   */
+  public static final String SERF_EVENT_PREFIX = "pharos.serf.event.";
+
+  /**
+   * Request-reply, answered by the serf bridge: {"p","k","v","c"} is sent to the cluster as a
+   * {@code config_updated} event; the reply is {"sent":true}, or a failure naming why (over 512 bytes, bad field).
+   */
+  public static final String SERF_CONFIG = "pharos.serf.config";
 
   public static String status(String stage) {
     return STATUS_PREFIX + stage;

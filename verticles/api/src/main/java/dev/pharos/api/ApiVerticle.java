@@ -59,6 +59,8 @@ public class ApiVerticle extends VerticleBase {
     router.get("/v1/instances").handler(this::instances);
     router.get("/v1/changes").handler(changes::handle);
     router.get("/v1/descriptors").handler(this::descriptors);
+    router.post("/v1/serf/config").handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(4096))
+      .handler(this::serfConfig);
     // what a node started with --seed this-node needs to join this cluster
     JsonObject cluster = new JsonObject().put("zookeeper", conf.getJsonObject("zookeeper", new JsonObject()).getString("connect"))
       .put("rootPath", conf.getJsonObject("cluster", new JsonObject()).getString("rootPath", "pharos-cluster"))
@@ -132,6 +134,30 @@ public class ApiVerticle extends VerticleBase {
         .put("registrations", registrations.result().getJsonArray("registrations"))
         .put("checks", watches.result().getJsonArray("watches", new JsonArray()));
       rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
+    });
+  }
+
+  /** {@code POST /v1/serf/config} {p,k,v,c}: sent to the serf cluster as a config_updated event by the serf bridge. */
+  private void serfConfig(RoutingContext rc) {
+    JsonObject body;
+    try {
+      body = rc.body().asJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null) {
+      rc.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", "the body is not a JSON object of p, k, v, c").encode());
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.SERF_CONFIG, body, ASK).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rc.response().putHeader("Content-Type", "application/json").end(ar.result().body().encode());
+      } else {
+        int code = ar.cause() instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() == 400 ? 400 : 503;
+        rc.response().setStatusCode(code).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("error", ar.cause().getMessage()).encode());
+      }
     });
   }
 

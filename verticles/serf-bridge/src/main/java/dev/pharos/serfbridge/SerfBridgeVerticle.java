@@ -1,0 +1,203 @@
+package dev.pharos.serfbridge;
+
+import dev.pharos.PharosConfig;
+import dev.pharos.bus.Addresses;
+import dev.pharos.serf.ConfigFiles;
+import dev.pharos.serf.ConfigUpdate;
+import dev.pharos.serf.MembershipFiles;
+import dev.pharos.serf.SerfEvent;
+import dev.pharos.serf.SerfMember;
+import dev.pharos.serf.SerfRpcClient;
+import dev.pharos.stage.StageStatus;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The serf bridge: follows the local serf agent over its RPC protocol and does serf-handler's
+ * job. After every membership change it rewrites {@code hosts}, {@code services.json} and
+ * {@code services.yml} in its conf directory (only when they change, atomically); it stores
+ * {@code config_updated} events and queries at {@code <configs>/<p>/<k>.json} when their version is
+ * newer (answering a query "stored" or "ignored"); other user events go to the bus on
+ * {@code pharos.serf.event.<name>}. It reconnects with backoff when the agent goes away.
+ */
+public class SerfBridgeVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SerfBridgeVerticle.class);
+  private static final String AGENT = "serf agent";
+
+  private StageStatus status;
+  private String host;
+  private int port;
+  private String authKey;
+  private Path confDir;
+  private Path hostsFile;
+  private ConfigFiles configs;
+  private long reconnectMinMs;
+  private long reconnectMaxMs;
+  private long backoff;
+  private volatile SerfRpcClient client;
+  private boolean stopping;
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    JsonObject serf = conf.getJsonObject("serf", new JsonObject());
+    String rpc = serf.getString("rpc", "127.0.0.1:7373");
+    int colon = rpc.lastIndexOf(':');
+    host = rpc.substring(0, colon);
+    port = Integer.parseInt(rpc.substring(colon + 1));
+    authKey = serf.getString("authKey");
+    confDir = Path.of(serf.getString("confDir", "data/serf/conf"));
+    hostsFile = serf.getString("hostsFile") == null ? confDir.resolve("hosts") : Path.of(serf.getString("hostsFile"));
+    configs = new ConfigFiles(Path.of(serf.getString("configsDir", "data/serf/configs")));
+    reconnectMinMs = serf.getLong("reconnectMinMs", 200L);
+    reconnectMaxMs = serf.getLong("reconnectMaxMs", 10_000L);
+    status = new StageStatus(Addresses.SERF_BRIDGE, PharosConfig.node(conf));
+    vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> sendConfig(msg.body())
+      .onSuccess(v -> msg.reply(new JsonObject().put("sent", true)))
+      .onFailure(err -> msg.fail(400, err.getMessage())));
+    return status.register(vertx).onSuccess(v -> connect());
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    if (client != null) {
+      client.close();
+    }
+    return Future.succeededFuture();
+  }
+
+  private void connect() {
+    if (stopping) {
+      return;
+    }
+    vertx.executeBlocking(() -> SerfRpcClient.connect(host, port, authKey, 5000), false).onComplete(ar -> {
+      if (ar.failed()) {
+        long delay = backoff == 0 ? reconnectMinMs : Math.min(backoff * 2, reconnectMaxMs);
+        backoff = delay;
+        status.problem(AGENT, host + ":" + port + ": " + ar.cause().getMessage() + "; retrying in " + delay + " ms");
+        status.state(StageStatus.DEGRADED);
+        vertx.setTimer(delay, t -> connect());
+        return;
+      }
+      backoff = 0;
+      client = ar.result();
+      SerfRpcClient connected = client;
+      connected.closed().whenComplete((v, err) -> context.runOnContext(x -> disconnected(connected, err)));
+      Future.fromCompletionStage(connected.stream("member-join,member-leave,member-failed,member-update,member-reap,user,query",
+          event -> context.runOnContext(x -> onEvent(connected, event))), context)
+        .onSuccess(v -> {
+          status.clear(AGENT);
+          status.state(StageStatus.RUNNING);
+          status.detail("agent", host + ":" + port);
+          LOG.info("following the serf agent at {}:{}", host, port);
+          refreshMembers(connected); // what happened while the stream was closed
+        })
+        .onFailure(err -> connected.close());
+    });
+  }
+
+  private void disconnected(SerfRpcClient which, Throwable err) {
+    if (stopping || which != client) {
+      return;
+    }
+    status.problem(AGENT, "connection to " + host + ":" + port + " lost: " + (err == null ? "closed" : err.getMessage()));
+    status.state(StageStatus.DEGRADED);
+    client = null;
+    vertx.setTimer(reconnectMinMs, t -> connect());
+  }
+
+  private void onEvent(SerfRpcClient from, SerfEvent event) {
+    status.increment("events");
+    if (event.isMemberEvent()) {
+      refreshMembers(from);
+    } else if (ConfigUpdate.EVENT.equals(event.name())) {
+      storeConfig(from, event);
+    } else if ("user".equals(event.type())) {
+      vertx.eventBus().publish(Addresses.SERF_EVENT_PREFIX + event.name(), new JsonObject().put("name", event.name())
+        .put("payload", new String(event.payload(), StandardCharsets.UTF_8)).put("ltime", event.ltime()));
+    }
+  }
+
+  private void refreshMembers(SerfRpcClient from) {
+    Future.fromCompletionStage(from.members(), context).onSuccess(members -> {
+      Map<String, String> problems = new TreeMap<>();
+      MembershipFiles.problems(members).forEach(p -> problems.put("member " + p.member(), p.reason()));
+      status.replaceProblems("member ", problems);
+      status.detail("members", members.stream().filter(m -> "alive".equals(m.status())).count());
+      vertx.executeBlocking(() -> writeMembership(members), false)
+        .onSuccess(changed -> status.clear("files"))
+        .onFailure(err -> status.problem("files", "cannot write " + confDir + ": " + err.getMessage()));
+    }).onFailure(err -> status.problem(AGENT, "members failed: " + err.getMessage()));
+  }
+
+  /** Blocking: the three files, each replaced only when its content changes. */
+  private boolean writeMembership(List<SerfMember> members) throws Exception {
+    boolean changed = ConfigFiles.writeIfChanged(confDir.resolve("services.json"),
+      MembershipFiles.services(members).encodePrettily().getBytes(StandardCharsets.UTF_8));
+    changed |= ConfigFiles.writeIfChanged(confDir.resolve("services.yml"),
+      MembershipFiles.servicesYaml(members).getBytes(StandardCharsets.UTF_8));
+    String existing = Files.isRegularFile(hostsFile) ? Files.readString(hostsFile) : "";
+    changed |= ConfigFiles.writeIfChanged(hostsFile,
+      MembershipFiles.hostsFile(existing, MembershipFiles.hostLines(members)).getBytes(StandardCharsets.UTF_8));
+    return changed;
+  }
+
+  /** A config_updated event or query: stored when newer; a query is answered either way. */
+  private void storeConfig(SerfRpcClient from, SerfEvent event) {
+    ConfigUpdate update;
+    try {
+      update = ConfigUpdate.parse(event.payload());
+    } catch (IllegalArgumentException e) {
+      status.problem("config_updated", "refused a payload (" + event.type() + " at ltime " + event.ltime() + "): " + e.getMessage());
+      answer(from, event, "error: " + e.getMessage());
+      return;
+    }
+    ConfigUpdate accepted = update;
+    vertx.executeBlocking(() -> configs.apply(accepted), false).onComplete(ar -> {
+      if (ar.failed()) {
+        status.problem("config_updated", "cannot store " + accepted.product() + "/" + accepted.key() + ": " + ar.cause().getMessage());
+        answer(from, event, "error: " + ar.cause().getMessage());
+        return;
+      }
+      status.clear("config_updated");
+      status.increment(ar.result() == ConfigFiles.Outcome.STORED ? "configsStored" : "configsIgnored");
+      LOG.info("config_updated {}/{} v{}: {}", accepted.product(), accepted.key(), accepted.version(),
+        ar.result().name().toLowerCase(java.util.Locale.ROOT));
+      answer(from, event, ar.result().name().toLowerCase(java.util.Locale.ROOT));
+    });
+  }
+
+  private static void answer(SerfRpcClient from, SerfEvent event, String answer) {
+    if ("query".equals(event.type())) {
+      from.respond(event.queryId(), answer.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Sends {p,k,v,c} as a config_updated event, refusing what serf would refuse. */
+  private Future<Void> sendConfig(JsonObject body) {
+    SerfRpcClient current = client;
+    if (current == null) {
+      return Future.failedFuture("the serf agent at " + host + ":" + port + " is not connected");
+    }
+    byte[] payload;
+    try {
+      payload = ConfigUpdate.parse(body.toBuffer().getBytes()).payload();
+    } catch (IllegalArgumentException e) {
+      status.problem("config_updated send", e.getMessage());
+      return Future.failedFuture(e.getMessage());
+    }
+    return Future.fromCompletionStage(current.event(ConfigUpdate.EVENT, payload, false), context);
+  }
+}
