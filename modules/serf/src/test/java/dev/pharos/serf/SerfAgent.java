@@ -15,12 +15,16 @@ public final class SerfAgent implements AutoCloseable {
   private final String name;
   private final int bindPort;
   private final int rpcPort;
-  private final Process process;
+  private final List<String> command;
+  private final Path log;
+  private Process process;
 
-  private SerfAgent(String name, int bindPort, int rpcPort, Process process) {
+  private SerfAgent(String name, int bindPort, int rpcPort, List<String> command, Path log, Process process) {
     this.name = name;
     this.bindPort = bindPort;
     this.rpcPort = rpcPort;
+    this.command = command;
+    this.log = log;
     this.process = process;
   }
 
@@ -47,6 +51,10 @@ public final class SerfAgent implements AutoCloseable {
       java.nio.file.Files.writeString(config, "{\"rpc_auth\": \"" + authKey + "\"}");
       cmd.addAll(List.of("-config-file", config.toString()));
     }
+    return new SerfAgent(name, bind, rpc, List.copyOf(cmd), log, launch(name, cmd, rpc, log));
+  }
+
+  private static Process launch(String name, List<String> cmd, int rpc, Path log) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(cmd).redirectErrorStream(true)
       .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -55,13 +63,19 @@ public final class SerfAgent implements AutoCloseable {
         throw new IOException("serf agent " + name + " exited with " + process.exitValue() + "; see " + log);
       }
       try (Socket s = new Socket("127.0.0.1", rpc)) {
-        return new SerfAgent(name, bind, rpc, process);
+        return process;
       } catch (IOException notYet) {
         Thread.sleep(50);
       }
     }
     process.destroyForcibly();
     throw new IOException("serf agent " + name + " did not listen for RPC within 20 s; see " + log);
+  }
+
+  /** Stops the agent and starts it again on the same ports and tags, as an operator's restart would. */
+  public void restart() throws IOException, InterruptedException {
+    close();
+    process = launch(name, command, rpcPort, log);
   }
 
   public String name() {

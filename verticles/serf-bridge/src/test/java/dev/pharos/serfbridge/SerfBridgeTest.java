@@ -88,6 +88,12 @@ class SerfBridgeTest {
       Await.until("the deploy event on the bus", () -> !deploys.isEmpty());
       assertEquals("v2", deploys.get(0).getString("payload"));
 
+      a.restart(); // under the running bridge; it rejoins nobody, so b is gone from its view
+      Await.until("the bridge reconnected and saw the agent alone", () -> !hasProblem(vertx, "serf agent", "")
+        && new JsonObject(Files.readString(conf.resolve("services.json"))).getJsonObject("nodes").size() == 1);
+      run("serf", "join", "-rpc-addr=127.0.0.1:" + a.rpcPort(), "127.0.0.1:" + b.bindPort());
+      Await.until("b back in the files after the join", () -> Files.readString(hosts).contains(" db\n"));
+
       try (SerfAgent c = SerfAgent.start("node-c", Map.of("role", "cache"), a, null, dir.resolve("c.log"))) {
         Await.until("the joining node in the files", () -> Files.readString(hosts).contains(" cache\n"));
       }
