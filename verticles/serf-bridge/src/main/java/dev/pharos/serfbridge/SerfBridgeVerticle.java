@@ -2,13 +2,17 @@ package dev.pharos.serfbridge;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
+import dev.pharos.etcd.EtcdClients;
+import dev.pharos.etcd.EtcdPrefixWatch;
 import dev.pharos.serf.ConfigFiles;
 import dev.pharos.serf.ConfigUpdate;
 import dev.pharos.serf.MembershipFiles;
 import dev.pharos.serf.SerfEvent;
 import dev.pharos.serf.SerfMember;
 import dev.pharos.serf.SerfRpcClient;
+import dev.pharos.serfbridge.impl.EtcdConfigSource;
 import dev.pharos.stage.StageStatus;
+import io.etcd.jetcd.Client;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -46,6 +50,8 @@ public class SerfBridgeVerticle extends VerticleBase {
   private long reconnectMaxMs;
   private long backoff;
   private volatile SerfRpcClient client;
+  private Client etcd;
+  private EtcdPrefixWatch etcdWatch;
   private boolean stopping;
 
   @Override
@@ -66,12 +72,41 @@ public class SerfBridgeVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> sendConfig(msg.body())
       .onSuccess(v -> msg.reply(new JsonObject().put("sent", true)))
       .onFailure(err -> msg.fail(400, err.getMessage())));
-    return status.register(vertx).onSuccess(v -> connect());
+    JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
+    String prefix = serf.getString("etcdConfigPrefix");
+    return status.register(vertx).onSuccess(v -> {
+      connect();
+      if (prefix != null && EtcdClients.configured(etcdConf)) {
+        etcd = EtcdClients.create(vertx, etcdConf);
+        etcdWatch = new EtcdPrefixWatch(etcd, context, prefix, new EtcdConfigSource(prefix, this::propagate,
+          (key, reason) -> status.problem("etcd " + key, "not propagated: " + reason)));
+        etcdWatch.start();
+      }
+    });
+  }
+
+  /** An update from a watched store, sent to the cluster once the agent is connected. */
+  private void propagate(ConfigUpdate update) {
+    String subject = "etcd " + update.product() + "/" + update.key();
+    sendConfig(new JsonObject().put("p", update.product()).put("k", update.key()).put("v", update.version())
+      .put("c", update.config()))
+      .onSuccess(v -> {
+        status.clear(subject);
+        status.increment("configsPropagated");
+      })
+      .onFailure(err -> {
+        status.problem(subject, "not propagated, retrying in 1 s: " + err.getMessage());
+        vertx.setTimer(1000, t -> propagate(update));
+      });
   }
 
   @Override
   public Future<?> stop() {
     stopping = true;
+    if (etcdWatch != null) {
+      etcdWatch.close();
+      etcd.close();
+    }
     if (client != null) {
       client.close();
     }
