@@ -10,7 +10,9 @@ import dev.pharos.serf.MembershipFiles;
 import dev.pharos.serf.SerfEvent;
 import dev.pharos.serf.SerfMember;
 import dev.pharos.serf.SerfRpcClient;
+import dev.pharos.serf.SerfnodeFiles;
 import dev.pharos.serfbridge.impl.EtcdConfigSource;
+import dev.pharos.serfbridge.impl.FifoReader;
 import dev.pharos.stage.StageStatus;
 import io.etcd.jetcd.Client;
 import io.vertx.core.Future;
@@ -50,6 +52,9 @@ public class SerfBridgeVerticle extends VerticleBase {
   private long reconnectMaxMs;
   private long backoff;
   private volatile SerfRpcClient client;
+  private Path serfnodeRoot;
+  private List<Path> children;
+  private final List<FifoReader> fifos = new java.util.ArrayList<>();
   private Client etcd;
   private EtcdPrefixWatch etcdWatch;
   private boolean stopping;
@@ -72,6 +77,12 @@ public class SerfBridgeVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> sendConfig(msg.body())
       .onSuccess(v -> msg.reply(new JsonObject().put("sent", true)))
       .onFailure(err -> msg.fail(400, err.getMessage())));
+    serfnodeRoot = serf.getString("serfnodeRoot") == null ? null : Path.of(serf.getString("serfnodeRoot"));
+    children = serf.getJsonArray("children", new io.vertx.core.json.JsonArray()).stream().map(o -> Path.of(String.valueOf(o))).toList();
+    for (Path child : children) {
+      fifos.add(new FifoReader(child.resolve("parent"), line -> context.runOnContext(v -> fromFifo(child, line)),
+        (what, reason) -> status.problem("fifo " + what, reason)));
+    }
     JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
     String prefix = serf.getString("etcdConfigPrefix");
     return status.register(vertx).onSuccess(v -> {
@@ -103,6 +114,7 @@ public class SerfBridgeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    fifos.forEach(FifoReader::close);
     if (etcdWatch != null) {
       etcdWatch.close();
       etcd.close();
@@ -183,10 +195,42 @@ public class SerfBridgeVerticle extends VerticleBase {
       MembershipFiles.services(members).encodePrettily().getBytes(StandardCharsets.UTF_8));
     changed |= ConfigFiles.writeIfChanged(confDir.resolve("services.yml"),
       MembershipFiles.servicesYaml(members).getBytes(StandardCharsets.UTF_8));
+    byte[] byId = SerfnodeFiles.byId(members).encodePrettily().getBytes(StandardCharsets.UTF_8);
+    byte[] byRole = SerfnodeFiles.byRole(members).encodePrettily().getBytes(StandardCharsets.UTF_8);
+    List<Path> serfnodeDirs = new java.util.ArrayList<>(children);
+    if (serfnodeRoot != null) {
+      serfnodeDirs.add(serfnodeRoot);
+    }
+    for (Path dir : serfnodeDirs) {
+      ConfigFiles.writeIfChanged(dir.resolve("serfnodes_by_id.json"), byId);
+      ConfigFiles.writeIfChanged(dir.resolve("serfnodes_by_role.json"), byRole);
+    }
     String existing = Files.isRegularFile(hostsFile) ? Files.readString(hostsFile) : "";
     changed |= ConfigFiles.writeIfChanged(hostsFile,
       MembershipFiles.hostsFile(existing, MembershipFiles.hostLines(members)).getBytes(StandardCharsets.UTF_8));
     return changed;
+  }
+
+  /** A child's line {@code ["<event_name>", {payload}]}: raised as a serf user event in the cluster. */
+  private void fromFifo(Path child, String line) {
+    String subject = "fifo " + child.resolve("parent");
+    SerfRpcClient current = client;
+    try {
+      var event = SerfnodeFiles.fifoEvent(line);
+      if (current == null) {
+        status.problem(subject, "dropped a " + event.getKey() + " event: the serf agent is not connected");
+        return;
+      }
+      Future.fromCompletionStage(current.event(event.getKey(), event.getValue(), false), context)
+        .onSuccess(v -> {
+          status.clear(subject);
+          status.increment("fifoEvents");
+        })
+        .onFailure(err -> status.problem(subject, "serf refused the " + event.getKey() + " event: " + err.getMessage()));
+    } catch (IllegalArgumentException e) {
+      // its own subject: the next good line must not hide it
+      status.problem(subject + " last dropped line", e.getMessage());
+    }
   }
 
   /** A config_updated event or query: stored when newer; a query is answered either way. */
