@@ -32,4 +32,5 @@ only=${BENCH_ONLY:-}
 [[ -z $only || $only == proxy ]] && BENCH_PROPS=-Dbench.proxyThreads=1 \
   bench proxy-1thread dev.pharos.harness.bench.ProxyBench "${3:-10}" 7
 [[ -z $only || $only == nesoi ]] && bench nesoi dev.pharos.harness.bench.NesoiBench 10 20
+[[ -z $only || $only == serf ]] && bench serf dev.pharos.harness.bench.SerfBench 50
 true
