@@ -11,13 +11,17 @@ import dev.pharos.serf.SerfEvent;
 import dev.pharos.serf.SerfMember;
 import dev.pharos.serf.SerfRpcClient;
 import dev.pharos.serf.SerfnodeFiles;
-import dev.pharos.serfbridge.impl.EtcdConfigSource;
+import dev.pharos.serfbridge.impl.StoreConfigSource;
 import dev.pharos.serfbridge.impl.FifoReader;
 import dev.pharos.stage.StageStatus;
+import dev.pharos.zookeeper.ZooKeeperClients;
 import io.etcd.jetcd.Client;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +60,8 @@ public class SerfBridgeVerticle extends VerticleBase {
   private List<Path> children;
   private final List<FifoReader> fifos = new java.util.ArrayList<>();
   private Client etcd;
+  private CuratorFramework zookeeper;
+  private CuratorCache zookeeperCache;
   private EtcdPrefixWatch etcdWatch;
   private boolean stopping;
 
@@ -89,11 +95,33 @@ public class SerfBridgeVerticle extends VerticleBase {
       connect();
       if (prefix != null && EtcdClients.configured(etcdConf)) {
         etcd = EtcdClients.create(vertx, etcdConf);
-        etcdWatch = new EtcdPrefixWatch(etcd, context, prefix, new EtcdConfigSource(prefix, this::propagate,
+        etcdWatch = new EtcdPrefixWatch(etcd, context, prefix, new StoreConfigSource(prefix, this::propagate,
           (key, reason) -> status.problem("etcd " + key, "not propagated: " + reason)));
         etcdWatch.start();
       }
+      String zkPath = serf.getString("zookeeperConfigPath");
+      if (zkPath != null) {
+        watchZooKeeper(conf.getJsonObject("zookeeper"), zkPath);
+      }
     });
+  }
+
+  /** Values under a ZooKeeper path, by Curator's CuratorCache: {@code <path>/<p>/<k>}, the mzxid as version. */
+  private void watchZooKeeper(JsonObject zookeeperConf, String path) {
+    String root = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    StoreConfigSource source = new StoreConfigSource(root + "/", this::propagate,
+      (key, reason) -> status.problem("zookeeper " + key, "not propagated: " + reason));
+    vertx.executeBlocking(() -> {
+      zookeeper = ZooKeeperClients.start(zookeeperConf);
+      zookeeperCache = CuratorCache.build(zookeeper, root);
+      zookeeperCache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
+        if (node.getData() != null && node.getData().length > 0 && node.getStat() != null) {
+          context.runOnContext(v -> source.propagate(node.getPath(), node.getData(), node.getStat().getMzxid()));
+        }
+      }).build());
+      zookeeperCache.start();
+      return null;
+    }, false).onFailure(err -> status.problem("zookeeper " + root, "cannot watch: " + err.getMessage()));
   }
 
   /** An update from a watched store, sent to the cluster once the agent is connected. */
@@ -114,6 +142,10 @@ public class SerfBridgeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    if (zookeeperCache != null) {
+      zookeeperCache.close();
+      zookeeper.close();
+    }
     fifos.forEach(FifoReader::close);
     if (etcdWatch != null) {
       etcdWatch.close();
@@ -201,13 +233,20 @@ public class SerfBridgeVerticle extends VerticleBase {
     if (serfnodeRoot != null) {
       serfnodeDirs.add(serfnodeRoot);
     }
+    List<String> hostLines = MembershipFiles.hostLines(members);
     for (Path dir : serfnodeDirs) {
       ConfigFiles.writeIfChanged(dir.resolve("serfnodes_by_id.json"), byId);
       ConfigFiles.writeIfChanged(dir.resolve("serfnodes_by_role.json"), byRole);
     }
+    for (Path child : children) {
+      // a child's hosts file, for it to bind-mount over /etc/hosts
+      Path childHosts = child.resolve("hosts");
+      String text = Files.isRegularFile(childHosts) ? Files.readString(childHosts) : "127.0.0.1 localhost\n";
+      ConfigFiles.writeIfChanged(childHosts, MembershipFiles.hostsFile(text, hostLines).getBytes(StandardCharsets.UTF_8));
+    }
     String existing = Files.isRegularFile(hostsFile) ? Files.readString(hostsFile) : "";
     changed |= ConfigFiles.writeIfChanged(hostsFile,
-      MembershipFiles.hostsFile(existing, MembershipFiles.hostLines(members)).getBytes(StandardCharsets.UTF_8));
+      MembershipFiles.hostsFile(existing, hostLines).getBytes(StandardCharsets.UTF_8));
     return changed;
   }
 

@@ -58,6 +58,8 @@ class SerfnodeBridgeTest {
       assertEquals("80", new JsonObject(Files.readString(root.resolve("serfnodes_by_id.json"))).getJsonObject("node-a")
         .getString("service_port"));
 
+      assertTrue(Files.readString(child.resolve("hosts")).contains("127.0.0.1 web\n"), "the child's hosts file, oldest of the role");
+
       Path fifo = child.resolve("parent");
       Await.until("the FIFO made", () -> Files.exists(fifo));
       Files.writeString(fifo, "not json\n[\"deploy\", {\"version\": 2}]\n");

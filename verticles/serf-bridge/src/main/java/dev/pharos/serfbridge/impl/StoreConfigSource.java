@@ -10,12 +10,13 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * What serf-handler's {@code etcd.py} did: every value written under an etcd prefix, at
- * {@code <prefix><p>/<k>} holding the JSON object {@code c}, becomes a {@code config_updated}
- * update with the write's revision as its version. A value that cannot be one (not a JSON
- * object, a key of another shape, a payload over serf's limit) is refused with the key named.
+ * What serf-handler's {@code etcd.py} did, for etcd and ZooKeeper alike: every value written under
+ * a prefix, at {@code <prefix><p>/<k>} holding the JSON object {@code c}, becomes a
+ * {@code config_updated} update with the store's version of the write (etcd's revision,
+ * ZooKeeper's mzxid). A value that cannot be one (not a JSON object, a key of another shape, a
+ * payload over serf's limit) is refused with the key named.
  */
-public final class EtcdConfigSource implements EtcdPrefixWatch.Listener {
+public final class StoreConfigSource implements EtcdPrefixWatch.Listener {
 
   private final String prefix;
   private final Consumer<ConfigUpdate> send;
@@ -25,7 +26,7 @@ public final class EtcdConfigSource implements EtcdPrefixWatch.Listener {
    * @param send    gets each update to propagate
    * @param refused gets (key, reason) for each value that cannot be propagated
    */
-  public EtcdConfigSource(String prefix, Consumer<ConfigUpdate> send, BiConsumer<String, String> refused) {
+  public StoreConfigSource(String prefix, Consumer<ConfigUpdate> send, BiConsumer<String, String> refused) {
     this.prefix = prefix;
     this.send = send;
     this.refused = refused;
@@ -33,6 +34,9 @@ public final class EtcdConfigSource implements EtcdPrefixWatch.Listener {
 
   /** The update a key's value makes, or null after reporting why there is none. */
   ConfigUpdate update(String key, byte[] value, long revision) {
+    if (!key.startsWith(prefix)) {
+      return null;
+    }
     String[] parts = key.substring(prefix.length()).split("/", -1);
     if (parts.length != 2) {
       refused.accept(key, "not <prefix><product>/<key>");
@@ -60,7 +64,8 @@ public final class EtcdConfigSource implements EtcdPrefixWatch.Listener {
     }
   }
 
-  private void propagate(String key, byte[] value, long revision) {
+  /** A value written at {@code key} with the store's {@code version}: propagated when it is an update. */
+  public void propagate(String key, byte[] value, long revision) {
     ConfigUpdate update = update(key, value, revision);
     if (update != null) {
       send.accept(update);
