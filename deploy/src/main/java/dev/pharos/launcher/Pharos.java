@@ -65,21 +65,24 @@ public final class Pharos {
         return;
       }
     }
-    Pharos pharos;
-    try {
-      pharos = start(conf).toCompletionStage().toCompletableFuture().get();
-    } catch (Exception e) {
-      LOG.error("Pharos failed to start: {}", e.getMessage(), e);
-      System.exit(1);
-      return;
-    }
+    // the hook is in place before the start completes: a SIGTERM while stages still start
+    // waits for them, then closes everything (the registrar's session included)
+    java.util.concurrent.CompletableFuture<Pharos> starting = start(conf).toCompletionStage().toCompletableFuture();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        pharos.close().toCompletionStage().toCompletableFuture().get();
+        starting.get(60, java.util.concurrent.TimeUnit.SECONDS).close().toCompletionStage().toCompletableFuture().get();
+      } catch (java.util.concurrent.ExecutionException notStarted) {
+        // start failed: it has closed what it opened
       } catch (Exception e) {
         LOG.warn("unclean shutdown: {}", e.getMessage());
       }
     }, "pharos-shutdown"));
+    try {
+      starting.get();
+    } catch (Exception e) {
+      LOG.error("Pharos failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+    }
   }
 
   /** Starts a node from a resolved conf (see {@link PharosConfig#resolve}). */
