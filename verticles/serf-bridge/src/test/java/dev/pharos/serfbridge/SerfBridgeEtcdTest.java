@@ -5,6 +5,7 @@ import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdServer;
 import dev.pharos.serf.SerfAgent;
 import dev.pharos.testing.Await;
+import dev.pharos.testing.StageProblems;
 import io.etcd.jetcd.Client;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -27,11 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class SerfBridgeEtcdTest {
 
-  private static boolean hasProblem(Vertx vertx, String subject, String reasonPart) throws Exception {
-    return vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.SERF_BRIDGE), new JsonObject())
-      .await(5, TimeUnit.SECONDS).body().getJsonArray("problems").stream().map(JsonObject.class::cast)
-      .anyMatch(p -> p.getString("subject").equals(subject) && p.getString("reason").contains(reasonPart));
-  }
 
   @Test
   void valuesUnderThePrefixBecomeVersionedConfigFiles(@TempDir Path dir, Vertx vertx) throws Exception {
@@ -57,9 +53,9 @@ class SerfBridgeEtcdTest {
         EtcdClients.bytes(new JsonObject().put("x", "y".repeat(600)).encode())).get(10, TimeUnit.SECONDS);
       client.getKVClient().put(EtcdClients.bytes("/config/product1/text"), EtcdClients.bytes("plain")).get(10, TimeUnit.SECONDS);
       client.getKVClient().put(EtcdClients.bytes("/config/too/deep/key"), EtcdClients.bytes("{}")).get(10, TimeUnit.SECONDS);
-      Await.until("each refusal reported by key", () -> hasProblem(vertx, "etcd /config/product1/big", "512")
-        && hasProblem(vertx, "etcd /config/product1/text", "not JSON")
-        && hasProblem(vertx, "etcd /config/too/deep/key", "<product>/<key>"));
+      Await.until("each refusal reported by key", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE, "etcd /config/product1/big", "512")
+        && StageProblems.has(vertx, Addresses.SERF_BRIDGE, "etcd /config/product1/text", "not JSON")
+        && StageProblems.has(vertx, Addresses.SERF_BRIDGE, "etcd /config/too/deep/key", "<product>/<key>"));
       assertEquals(false, Files.exists(configs.resolve("product1/big.json")));
       client.close();
     }

@@ -4,6 +4,7 @@ import dev.pharos.bus.Addresses;
 import dev.pharos.serf.SerfAgent;
 import dev.pharos.serf.SerfRpcClient;
 import dev.pharos.testing.Await;
+import dev.pharos.testing.StageProblems;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -34,11 +35,6 @@ class SerfBridgeTest {
     return out;
   }
 
-  private static boolean hasProblem(Vertx vertx, String subject, String reasonPart) throws Exception {
-    return vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.SERF_BRIDGE), new JsonObject())
-      .await(5, TimeUnit.SECONDS).body().getJsonArray("problems").stream().map(JsonObject.class::cast)
-      .anyMatch(p -> p.getString("subject").startsWith(subject) && p.getString("reason").contains(reasonPart));
-  }
 
   @Test
   void filesConfigsAndEventsFromARealCluster(@TempDir Path dir, Vertx vertx) throws Exception {
@@ -81,7 +77,7 @@ class SerfBridgeTest {
 
       clientB.event("config_updated", "{\"p\":\"../etc\",\"k\":\"passwd\",\"v\":1,\"c\":{}}".getBytes(StandardCharsets.UTF_8), false)
         .get(5, TimeUnit.SECONDS);
-      Await.until("the bad payload reported", () -> hasProblem(vertx, "config_updated", "field p"));
+      Await.until("the bad payload reported", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE, "config_updated", "field p"));
       assertTrue(Files.notExists(dir.resolve("etc")), "nothing written outside the configs directory");
 
       clientB.event("deploy", "v2".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
@@ -89,7 +85,7 @@ class SerfBridgeTest {
       assertEquals("v2", deploys.get(0).getString("payload"));
 
       a.restart(); // under the running bridge; it rejoins nobody, so b is gone from its view
-      Await.until("the bridge reconnected and saw the agent alone", () -> !hasProblem(vertx, "serf agent", "")
+      Await.until("the bridge reconnected and saw the agent alone", () -> !StageProblems.has(vertx, Addresses.SERF_BRIDGE, "serf agent", "")
         && new JsonObject(Files.readString(conf.resolve("services.json"))).getJsonObject("nodes").size() == 1);
       run("serf", "join", "-rpc-addr=127.0.0.1:" + a.rpcPort(), "127.0.0.1:" + b.bindPort());
       Await.until("b back in the files after the join", () -> Files.readString(hosts).contains(" db\n"));

@@ -5,6 +5,7 @@ import dev.pharos.serf.SerfAgent;
 import dev.pharos.serf.SerfEvent;
 import dev.pharos.serf.SerfRpcClient;
 import dev.pharos.testing.Await;
+import dev.pharos.testing.StageProblems;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,11 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class SerfnodeBridgeTest {
 
-  private static boolean hasProblem(Vertx vertx, String subject, String reasonPart) throws Exception {
-    return vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.SERF_BRIDGE), new JsonObject())
-      .await(5, TimeUnit.SECONDS).body().getJsonArray("problems").stream().map(JsonObject.class::cast)
-      .anyMatch(p -> p.getString("subject").startsWith(subject) && p.getString("reason").contains(reasonPart));
-  }
 
   @Test
   void serfnodeFilesAndTheFifoPipe(@TempDir Path dir, Vertx vertx) throws Exception {
@@ -65,7 +61,7 @@ class SerfnodeBridgeTest {
       Files.writeString(fifo, "not json\n[\"deploy\", {\"version\": 2}]\n");
       Await.until("the child's event reaches node b", () -> !atB.isEmpty());
       assertEquals("{\"version\":2}", new String(atB.get(0).payload(), StandardCharsets.UTF_8));
-      assertTrue(hasProblem(vertx, "fifo " + fifo, "not JSON"), "the bad line is reported, the good one went on");
+      assertTrue(StageProblems.has(vertx, Addresses.SERF_BRIDGE, "fifo " + fifo, "not JSON"), "the bad line is reported, the good one went on");
     }
   }
 }
