@@ -12,6 +12,7 @@ import dev.pharos.bus.Addresses;
 import dev.pharos.docker.DockerClients;
 import dev.pharos.launcher.Pharos;
 import dev.pharos.testing.Await;
+import dev.pharos.testing.FreePorts;
 import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -261,23 +262,13 @@ public final class Harness implements AutoCloseable {
   }
 
   /** A loopback port free right now. */
-  public static int freePort() throws java.io.IOException {
-    return freePorts(1).get(0);
+  public static int freePort() {
+    return FreePorts.one();
   }
 
-  /** {@code n} distinct loopback ports free right now (all held open at once, so none repeats). */
-  public static List<Integer> freePorts(int n) throws java.io.IOException {
-    List<java.net.ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        sockets.add(new java.net.ServerSocket(0));
-      }
-      return sockets.stream().map(java.net.ServerSocket::getLocalPort).toList();
-    } finally {
-      for (java.net.ServerSocket s : sockets) {
-        s.close();
-      }
-    }
+  /** {@code n} distinct loopback ports free right now. */
+  public static List<Integer> freePorts(int n) {
+    return FreePorts.some(n);
   }
 
   public static String shortId(String id) {

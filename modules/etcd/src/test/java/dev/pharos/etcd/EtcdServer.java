@@ -1,8 +1,9 @@
 package dev.pharos.etcd;
 
+import dev.pharos.testing.FreePorts;
+
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +24,8 @@ public final class EtcdServer implements AutoCloseable {
 
   public EtcdServer(Path dataDir) throws IOException {
     this.dataDir = dataDir;
-    this.clientPort = freePort();
-    this.peerPort = freePort();
+    this.clientPort = FreePorts.one();
+    this.peerPort = FreePorts.one();
   }
 
   public static EtcdServer start(Path dataDir) throws IOException, InterruptedException {
@@ -33,11 +34,6 @@ public final class EtcdServer implements AutoCloseable {
     return server;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   public String endpoint() {
     return "http://127.0.0.1:" + clientPort;

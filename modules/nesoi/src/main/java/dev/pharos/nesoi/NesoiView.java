@@ -40,6 +40,7 @@ public final class NesoiView implements AutoCloseable {
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Void> initialized = Promise.promise();
   private long version;
+  private volatile Runnable onChangeRecord;
 
   private record Waiter(String path, Predicate<byte[]> satisfied, Promise<Void> promise) {
   }
@@ -65,7 +66,12 @@ public final class NesoiView implements AutoCloseable {
     cache.close();
   }
 
-  /** Grows with every change this copy sees: what a rendered answer can be cached against. */
+  /** Runs (on the view's context) whenever a change record is written: the notifier's cue to fan out. */
+  public void onChangeRecord(Runnable action) {
+    this.onChangeRecord = action;
+  }
+
+  /** Grows with every resource change this copy sees: what a rendered answer can be cached against. */
   public long version() {
     return version;
   }
@@ -106,6 +112,15 @@ public final class NesoiView implements AutoCloseable {
   }
 
   private void changed(String path, byte[] data) {
+    if (path.startsWith(NesoiStore.CHANGES + "/")) {
+      if (data != null && onChangeRecord != null) {
+        onChangeRecord.run();
+      }
+      return; // the notifier's work, not a resource: no version bump, nothing kept
+    }
+    if (path.startsWith(DeliveryQueue.DELIVERIES)) {
+      return;
+    }
     version++;
     if (data == null) {
       raw.remove(path);

@@ -1,7 +1,8 @@
 package dev.pharos.serf;
 
+import dev.pharos.testing.FreePorts;
+
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,17 +29,12 @@ public final class SerfAgent implements AutoCloseable {
     this.process = process;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   /** Starts an agent named {@code name} with {@code tags}, joining {@code join} when not null. */
   public static SerfAgent start(String name, Map<String, String> tags, SerfAgent join, String authKey, Path log)
     throws IOException, InterruptedException {
-    int bind = freePort();
-    int rpc = freePort();
+    int bind = FreePorts.one();
+    int rpc = FreePorts.one();
     List<String> cmd = new ArrayList<>(List.of("serf", "agent", "-node", name, "-bind", "127.0.0.1:" + bind,
       "-rpc-addr", "127.0.0.1:" + rpc, "-log-level", "warn"));
     tags.forEach((k, v) -> cmd.addAll(List.of("-tag", k + "=" + v)));

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import dev.pharos.testing.Await;
+import dev.pharos.testing.FreePorts;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,11 +70,6 @@ class AmbassadorTest {
     return new JsonObject().put("endpoints", new JsonArray().add(etcd.endpoint()));
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   private void deploy(Vertx vertx, JsonObject ambassador) throws Exception {
     JsonObject conf = new JsonObject().put("instanceId", "h1").put("hostIp", "127.0.0.1").put("etcd", etcdConf())
@@ -140,7 +136,7 @@ class AmbassadorTest {
     int a = backend(vertx, "a");
     int b = backend(vertx, "b");
     register("dev", "web", a, "ca", "dev");
-    int listen = freePort();
+    int listen = FreePorts.one();
     deploy(vertx, new JsonObject().put("descriptors", new JsonArray().add("BACKEND_WEB=web[dev];" + listen + "/tcp")));
     Await.until("the listener forwards to a", () -> "a".equals(firstLine(listen)));
 
@@ -192,7 +188,7 @@ class AmbassadorTest {
 
   @Test
   void withoutEndpointsConnectionsAreRefusedAtOnceAndHealthSaysWhich(Vertx vertx) throws Exception {
-    int listen = freePort();
+    int listen = FreePorts.one();
     deploy(vertx, new JsonObject().put("descriptors", new JsonArray().add("BACKEND_DB=db[prod];" + listen)));
     Await.until("a health entry naming the descriptor", () -> hasProblem(vertx, "db[prod];" + listen + "/tcp", "no healthy endpoint"));
     long t0 = System.nanoTime();
@@ -210,7 +206,7 @@ class AmbassadorTest {
     int b = backend(vertx, "b");
     register("dev", "api", a, "ca");
     register("dev", "api", b, "cb");
-    int listen = freePort();
+    int listen = FreePorts.one();
     deploy(vertx, new JsonObject().put("balance", "least-connections")
       .put("descriptors", new JsonArray().add("BACKEND_API=api;" + listen + "/tcp")));
     Await.until("both endpoints known", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 2);
@@ -231,7 +227,7 @@ class AmbassadorTest {
     echo.handler(p -> echo.send(Buffer.buffer("echo:").appendBuffer(p.data()), p.sender().port(), p.sender().host()));
     int echoPort = echo.listen(0, "127.0.0.1").await().localAddress().port();
     register("dev", "dns", echoPort, "cd", "dev");
-    int listen = freePort();
+    int listen = FreePorts.one();
     deploy(vertx, new JsonObject().put("descriptors", new JsonArray().add("BACKEND_DNS=dns[dev];" + listen + "/udp")));
     Await.until("the endpoint is known", () -> descriptors(vertx).getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 1);
     try (DatagramSocket socket = new DatagramSocket()) {
@@ -254,7 +250,7 @@ class AmbassadorTest {
     int taken;
     try (ServerSocket occupied = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       taken = occupied.getLocalPort();
-      int listen = freePort();
+      int listen = FreePorts.one();
       deploy(vertx, new JsonObject().put("descriptors", new JsonArray()
         .add("BACKEND_BAD=web[dev;80/tcp")
         .add("BACKEND_TAKEN=web;" + taken + "/tcp")
@@ -274,12 +270,12 @@ class AmbassadorTest {
     int a = backend(vertx, "a");
     register("dev", "web", a, "ca", "dev");
     deploy(vertx, new JsonObject().put("containers", new JsonArray().add("pharos-ambassador")));
-    int listen = freePort();
+    int listen = FreePorts.one();
     Container ambassador = new Container("aaaa000000000000", "pharos-ambassador", "busybox", Map.of(), List.of(), "host", "aaaa", Map.of());
     Container consumer = new Container("cccc000000000000", "consumer", "busybox", Map.of(), List.of(),
       "container:aaaa000000000000", "cccc", Map.of("BACKEND_WEB", "web[dev];" + listen + "/tcp", "BACKEND_ODD", "web;99999", "PATH", "/bin"));
     Container stranger = new Container("dddd000000000000", "stranger", "busybox", Map.of(), List.of(),
-      "bridge", "dddd", Map.of("BACKEND_WEB", "web;" + freePort()));
+      "bridge", "dddd", Map.of("BACKEND_WEB", "web;" + FreePorts.one()));
     JsonObject host = new Host("h1", "127.0.0.1").toJson();
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot").put("host", host)
       .put("containers", new JsonArray().add(ambassador.toJson()).add(stranger.toJson())));

@@ -15,8 +15,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.slf4j.Logger;
@@ -44,7 +42,6 @@ public class WebhookNotifierVerticle extends VerticleBase {
   private StageStatus status;
   private CuratorFramework client;
   private LeaderLatch latch;
-  private CuratorCache changes;
   private DeliveryQueue queue;
   private HttpClient http;
   private String publicUrl;
@@ -80,12 +77,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
       new NesoiStore(client).ensureLayout();
       queue = new DeliveryQueue(client);
       view = new NesoiView(client, context);
+      view.onChangeRecord(this::fanOut); // the view already follows /nesoi, change records included
       return null;
     })).compose(v -> blocking(() -> view.start()).compose(f -> f)).compose(v -> blocking(() -> {
-      changes = CuratorCache.build(client, NesoiStore.CHANGES);
-      changes.listenable().addListener(CuratorCacheListener.builder()
-        .forCreates(node1 -> context.runOnContext(x -> fanOut())).build());
-      changes.start();
       latch = new LeaderLatch(client, LEADER_PATH, node);
       latch.addListener(new LeaderLatchListener() {
         @Override
@@ -112,9 +106,6 @@ public class WebhookNotifierVerticle extends VerticleBase {
     return blocking(() -> {
       if (latch != null) {
         latch.close();
-      }
-      if (changes != null) {
-        changes.close();
       }
       if (view != null) {
         view.close();
