@@ -192,6 +192,17 @@ public final class Harness implements AutoCloseable {
     }
   }
 
+  /** Starts a container named {@code name} running {@code cmd} with host directory {@code dir} bind-mounted at {@code mountPoint}. */
+  public String runMounted(String name, Path dir, String mountPoint, List<String> cmd) {
+    HostConfig hostConfig = HostConfig.newHostConfig().withBinds(new com.github.dockerjava.api.model.Bind(dir.toString(),
+      new com.github.dockerjava.api.model.Volume(mountPoint)));
+    try (CreateContainerCmd create = docker.createContainerCmd(image())) {
+      String id = create.withName(name).withCmd(cmd).withLabels(Map.of(RUN_LABEL, runId)).withHostConfig(hostConfig).exec().getId();
+      docker.startContainerCmd(id).exec();
+      return id;
+    }
+  }
+
   /** Creates, without starting, a busybox httpd on container port 80 published on loopback {@code hostPort}. */
   public String createHttpd(Map<String, String> labels, int hostPort) {
     Ports bindings = new Ports();

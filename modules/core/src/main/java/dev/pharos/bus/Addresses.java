@@ -36,6 +36,14 @@ public final class Addresses {
   public static final String CONTAINERS_ANNOUNCE = "pharos.containers.announce";
 
   /**
+   * Request to one host's docker watcher: {@code {"id"}} (a container id or name) is answered
+   * with Docker's own inspect JSON, for Serfnode's container-info files.
+   */
+  public static String containerInspect(String hostId) {
+    return "pharos.containers.inspect." + hostId;
+  }
+
+  /**
    * Fact, published by the definition watcher, consumed by the health checker.
    * <pre>{"type":"put","definition":{Definition JSON}} | {"type":"delete","env","app","path","version"}</pre>
    * {@code version} is the znode's modification zxid, so replays change nothing.

@@ -15,9 +15,18 @@ import java.util.Map;
  *                    another container's namespace, as ambassador consumers are), or a network
  * @param hostname    the container's own hostname (its short id unless set)
  * @param env         the container's environment, in Docker's order
+ * @param mounts      the container's mounts: destination inside it to source on the host
+ *                    (a serf child is a container with one at {@code /serfnode})
  */
 public record Container(String id, String name, String image, Map<String, String> labels,
-                        List<PortBinding> ports, String networkMode, String hostname, Map<String, String> env) {
+                        List<PortBinding> ports, String networkMode, String hostname, Map<String, String> env,
+                        Map<String, String> mounts) {
+
+  /** A container whose mounts nobody asked about. */
+  public Container(String id, String name, String image, Map<String, String> labels,
+                   List<PortBinding> ports, String networkMode, String hostname, Map<String, String> env) {
+    this(id, name, image, labels, ports, networkMode, hostname, env, Map.of());
+  }
 
   public static final String LABEL_NAME = "sd-name";
   public static final String LABEL_ENV = "sd-env";
@@ -65,7 +74,8 @@ public record Container(String id, String name, String image, Map<String, String
     JsonArray portsJson = new JsonArray();
     ports.forEach(p -> portsJson.add(p.toJson()));
     return new JsonObject().put("id", id).put("name", name).put("image", image).put("labels", stringMap(labels))
-      .put("ports", portsJson).put("networkMode", networkMode).put("hostname", hostname).put("env", stringMap(env));
+      .put("ports", portsJson).put("networkMode", networkMode).put("hostname", hostname).put("env", stringMap(env))
+      .put("mounts", stringMap(mounts));
   }
 
   private static JsonObject stringMap(Map<String, String> map) {
@@ -87,6 +97,6 @@ public record Container(String id, String name, String image, Map<String, String
       .map(o -> PortBinding.fromJson((JsonObject) o)).toList();
     return new Container(json.getString("id"), json.getString("name"), json.getString("image"),
       stringMap(json.getJsonObject("labels")), ports, json.getString("networkMode", "default"),
-      json.getString("hostname"), stringMap(json.getJsonObject("env")));
+      json.getString("hostname"), stringMap(json.getJsonObject("env")), stringMap(json.getJsonObject("mounts")));
   }
 }

@@ -38,9 +38,27 @@ public final class SerfRpcClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SerfRpcClient.class);
 
   /** What a pending request expects back after its header. */
-  private enum Reply { HEADER, MEMBERS, STREAM }
+  private enum Reply { HEADER, MEMBERS, STATS, STREAM, QUERY }
 
-  private record Pending(Reply reply, CompletableFuture<Object> result, Consumer<SerfEvent> events) {
+  private record Pending(Reply reply, CompletableFuture<Object> result, Consumer<SerfEvent> events,
+                         QueryAnswers answers) {
+    Pending(Reply reply) {
+      this(reply, new CompletableFuture<>(), null, null);
+    }
+  }
+
+  /** A query's acks and responses by node name, gathered until serf says it is done. */
+  private record QueryAnswers(Map<String, byte[]> responses, java.util.Set<String> acks,
+                              CompletableFuture<QueryResult> done) {
+  }
+
+  /**
+   * What a query got back before its timeout.
+   *
+   * @param acks      the nodes that acknowledged it (when an ack was asked for)
+   * @param responses each responding node's answer
+   */
+  public record QueryResult(java.util.Set<String> acks, Map<String, byte[]> responses) {
   }
 
   private final Socket socket;
@@ -92,6 +110,36 @@ public final class SerfRpcClient implements AutoCloseable {
     return call("members", null, Reply.MEMBERS).thenApply(r -> (List<SerfMember>) r);
   }
 
+  /** The local agent's own member name, from the {@code stats} command. */
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<String> agentName() {
+    return call("stats", null, Reply.STATS).thenApply(r -> ((Map<String, Map<String, String>>) r)
+      .getOrDefault("agent", Map.of()).getOrDefault("name", ""));
+  }
+
+  /**
+   * Sends a query to the cluster and gathers the answers until serf's timeout ({@code timeoutMs}
+   * 0 is serf's default, which grows with the cluster's size).
+   */
+  public CompletableFuture<QueryResult> query(String name, byte[] payload, boolean requestAck, long timeoutMs) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("FilterNodes", List.of());
+    body.put("FilterTags", Map.of());
+    body.put("RequestAck", requestAck);
+    body.put("Timeout", TimeUnit.MILLISECONDS.toNanos(timeoutMs)); // Go's time.Duration
+    body.put("Name", name);
+    body.put("Payload", payload);
+    QueryAnswers answers = new QueryAnswers(new ConcurrentHashMap<>(), ConcurrentHashMap.newKeySet(), new CompletableFuture<>());
+    CompletableFuture<Object> accepted = send("query", body, new Pending(Reply.QUERY, new CompletableFuture<>(), null, answers));
+    // a refused query fails at once; an accepted one completes when serf says done
+    accepted.whenComplete((v, err) -> {
+      if (err != null) {
+        answers.done().completeExceptionally(err);
+      }
+    });
+    return answers.done();
+  }
+
   /** Sends a user event to the cluster. */
   public CompletableFuture<Void> event(String name, byte[] payload, boolean coalesce) {
     Map<String, Object> body = new LinkedHashMap<>();
@@ -114,12 +162,12 @@ public final class SerfRpcClient implements AutoCloseable {
    * {@code "*"}); every record goes to {@code events}. Completes once the agent acknowledged.
    */
   public CompletableFuture<Void> stream(String filter, Consumer<SerfEvent> events) {
-    return send("stream", Map.of("Type", filter), new Pending(Reply.STREAM, new CompletableFuture<>(), events))
+    return send("stream", Map.of("Type", filter), new Pending(Reply.STREAM, new CompletableFuture<>(), events, null))
       .thenApply(r -> null);
   }
 
   private CompletableFuture<Object> call(String command, Map<String, Object> body, Reply reply) {
-    return send(command, body, new Pending(reply, new CompletableFuture<>(), null));
+    return send(command, body, new Pending(reply));
   }
 
   private CompletableFuture<Object> send(String command, Map<String, Object> body, Pending p) {
@@ -196,6 +244,23 @@ public final class SerfRpcClient implements AutoCloseable {
             pending.remove(id);
             p.result().complete(members(map(in.unpackValue()).get("Members")));
           }
+          case STATS -> {
+            pending.remove(id);
+            Map<String, Map<String, String>> stats = new LinkedHashMap<>();
+            map(in.unpackValue()).forEach((section, values) -> {
+              Map<String, String> fields = new LinkedHashMap<>();
+              map(values).forEach((k, v) -> fields.put(k, string(v)));
+              stats.put(section, fields);
+            });
+            p.result().complete(stats);
+          }
+          case QUERY -> {
+            if (!p.result().isDone()) {
+              p.result().complete(null); // the first header accepts the query; records follow
+            } else {
+              queryRecord(id, p.answers(), map(in.unpackValue()));
+            }
+          }
           case STREAM -> {
             if (!p.result().isDone()) {
               p.result().complete(null); // the first header acknowledges the subscription
@@ -210,9 +275,27 @@ public final class SerfRpcClient implements AutoCloseable {
       why = e;
     } finally {
       IOException ended = new IOException("serf RPC connection closed" + (why == null ? "" : ": " + why.getMessage()), why);
-      pending.values().forEach(p -> p.result().completeExceptionally(ended));
+      pending.values().forEach(p -> {
+        p.result().completeExceptionally(ended);
+        if (p.answers() != null) {
+          p.answers().done().completeExceptionally(ended);
+        }
+      });
       pending.clear();
       closed.completeExceptionally(ended);
+    }
+  }
+
+  /** One {@code {"Type","From","Payload"}} record of a query: an ack, a response, or done. */
+  private void queryRecord(long id, QueryAnswers answers, Map<String, Value> record) {
+    switch (string(record.get("Type"))) {
+      case "ack" -> answers.acks().add(string(record.get("From")));
+      case "response" -> answers.responses().put(string(record.get("From")), bytes(record.get("Payload")));
+      case "done" -> {
+        pending.remove(id);
+        answers.done().complete(new QueryResult(java.util.Set.copyOf(answers.acks()), Map.copyOf(answers.responses())));
+      }
+      default -> LOG.warn("serf sent a query record of unknown type {}", string(record.get("Type")));
     }
   }
 

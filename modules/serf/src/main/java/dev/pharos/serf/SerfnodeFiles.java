@@ -13,7 +13,9 @@ import java.util.TreeMap;
  * node info) and {@code serfnodes_by_role.json} (role to the nodes having it, oldest first). A
  * node info is {@code {"id","role","ports","serf_ip","serf_port","service_ip","service_port","timestamp"}},
  * from the member's address and its tags ({@code role}, {@code ports} as a JSON object,
- * {@code service_ip}, {@code service_port}, {@code timestamp}). Only alive members count.
+ * {@code service_ip}, {@code service_port}, {@code timestamp}). Only alive members count. The
+ * container infos ({@code me.json}, {@code children_by_name.json}, {@code parent.json}) wrap
+ * Docker's inspect output.
  */
 public final class SerfnodeFiles {
 
@@ -66,6 +68,21 @@ public final class SerfnodeFiles {
     }
     JsonObject json = new JsonObject();
     byRole.forEach(json::put);
+    return json;
+  }
+
+  /**
+   * A container info: {@code {"id": <node id>, "inspect": <docker inspect>}}. A child is not a
+   * serf member itself, so its id is the node that manages it; a missing inspect is {@code null}.
+   */
+  public static JsonObject containerInfo(String nodeId, JsonObject inspect) {
+    return new JsonObject().put("id", nodeId).put("inspect", inspect);
+  }
+
+  /** {@code children_by_name.json}: each child's container name to its container info, by name. */
+  public static JsonObject childrenByName(String nodeId, Map<String, JsonObject> inspectByName) {
+    JsonObject json = new JsonObject();
+    new TreeMap<>(inspectByName).forEach((name, inspect) -> json.put(name, containerInfo(nodeId, inspect)));
     return json;
   }
 

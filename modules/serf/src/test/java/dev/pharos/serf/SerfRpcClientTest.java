@@ -49,6 +49,26 @@ class SerfRpcClientTest {
   }
 
   @Test
+  void aQueryGathersAcksAndResponsesAndStatsNameTheAgent(@TempDir Path dir) throws Exception {
+    try (SerfAgent a = SerfAgent.start("node-qa", Map.of(), null, null, dir.resolve("qa.log"));
+         SerfAgent b = SerfAgent.start("node-qb", Map.of(), a, null, dir.resolve("qb.log"));
+         SerfRpcClient clientA = SerfRpcClient.connect("127.0.0.1", a.rpcPort(), null, 5000);
+         SerfRpcClient clientB = SerfRpcClient.connect("127.0.0.1", b.rpcPort(), null, 5000)) {
+      assertEquals("node-qa", clientA.agentName().get(5, TimeUnit.SECONDS));
+      Await.until("both members", () -> clientB.members().get(5, TimeUnit.SECONDS).size() == 2);
+      clientA.stream("query:ping", q -> clientA.respond(q.queryId(), ("pong " + new String(q.payload(), StandardCharsets.UTF_8))
+        .getBytes(StandardCharsets.UTF_8))).get(5, TimeUnit.SECONDS);
+
+      SerfRpcClient.QueryResult result = clientB.query("ping", "1".getBytes(StandardCharsets.UTF_8), true, 2000)
+        .get(10, TimeUnit.SECONDS);
+
+      assertEquals(java.util.Set.of("node-qa", "node-qb"), result.acks(), "every node that got it acknowledges");
+      assertEquals(List.of("node-qa"), List.copyOf(result.responses().keySet()), "only the node with a handler answers");
+      assertEquals("pong 1", new String(result.responses().get("node-qa"), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
   void theAuthKeyIsRequiredAndChecked(@TempDir Path dir) throws Exception {
     try (SerfAgent a = SerfAgent.start("node-k", Map.of(), null, "s3cret", dir.resolve("k.log"))) {
       IOException refused = assertThrows(IOException.class, () -> SerfRpcClient.connect("127.0.0.1", a.rpcPort(), "wrong", 5000));

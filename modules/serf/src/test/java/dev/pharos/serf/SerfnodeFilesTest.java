@@ -38,6 +38,16 @@ class SerfnodeFilesTest {
   }
 
   @Test
+  void containerInfosWrapDockersInspectUnderTheManagingNode() {
+    JsonObject inspect = new JsonObject().put("Id", "abc123").put("Name", "/web-1");
+    assertEquals(new JsonObject().put("id", "node-a").put("inspect", inspect), SerfnodeFiles.containerInfo("node-a", inspect));
+    JsonObject byName = SerfnodeFiles.childrenByName("node-a", Map.of("web-2", new JsonObject(), "web-1", inspect));
+    assertEquals(List.of("web-1", "web-2"), List.copyOf(byName.fieldNames()));
+    assertEquals("node-a", byName.getJsonObject("web-1").getString("id"));
+    assertEquals("/web-1", byName.getJsonObject("web-1").getJsonObject("inspect").getString("Name"));
+  }
+
+  @Test
   void fifoLinesAreEventsOrRefusedWithAReason() {
     var event = SerfnodeFiles.fifoEvent("[\"deploy\", {\"version\": 2}]");
     assertEquals("deploy", event.getKey());

@@ -96,7 +96,7 @@ public class AmbassadorVerticle extends VerticleBase {
         } else {
           status.detail("etcd", "not configured");
         }
-        announce();
+        ContainerFacts.announceUntil(vertx, () -> snapshotSeen);
         apply();
         vertx.setPeriodic(5000, 5000, t -> apply()); // retries listeners whose port was taken
       });
@@ -119,14 +119,6 @@ public class AmbassadorVerticle extends VerticleBase {
 
   private static List<String> strings(JsonArray array) {
     return array == null ? List.of() : array.stream().map(String::valueOf).toList();
-  }
-
-  /** Asks every docker watcher for a snapshot, until this host's has come. */
-  private void announce() {
-    if (!snapshotSeen) {
-      vertx.eventBus().publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
-      vertx.setTimer(2000, t -> announce());
-    }
   }
 
   private EtcdPrefixWatch.Listener catalogListener() {

@@ -137,7 +137,10 @@ public class ApiVerticle extends VerticleBase {
     });
   }
 
-  /** {@code POST /v1/serf/config} {p,k,v,c}: sent to the serf cluster as a config_updated event by the serf bridge. */
+  /**
+   * {@code POST /v1/serf/config} {p,k,v,c}: sent to the serf cluster by the serf bridge as a
+   * config_updated event, or with {@code ?as=query} as a query whose answers come back.
+   */
   private void serfConfig(RoutingContext rc) {
     JsonObject body;
     try {
@@ -150,7 +153,15 @@ public class ApiVerticle extends VerticleBase {
         .end(new JsonObject().put("error", "the body is not a JSON object of p, k, v, c").encode());
       return;
     }
-    vertx.eventBus().<JsonObject>request(Addresses.SERF_CONFIG, body, ASK).onComplete(ar -> {
+    // as a query, the answer waits for serf's query timeout (a few seconds) and lists each node's answer
+    String as = rc.queryParams().get("as");
+    if (as != null && !as.equals("event") && !as.equals("query")) {
+      rc.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", "as must be event or query, not " + as).encode());
+      return;
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(60_000).addHeader("as", as == null ? "event" : as);
+    vertx.eventBus().<JsonObject>request(Addresses.SERF_CONFIG, body, options).onComplete(ar -> {
       if (ar.succeeded()) {
         rc.response().putHeader("Content-Type", "application/json").end(ar.result().body().encode());
       } else {

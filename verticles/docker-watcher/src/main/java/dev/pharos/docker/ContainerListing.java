@@ -85,7 +85,16 @@ final class ContainerListing {
     String image = config == null ? c.getImageId() : config.getImage();
     String hostname = config == null || config.getHostName() == null ? c.getId().substring(0, 12) : config.getHostName();
     Map<String, String> env = Collections.unmodifiableMap(Container.parseEnv(config == null ? null : config.getEnv()));
-    return new Container(c.getId(), name, image, labels, List.copyOf(ports), networkMode, hostname, env);
+    Map<String, String> mounts = new LinkedHashMap<>();
+    if (c.getMounts() != null) {
+      for (var mount : c.getMounts()) {
+        if (mount.getDestination() != null && mount.getSource() != null) {
+          mounts.put(mount.getDestination().getPath(), mount.getSource());
+        }
+      }
+    }
+    return new Container(c.getId(), name, image, labels, List.copyOf(ports), networkMode, hostname, env,
+      Collections.unmodifiableMap(mounts));
   }
 
   private static Integer hostPort(Ports.Binding binding) {

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.transport.DockerHttpClient;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.model.Container;
@@ -48,6 +49,7 @@ public class DockerWatcherVerticle extends VerticleBase {
   private final Map<String, Future<Optional<Container>>> created = new HashMap<>();
   private StageStatus status;
   private DockerClient docker;
+  private DockerHttpClient http;
   private Host host;
   private String dockerHost;
   private Disposable subscription;
@@ -62,7 +64,8 @@ public class DockerWatcherVerticle extends VerticleBase {
     dockerHost = dockerConf.getString("host");
     status = new StageStatus(Addresses.DOCKER_WATCHER, PharosConfig.node(conf));
     status.detail("dockerHost", dockerHost).detail("host", host.toJson());
-    docker = DockerClients.create(dockerHost);
+    http = DockerClients.http(dockerHost);
+    docker = DockerClients.create(dockerHost, http);
     long minDelay = dockerConf.getLong("reconnectMinMs", 200L);
     long maxDelay = dockerConf.getLong("reconnectMaxMs", 10_000L);
     subscription = events()
@@ -77,6 +80,8 @@ public class DockerWatcherVerticle extends VerticleBase {
     return Future.all(
       bus.<JsonObject>consumer(Addresses.CONTAINERS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
       bus.<JsonObject>consumer(Addresses.CONTAINERS_ANNOUNCE, msg -> publishSnapshot()).completion(),
+      bus.<JsonObject>consumer(Addresses.containerInspect(host.id()), msg -> inspect(msg.body().getString("id"))
+        .onSuccess(msg::reply).onFailure(err -> msg.fail(404, err.getMessage()))).completion(),
       status.register(vertx));
   }
 
@@ -124,6 +129,25 @@ public class DockerWatcherVerticle extends VerticleBase {
       });
       emitter.setCancellable(callback::close);
     }, BackpressureStrategy.BUFFER);
+  }
+
+  /** Blocking on a worker: Docker's own inspect JSON, every field as dockerd wrote it. */
+  private Future<JsonObject> inspect(String id) {
+    if (id == null || id.isEmpty() || !id.matches("[A-Za-z0-9_.-]+")) {
+      return Future.failedFuture("not a container id or name: " + id);
+    }
+    return vertx.executeBlocking(() -> {
+      var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET)
+        .path("/containers/" + id + "/json").build();
+      try (DockerHttpClient.Response response = http.execute(request)) {
+        byte[] body = response.getBody().readAllBytes();
+        if (response.getStatusCode() != 200) {
+          throw new IllegalStateException("docker inspect " + id + ": " + response.getStatusCode() + " "
+            + new String(body, java.nio.charset.StandardCharsets.UTF_8).trim());
+        }
+        return new JsonObject(io.vertx.core.buffer.Buffer.buffer(body));
+      }
+    });
   }
 
   private void disconnected(Throwable err) {

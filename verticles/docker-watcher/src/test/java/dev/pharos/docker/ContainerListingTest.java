@@ -25,6 +25,7 @@ class ContainerListingTest {
        "Config": {"Image": "busybox", "Labels": {"sd-name": "web", "sd-env": "dev"}, "Hostname": "0123456789ab",
                   "Env": ["BACKEND_WEB=web[dev];8080/tcp", "PATH=/bin", "EMPTY"],
                   "ExposedPorts": {"80/tcp": {}, "53/udp": {}}},
+       "Mounts": [{"Type": "bind", "Source": "/var/lib/serfnode/web-1", "Destination": "/serfnode", "RW": true}],
        "HostConfig": {"NetworkMode": "%s", "PublishAllPorts": %s, "PortBindings": %s}}
       """.formatted(networkMode, publishAll, portBindings), InspectContainerResponse.class);
   }
@@ -62,6 +63,7 @@ class ContainerListingTest {
     assertEquals(List.of("BACKEND_WEB", "PATH", "EMPTY"), List.copyOf(c.env().keySet()));
     assertEquals("web[dev];8080/tcp", c.env().get("BACKEND_WEB"));
     assertEquals("", c.env().get("EMPTY"));
+    assertEquals(Map.of("/serfnode", "/var/lib/serfnode/web-1"), c.mounts(), "a serf child's directory on the host");
     assertEquals(c, Container.fromJson(c.toJson()), "the bus JSON keeps everything");
   }
 }

@@ -11,6 +11,10 @@ import dev.pharos.serf.SerfEvent;
 import dev.pharos.serf.SerfMember;
 import dev.pharos.serf.SerfRpcClient;
 import dev.pharos.serf.SerfnodeFiles;
+import dev.pharos.bus.ContainerFacts;
+import dev.pharos.model.Container;
+import dev.pharos.model.Host;
+import dev.pharos.serfbridge.impl.ChildContainers;
 import dev.pharos.serfbridge.impl.StoreConfigSource;
 import dev.pharos.serfbridge.impl.FifoReader;
 import dev.pharos.stage.StageStatus;
@@ -18,6 +22,7 @@ import dev.pharos.zookeeper.ZooKeeperClients;
 import io.etcd.jetcd.Client;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
@@ -28,6 +33,8 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,8 +53,8 @@ public class SerfBridgeVerticle extends VerticleBase {
   private static final String AGENT = "serf agent";
 
   private StageStatus status;
-  private String host;
-  private int port;
+  private String agentHost;
+  private int agentPort;
   private String authKey;
   private Path confDir;
   private Path hostsFile;
@@ -57,8 +64,17 @@ public class SerfBridgeVerticle extends VerticleBase {
   private long backoff;
   private volatile SerfRpcClient client;
   private Path serfnodeRoot;
-  private List<Path> children;
-  private final List<FifoReader> fifos = new java.util.ArrayList<>();
+  private ChildContainers children;
+  private final Map<Path, FifoReader> fifos = new HashMap<>();
+  private Host host;
+  private final Map<String, Container> containers = new HashMap<>();
+  private boolean snapshotSeen;
+  /** Docker's inspect of each child container, by id, and of the container Pharos runs in. */
+  private final Map<String, JsonObject> inspects = new HashMap<>();
+  private String parentContainer;
+  private JsonObject parentInspect;
+  /** The local agent's member name: the id in Serfnode's container infos. */
+  private String nodeId;
   private Client etcd;
   private CuratorFramework zookeeper;
   private CuratorCache zookeeperCache;
@@ -71,8 +87,8 @@ public class SerfBridgeVerticle extends VerticleBase {
     JsonObject serf = conf.getJsonObject("serf", new JsonObject());
     String rpc = serf.getString("rpc", "127.0.0.1:7373");
     int colon = rpc.lastIndexOf(':');
-    host = rpc.substring(0, colon);
-    port = Integer.parseInt(rpc.substring(colon + 1));
+    agentHost = rpc.substring(0, colon);
+    agentPort = Integer.parseInt(rpc.substring(colon + 1));
     authKey = serf.getString("authKey");
     confDir = Path.of(serf.getString("confDir", "data/serf/conf"));
     hostsFile = serf.getString("hostsFile") == null ? confDir.resolve("hosts") : Path.of(serf.getString("hostsFile"));
@@ -80,14 +96,20 @@ public class SerfBridgeVerticle extends VerticleBase {
     reconnectMinMs = serf.getLong("reconnectMinMs", 200L);
     reconnectMaxMs = serf.getLong("reconnectMaxMs", 10_000L);
     status = new StageStatus(Addresses.SERF_BRIDGE, PharosConfig.node(conf));
-    vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> sendConfig(msg.body())
-      .onSuccess(v -> msg.reply(new JsonObject().put("sent", true)))
+    vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> ("query".equals(msg.headers().get("as"))
+      ? queryConfig(msg.body()) : sendConfig(msg.body()).map(v -> new JsonObject().put("sent", true).put("as", "event")))
+      .onSuccess(msg::reply)
       .onFailure(err -> msg.fail(400, err.getMessage())));
     serfnodeRoot = serf.getString("serfnodeRoot") == null ? null : Path.of(serf.getString("serfnodeRoot"));
-    children = serf.getJsonArray("children", new io.vertx.core.json.JsonArray()).stream().map(o -> Path.of(String.valueOf(o))).toList();
-    for (Path child : children) {
-      fifos.add(new FifoReader(child.resolve("parent"), line -> context.runOnContext(v -> fromFifo(child, line)),
-        (what, reason) -> status.problem("fifo " + what, reason)));
+    host = PharosConfig.host(conf);
+    parentContainer = serf.getString("parentContainer");
+    String childMount = serf.getString("childMount", "/serfnode");
+    children = new ChildContainers(childMount, serf.getJsonArray("children", new JsonArray()).stream()
+      .map(o -> Path.of(String.valueOf(o))).toList());
+    children.all().forEach(this::openFifo);
+    vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body()));
+    if (childMount != null) {
+      ContainerFacts.announceUntil(vertx, () -> snapshotSeen);
     }
     JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
     String prefix = serf.getString("etcdConfigPrefix");
@@ -146,7 +168,7 @@ public class SerfBridgeVerticle extends VerticleBase {
       zookeeperCache.close();
       zookeeper.close();
     }
-    fifos.forEach(FifoReader::close);
+    fifos.values().forEach(FifoReader::close);
     if (etcdWatch != null) {
       etcdWatch.close();
       etcd.close();
@@ -161,11 +183,11 @@ public class SerfBridgeVerticle extends VerticleBase {
     if (stopping) {
       return;
     }
-    vertx.executeBlocking(() -> SerfRpcClient.connect(host, port, authKey, 5000), false).onComplete(ar -> {
+    vertx.executeBlocking(() -> SerfRpcClient.connect(agentHost, agentPort, authKey, 5000), false).onComplete(ar -> {
       if (ar.failed()) {
         long delay = backoff == 0 ? reconnectMinMs : Math.min(backoff * 2, reconnectMaxMs);
         backoff = delay;
-        status.problem(AGENT, host + ":" + port + ": " + ar.cause().getMessage() + "; retrying in " + delay + " ms");
+        status.problem(AGENT, agentHost + ":" + agentPort + ": " + ar.cause().getMessage() + "; retrying in " + delay + " ms");
         status.state(StageStatus.DEGRADED);
         vertx.setTimer(delay, t -> connect());
         return;
@@ -179,9 +201,14 @@ public class SerfBridgeVerticle extends VerticleBase {
         .onSuccess(v -> {
           status.clear(AGENT);
           status.state(StageStatus.RUNNING);
-          status.detail("agent", host + ":" + port);
-          LOG.info("following the serf agent at {}:{}", host, port);
+          status.detail("agent", agentHost + ":" + agentPort);
+          LOG.info("following the serf agent at {}:{}", agentHost, agentPort);
           refreshMembers(connected); // what happened while the stream was closed
+          Future.fromCompletionStage(connected.agentName(), context).onSuccess(name -> {
+            nodeId = name;
+            status.detail("node", name);
+            inspectParent();
+          });
         })
         .onFailure(err -> connected.close());
     });
@@ -191,7 +218,7 @@ public class SerfBridgeVerticle extends VerticleBase {
     if (stopping || which != client) {
       return;
     }
-    status.problem(AGENT, "connection to " + host + ":" + port + " lost: " + (err == null ? "closed" : err.getMessage()));
+    status.problem(AGENT, "connection to " + agentHost + ":" + agentPort + " lost: " + (err == null ? "closed" : err.getMessage()));
     status.state(StageStatus.DEGRADED);
     client = null;
     vertx.setTimer(reconnectMinMs, t -> connect());
@@ -209,27 +236,134 @@ public class SerfBridgeVerticle extends VerticleBase {
     }
   }
 
+  private void openFifo(ChildContainers.Child child) {
+    fifos.put(child.dir(), new FifoReader(child.dir().resolve("parent"), line -> context.runOnContext(v -> fromFifo(child.dir(), line)),
+      (what, reason) -> status.problem("fifo " + what, reason)));
+  }
+
+  /** This host's containers: children come and go with their {@code /serfnode} mounts. */
+  private void onContainers(JsonObject fact) {
+    if (!host.id().equals(Host.fromJson(fact.getJsonObject("host")).id()) || !ContainerFacts.apply(fact, containers)) {
+      return;
+    }
+    snapshotSeen |= "snapshot".equals(fact.getString("type"));
+    ChildContainers.Change change = children.update(containers.values());
+    for (ChildContainers.Child gone : change.removed()) {
+      FifoReader fifo = fifos.remove(gone.dir());
+      if (fifo != null) {
+        fifo.close();
+      }
+      inspects.remove(gone.containerId());
+      status.clear("child " + gone.name());
+      LOG.info("serfnode child {} gone ({})", gone.name(), gone.dir());
+    }
+    for (ChildContainers.Child added : change.added()) {
+      openFifo(added);
+      LOG.info("serfnode child {} at {}", added.name(), added.dir());
+      inspectChild(added);
+    }
+    String upId = "up".equals(fact.getString("type")) ? fact.getJsonObject("container").getString("id") : null;
+    children.all().stream().filter(c -> upId != null && upId.equals(c.containerId()) && !change.added().contains(c))
+      .forEach(this::inspectChild); // a restart changes its inspect
+    status.detail("children", children.all().size());
+    if (!change.isEmpty()) {
+      writeContainerInfo();
+      if (client != null) {
+        refreshMembers(client); // the new children's serfnodes files and hosts
+      }
+    }
+  }
+
+  private void inspectChild(ChildContainers.Child child) {
+    if (child.containerId() == null) {
+      return;
+    }
+    inspect(child.containerId()).onSuccess(inspect -> {
+      if (children.all().contains(child)) {
+        inspects.put(child.containerId(), inspect);
+        status.clear("child " + child.name());
+        writeContainerInfo();
+      }
+    }).onFailure(err -> status.problem("child " + child.name(), "docker inspect failed: " + err.getMessage()));
+  }
+
+  /** The container Pharos runs in, when the conf names one: the parent in Serfnode's files. */
+  private void inspectParent() {
+    if (parentContainer == null) {
+      writeContainerInfo();
+      return;
+    }
+    inspect(parentContainer).onSuccess(inspect -> {
+      parentInspect = inspect;
+      status.clear("parent container");
+      writeContainerInfo();
+    }).onFailure(err -> {
+      status.problem("parent container", parentContainer + ": docker inspect failed, retrying in 5 s: " + err.getMessage());
+      writeContainerInfo();
+      vertx.setTimer(5000, t -> inspectParent());
+    });
+  }
+
+  /** Docker's inspect output, from this host's docker watcher (the stage that talks to dockerd). */
+  private Future<JsonObject> inspect(String container) {
+    return vertx.eventBus().<JsonObject>request(Addresses.containerInspect(host.id()), new JsonObject().put("id", container))
+      .map(io.vertx.core.eventbus.Message::body);
+  }
+
+  /**
+   * Serfnode's container infos: the node's {@code me.json} and {@code children_by_name.json},
+   * each child's {@code me.json} and {@code parent.json}. Written once the agent's name is known.
+   */
+  private void writeContainerInfo() {
+    if (nodeId == null) {
+      return;
+    }
+    Map<Path, JsonObject> files = new LinkedHashMap<>();
+    JsonObject parent = SerfnodeFiles.containerInfo(nodeId, parentInspect);
+    Map<String, JsonObject> byName = new TreeMap<>();
+    for (ChildContainers.Child child : children.all()) {
+      JsonObject inspect = child.containerId() == null ? null : inspects.get(child.containerId());
+      if (child.containerId() != null) {
+        byName.put(child.name(), inspect);
+      }
+      files.put(child.dir().resolve("me.json"), SerfnodeFiles.containerInfo(nodeId, inspect));
+      files.put(child.dir().resolve("parent.json"), parent);
+    }
+    if (serfnodeRoot != null) {
+      files.put(serfnodeRoot.resolve("me.json"), parent);
+      files.put(serfnodeRoot.resolve("children_by_name.json"), SerfnodeFiles.childrenByName(nodeId, byName));
+    }
+    vertx.executeBlocking(() -> {
+      for (Map.Entry<Path, JsonObject> file : files.entrySet()) {
+        ConfigFiles.writeIfChanged(file.getKey(), file.getValue().encodePrettily().getBytes(StandardCharsets.UTF_8));
+      }
+      return null;
+    }, false).onSuccess(v -> status.clear("container infos"))
+      .onFailure(err -> status.problem("container infos", "cannot write: " + err.getMessage()));
+  }
+
   private void refreshMembers(SerfRpcClient from) {
     Future.fromCompletionStage(from.members(), context).onSuccess(members -> {
       Map<String, String> problems = new TreeMap<>();
       MembershipFiles.problems(members).forEach(p -> problems.put("member " + p.member(), p.reason()));
       status.replaceProblems("member ", problems);
       status.detail("members", members.stream().filter(m -> "alive".equals(m.status())).count());
-      vertx.executeBlocking(() -> writeMembership(members), false)
+      List<Path> childDirs = children.all().stream().map(ChildContainers.Child::dir).toList();
+      vertx.executeBlocking(() -> writeMembership(members, childDirs), false)
         .onSuccess(changed -> status.clear("files"))
         .onFailure(err -> status.problem("files", "cannot write " + confDir + ": " + err.getMessage()));
     }).onFailure(err -> status.problem(AGENT, "members failed: " + err.getMessage()));
   }
 
   /** Blocking: the three files, each replaced only when its content changes. */
-  private boolean writeMembership(List<SerfMember> members) throws Exception {
+  private boolean writeMembership(List<SerfMember> members, List<Path> childDirs) throws Exception {
     boolean changed = ConfigFiles.writeIfChanged(confDir.resolve("services.json"),
       MembershipFiles.services(members).encodePrettily().getBytes(StandardCharsets.UTF_8));
     changed |= ConfigFiles.writeIfChanged(confDir.resolve("services.yml"),
       MembershipFiles.servicesYaml(members).getBytes(StandardCharsets.UTF_8));
     byte[] byId = SerfnodeFiles.byId(members).encodePrettily().getBytes(StandardCharsets.UTF_8);
     byte[] byRole = SerfnodeFiles.byRole(members).encodePrettily().getBytes(StandardCharsets.UTF_8);
-    List<Path> serfnodeDirs = new java.util.ArrayList<>(children);
+    List<Path> serfnodeDirs = new java.util.ArrayList<>(childDirs);
     if (serfnodeRoot != null) {
       serfnodeDirs.add(serfnodeRoot);
     }
@@ -238,7 +372,7 @@ public class SerfBridgeVerticle extends VerticleBase {
       ConfigFiles.writeIfChanged(dir.resolve("serfnodes_by_id.json"), byId);
       ConfigFiles.writeIfChanged(dir.resolve("serfnodes_by_role.json"), byRole);
     }
-    for (Path child : children) {
+    for (Path child : childDirs) {
       // a child's hosts file, for it to bind-mount over /etc/hosts
       Path childHosts = child.resolve("hosts");
       String text = Files.isRegularFile(childHosts) ? Files.readString(childHosts) : "127.0.0.1 localhost\n";
@@ -305,17 +439,33 @@ public class SerfBridgeVerticle extends VerticleBase {
 
   /** Sends {p,k,v,c} as a config_updated event, refusing what serf would refuse. */
   private Future<Void> sendConfig(JsonObject body) {
-    SerfRpcClient current = client;
-    if (current == null) {
-      return Future.failedFuture("the serf agent at " + host + ":" + port + " is not connected");
+    return checkedPayload(body).compose(payload -> Future.fromCompletionStage(client.event(ConfigUpdate.EVENT, payload, false), context));
+  }
+
+  /**
+   * Sends {p,k,v,c} as a config_updated query: the answer lists the nodes that acknowledged it and
+   * what each node's handler said (stored, ignored, or the error).
+   */
+  private Future<JsonObject> queryConfig(JsonObject body) {
+    return checkedPayload(body).compose(payload -> Future.fromCompletionStage(client.query(ConfigUpdate.EVENT, payload, true, 0), context))
+      .map(result -> {
+        JsonObject answers = new JsonObject();
+        new TreeMap<>(result.responses()).forEach((node, answer) -> answers.put(node, new String(answer, StandardCharsets.UTF_8)));
+        return new JsonObject().put("sent", true).put("as", "query")
+          .put("acks", new JsonArray(result.acks().stream().sorted().toList())).put("answers", answers);
+      });
+  }
+
+  /** The payload of a valid {p,k,v,c} within serf's limit, once the agent is connected. */
+  private Future<byte[]> checkedPayload(JsonObject body) {
+    if (client == null) {
+      return Future.failedFuture("the serf agent at " + agentHost + ":" + agentPort + " is not connected");
     }
-    byte[] payload;
     try {
-      payload = ConfigUpdate.parse(body.toBuffer().getBytes()).payload();
+      return Future.succeededFuture(ConfigUpdate.parse(body.toBuffer().getBytes()).payload());
     } catch (IllegalArgumentException e) {
       status.problem("config_updated send", e.getMessage());
       return Future.failedFuture(e.getMessage());
     }
-    return Future.fromCompletionStage(current.event(ConfigUpdate.EVENT, payload, false), context);
   }
 }

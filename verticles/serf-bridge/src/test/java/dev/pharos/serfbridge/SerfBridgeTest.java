@@ -75,6 +75,15 @@ class SerfBridgeTest {
       assertTrue(answer.contains("stored"), "the query is answered: " + answer);
       assertEquals("viaQuery", new JsonObject(Files.readString(stored)).getString("user"), "v13 stored, v11 ignored");
 
+      // Pharos sends the query itself and hands back each node's answer
+      JsonObject v14 = new JsonObject("{\"p\":\"product1\",\"k\":\"security\",\"v\":14,\"c\":{\"user\":\"fromPharos\"}}");
+      var asQuery = new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(30_000).addHeader("as", "query");
+      JsonObject answered = vertx.eventBus().<JsonObject>request(Addresses.SERF_CONFIG, v14, asQuery).await(30, TimeUnit.SECONDS).body();
+      assertEquals(new JsonObject().put("node-a", "stored"), answered.getJsonObject("answers"), answered.encode());
+      assertEquals(List.of("node-a", "node-b"), answered.getJsonArray("acks").getList(), "every node acknowledges");
+      answered = vertx.eventBus().<JsonObject>request(Addresses.SERF_CONFIG, v14, asQuery).await(30, TimeUnit.SECONDS).body();
+      assertEquals("ignored", answered.getJsonObject("answers").getString("node-a"), "the same version again");
+
       clientB.event("config_updated", "{\"p\":\"../etc\",\"k\":\"passwd\",\"v\":1,\"c\":{}}".getBytes(StandardCharsets.UTF_8), false)
         .get(5, TimeUnit.SECONDS);
       Await.until("the bad payload reported", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE, "config_updated", "field p"));
