@@ -99,6 +99,10 @@ class SerfBridgeTest {
       run("serf", "join", "-rpc-addr=127.0.0.1:" + a.rpcPort(), "127.0.0.1:" + b.bindPort());
       Await.until("b back in the files after the join", () -> Files.readString(hosts).contains(" db\n"));
 
+      run("serf", "tags", "-rpc-addr=127.0.0.1:" + b.rpcPort(), "-set", "role=search");
+      Await.until("a tag change rewrites the files", () -> Files.readString(hosts).contains(" search\n")
+        && !Files.readString(hosts).contains(" db\n"));
+
       try (SerfAgent c = SerfAgent.start("node-c", Map.of("role", "cache"), a, null, dir.resolve("c.log"))) {
         Await.until("the joining node in the files", () -> Files.readString(hosts).contains(" cache\n"));
       }
