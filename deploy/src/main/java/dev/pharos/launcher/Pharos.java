@@ -2,6 +2,7 @@ package dev.pharos.launcher;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.zookeeper.EmbeddedZooKeeper;
+import dev.pharos.metrics.PharosMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -121,6 +122,10 @@ public final class Pharos {
     JsonObject cluster = conf.getJsonObject("cluster");
     // epoll on Linux: fewer copies and less garbage per proxied byte than NIO; NIO elsewhere
     VertxOptions options = new VertxOptions().setPreferNativeTransport(conf.getBoolean("nativeTransport", true));
+    var metrics = PharosMetrics.options(conf);
+    if (metrics != null) {
+      options.setMetricsOptions(metrics);
+    }
     if (!cluster.getBoolean("enabled", false)) {
       return Future.succeededFuture(Vertx.vertx(options));
     }

@@ -7,6 +7,7 @@ import dev.pharos.ambassador.impl.ProxyListener;
 import dev.pharos.ambassador.impl.TcpProxy;
 import dev.pharos.ambassador.impl.UdpProxy;
 import dev.pharos.bus.Addresses;
+import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.bus.ContainerFacts;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdPrefixWatch;
@@ -245,8 +246,8 @@ public class AmbassadorVerticle extends VerticleBase {
   private void open(ServiceDescriptor descriptor) {
     Balancer balancer = new Balancer(strategy);
     ProxyListener listener = descriptor.proto().equals("udp")
-      ? new UdpProxy(vertx, descriptor, listenHost, balancer, udpIdleMs)
-      : new TcpProxy(vertx, netClient, descriptor, listenHost, balancer);
+      ? new UdpProxy(vertx, descriptor, listenHost, balancer, udpIdleMs, PharosMetrics.registry(config()))
+      : new TcpProxy(vertx, netClient, descriptor, listenHost, balancer, PharosMetrics.registry(config()));
     listener.endpoints(catalog.endpoints(descriptor));
     listeners.put(descriptor.port(), listener);
     listener.listen().onSuccess(v -> {

@@ -6,6 +6,11 @@ import dev.pharos.api.impl.NesoiRoutes;
 import dev.pharos.api.impl.RegisteredInstances;
 import dev.pharos.api.impl.StageDirectory;
 import dev.pharos.bus.Addresses;
+import dev.pharos.metrics.PharosMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
 import dev.pharos.stage.StageStatus;
@@ -52,12 +57,20 @@ public class ApiVerticle extends VerticleBase {
     changes = new ChangeStream(vertx, apiConf.getInteger("changesBacklog", 1000), apiConf.getLong("heartbeatMs", 15_000L));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, msg -> changes.publish(msg.body()));
     vertx.eventBus().<JsonObject>consumer(Addresses.STATUS, msg -> directory.record(msg.body()));
+    MeterRegistry meters = PharosMetrics.registry(conf);
+    // one series per api instance: several may run in one node
+    Gauge.builder("pharos.sse.clients", changes, ChangeStream::clients).description("clients following /v1/changes")
+      .tag("api", context.deploymentID() + "-" + System.identityHashCode(this)).register(meters);
 
     Router router = Router.router(vertx);
     JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
     router.get("/v1/instances").handler(this::instances);
     router.get("/v1/changes").handler(changes::handle);
+    router.get("/metrics").handler(meters instanceof PrometheusMeterRegistry prometheus
+      ? PrometheusScrapingHandler.create(prometheus)
+      : rc -> rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", "metrics are off on this node (conf metrics.enabled)").encode()));
     router.get("/v1/descriptors").handler(this::descriptors);
     router.post("/v1/serf/config").handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(4096))
       .handler(this::serfConfig);

@@ -9,9 +9,11 @@ import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.transport.DockerHttpClient;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
+import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.model.Container;
 import dev.pharos.model.Host;
 import dev.pharos.stage.StageStatus;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.reactivex.rxjava3.core.BackpressureStrategy;
 import io.reactivex.rxjava3.core.Flowable;
 import io.reactivex.rxjava3.disposables.Disposable;
@@ -50,6 +52,7 @@ public class DockerWatcherVerticle extends VerticleBase {
   private StageStatus status;
   private DockerClient docker;
   private DockerHttpClient http;
+  private MeterRegistry meters;
   private Host host;
   private String dockerHost;
   private Disposable subscription;
@@ -63,6 +66,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     JsonObject dockerConf = conf.getJsonObject("docker");
     dockerHost = dockerConf.getString("host");
     status = new StageStatus(Addresses.DOCKER_WATCHER, PharosConfig.node(conf));
+    meters = PharosMetrics.registry(conf);
     status.detail("dockerHost", dockerHost).detail("host", host.toJson());
     http = DockerClients.http(dockerHost);
     docker = DockerClients.create(dockerHost, http);
@@ -167,6 +171,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     status.increment("events");
     String id = event.getId();
     String action = event.getAction() != null ? event.getAction() : event.getStatus();
+    meters.counter("pharos.docker.events", "action", String.valueOf(action)).increment();
     if ("create".equals(action)) {
       created.put(id, vertx.executeBlocking(() -> ContainerListing.beforeStart(docker.inspectContainerCmd(id).exec()))
         .otherwise(Optional.empty()));

@@ -5,6 +5,7 @@ import dev.pharos.bus.Addresses;
 import dev.pharos.bus.ContainerFacts;
 import dev.pharos.health.impl.CheckRunner;
 import dev.pharos.health.impl.ServiceWatch;
+import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.model.Container;
 import dev.pharos.model.Definition;
 import dev.pharos.model.Host;
@@ -56,7 +57,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     status = new StageStatus(Addresses.HEALTH_CHECKER, PharosConfig.node(config()));
     http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(4));
     tcp = vertx.createNetClient(new NetClientOptions());
-    runner = new CheckRunner(http, tcp);
+    runner = new CheckRunner(http, tcp, PharosMetrics.registry(config()));
     var bus = vertx.eventBus();
     Future<Void> consumers = Future.all(
       bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion(),

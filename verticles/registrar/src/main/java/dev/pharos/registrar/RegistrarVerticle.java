@@ -3,12 +3,17 @@ package dev.pharos.registrar;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
+import dev.pharos.metrics.PharosMetrics;
+import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.registrar.impl.EtcdServiceReporter;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperClients;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -18,6 +23,7 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +57,8 @@ public class RegistrarVerticle extends VerticleBase {
   private EtcdServiceReporter etcd;
   private List<String> hosts;
   private String ownHostId;
+  private MeterRegistry meters;
+  private MultiGauge registrations;
 
   private static final class Held {
     final Instance instance;
@@ -76,6 +84,9 @@ public class RegistrarVerticle extends VerticleBase {
     JsonObject conf = config();
     JsonObject registrarConf = conf.getJsonObject("registrar", new JsonObject());
     status = new StageStatus(Addresses.REGISTRAR, PharosConfig.node(conf));
+    meters = PharosMetrics.registry(conf);
+    registrations = MultiGauge.builder("pharos.registrations").description("registrations held, by env, service and store")
+      .register(meters);
     hosts = registrarConf.getJsonArray("hosts", new JsonArray().add("*")).stream().map(String::valueOf).toList();
     ownHostId = PharosConfig.host(conf).id();
     long reconcileMs = registrarConf.getLong("reconcileIntervalMs", 30_000L);
@@ -83,13 +94,13 @@ public class RegistrarVerticle extends VerticleBase {
     JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
     if (EtcdClients.configured(etcdConf)) {
       etcd = new EtcdServiceReporter(context, EtcdClients.create(vertx, etcdConf), etcdConf.getLong("leaseTtlSeconds", 10L),
-        status, (type, instance, key) -> changed(type, "etcd", instance, key));
+        status, (type, instance, key) -> changed(type, "etcd", instance, key), new StoreMeters(meters, "etcd"));
       etcd.start();
     }
     return status.register(vertx)
       .compose(v -> blocking(() -> {
         client = clients.apply(conf.getJsonObject("zookeeper"));
-        reporter = new NerveZooKeeperReporter(client);
+        reporter = new NerveZooKeeperReporter(client, new StoreMeters(meters, "zookeeper"));
         nesoi = new NesoiStore(client);
         client.getConnectionStateListenable().addListener((c, state) ->
           context.runOnContext(x -> connectionChanged(state)));
@@ -289,9 +300,15 @@ public class RegistrarVerticle extends VerticleBase {
 
   private void countRegistrations() {
     status.detail("registrations", held.values().stream().filter(h -> h.path != null).count());
+    Map<List<String>, Integer> counts = new HashMap<>();
+    held.values().stream().filter(h -> h.path != null)
+      .forEach(h -> counts.merge(List.of(h.instance.env(), h.instance.app(), "zookeeper"), 1, Integer::sum));
     if (etcd != null) {
       status.detail("etcdDocuments", etcd.size());
+      etcd.instances().forEach(i -> counts.merge(List.of(i.env(), i.app(), "etcd"), 1, Integer::sum));
     }
+    registrations.register(counts.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("env", e.getKey().get(0),
+      "service", e.getKey().get(1), "store", e.getKey().get(2)), e.getValue())).toList(), true);
   }
 
   private JsonObject snapshot() {

@@ -2,6 +2,9 @@ package dev.pharos.webhooks;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
+import dev.pharos.metrics.PharosMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.pharos.nesoi.DeliveryQueue;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
@@ -46,6 +49,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
   private HttpClient http;
   private String publicUrl;
   private long retryMinMs;
+  private Counter delivered;
+  private Counter failed;
+  private Counter retries;
   private long retryMaxMs;
   private long timeoutMs;
   private volatile boolean leading;
@@ -71,6 +77,13 @@ public class WebhookNotifierVerticle extends VerticleBase {
     timeoutMs = hooksConf.getLong("timeoutMs", 5000L);
     http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs));
     status = new StageStatus(Addresses.WEBHOOKS, PharosConfig.node(conf));
+    MeterRegistry meters = PharosMetrics.registry(conf);
+    delivered = Counter.builder("pharos.webhook.deliveries").description("web-hook POSTs, by outcome")
+      .tag("outcome", "delivered").register(meters);
+    failed = Counter.builder("pharos.webhook.deliveries").description("web-hook POSTs, by outcome")
+      .tag("outcome", "failed").register(meters);
+    retries = Counter.builder("pharos.webhook.retries").description("web-hook deliveries scheduled again after a failure")
+      .register(meters);
     String node = PharosConfig.node(conf);
     return status.register(vertx).compose(v -> blocking(() -> {
       client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
@@ -200,6 +213,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
         if (ar.succeeded() && ar.result() / 100 == 2) {
           status.clear("web-hook " + delivery.hook());
           status.increment("delivered");
+          delivered.increment();
           backoff.put(queuePath, 0L);
           Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
           if (q != null) {
@@ -213,6 +227,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
           next(queuePath);
         } else {
           String why = ar.succeeded() ? "answered " + ar.result() : ar.cause().getMessage();
+          failed.increment();
           retry(queuePath, "delivery of " + delivery.uri() + " to " + delivery.endpoint() + " failed (" + why + ")");
         }
       });
@@ -223,6 +238,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
     long delay = last == 0 ? retryMinMs : Math.min(last * 2, retryMaxMs);
     backoff.put(queuePath, delay);
     status.increment("retries");
+    retries.increment();
     status.problem("web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1), reason + "; retrying in " + delay + " ms");
     vertx.setTimer(delay, t -> next(queuePath));
   }

@@ -2,6 +2,7 @@ package dev.pharos.ambassador.impl;
 
 import dev.pharos.ambassador.ServiceDescriptor;
 import dev.pharos.model.ServiceDocument.Endpoint;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,11 +17,23 @@ public abstract class ProxyListener {
   protected final Balancer balancer;
   protected long forwarded;
   protected long refused;
+  protected final ProxyMeters meters;
 
-  protected ProxyListener(ServiceDescriptor descriptor, String host, Balancer balancer) {
+  protected ProxyListener(ServiceDescriptor descriptor, String host, Balancer balancer, MeterRegistry meters) {
+    this.meters = new ProxyMeters(meters, descriptor);
     this.descriptor = descriptor;
     this.host = host;
     this.balancer = balancer;
+  }
+
+  protected void forwarded() {
+    forwarded++;
+    meters.forwarded.increment();
+  }
+
+  protected void refused() {
+    refused++;
+    meters.refused.increment();
   }
 
   public ServiceDescriptor descriptor() {

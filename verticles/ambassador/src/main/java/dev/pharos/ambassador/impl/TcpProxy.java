@@ -2,6 +2,9 @@ package dev.pharos.ambassador.impl;
 
 import dev.pharos.ambassador.ServiceDescriptor;
 import dev.pharos.model.ServiceDocument.Endpoint;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -26,8 +29,9 @@ public final class TcpProxy extends ProxyListener {
   private final NetServer server;
   private final NetClient client;
 
-  public TcpProxy(Vertx vertx, NetClient client, ServiceDescriptor descriptor, String host, Balancer balancer) {
-    super(descriptor, host, balancer);
+  public TcpProxy(Vertx vertx, NetClient client, ServiceDescriptor descriptor, String host, Balancer balancer,
+                  MeterRegistry meters) {
+    super(descriptor, host, balancer, meters);
     this.client = client;
     this.server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true));
     server.connectHandler(this::accepted);
@@ -50,7 +54,7 @@ public final class TcpProxy extends ProxyListener {
 
   private void connect(NetSocket inbound, List<Endpoint> candidates, int i) {
     if (i >= candidates.size()) {
-      refused++;
+      refused();
       inbound.close();
       return;
     }
@@ -62,15 +66,15 @@ public final class TcpProxy extends ProxyListener {
         return;
       }
       NetSocket outbound = ar.result();
-      forwarded++;
+      forwarded();
       balancer.opened(endpoint);
       outbound.closeHandler(v -> {
         balancer.closed(endpoint);
         inbound.close();
       });
       inbound.closeHandler(v -> outbound.close());
-      pipe((NetSocketInternal) inbound, (NetSocketInternal) outbound);
-      pipe((NetSocketInternal) outbound, (NetSocketInternal) inbound);
+      pipe((NetSocketInternal) inbound, (NetSocketInternal) outbound, meters.toEndpoint);
+      pipe((NetSocketInternal) outbound, (NetSocketInternal) inbound, meters.toClient);
       inbound.resume();
     });
   }
@@ -81,8 +85,11 @@ public final class TcpProxy extends ProxyListener {
    * that garbage shows as GC pauses in the latency tail). Back-pressure as a pipe's: when
    * {@code to}'s write queue is full, {@code from} is paused until it drains.
    */
-  private static void pipe(NetSocketInternal from, NetSocketInternal to) {
+  private static void pipe(NetSocketInternal from, NetSocketInternal to, Counter bytes) {
     from.messageHandler(message -> {
+      if (message instanceof ByteBuf buf) {
+        bytes.increment(buf.readableBytes());
+      }
       to.writeMessage(message); // the write releases the buffer, also when it fails
       if (to.writeQueueFull()) {
         from.pause();

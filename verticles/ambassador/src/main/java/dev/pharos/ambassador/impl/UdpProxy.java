@@ -2,6 +2,7 @@ package dev.pharos.ambassador.impl;
 
 import dev.pharos.ambassador.ServiceDescriptor;
 import dev.pharos.model.ServiceDocument.Endpoint;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.datagram.DatagramPacket;
@@ -39,14 +40,16 @@ public final class UdpProxy extends ProxyListener {
       this.socket = vertx.createDatagramSocket();
       socket.handler(reply -> {
         lastUsed = System.currentTimeMillis();
+        meters.toClient.increment(reply.data().length());
         server.send(reply.data(), client.port(), client.host());
       });
       this.bound = socket.listen(0, "0.0.0.0");
     }
   }
 
-  public UdpProxy(Vertx vertx, ServiceDescriptor descriptor, String host, Balancer balancer, long idleMs) {
-    super(descriptor, host, balancer);
+  public UdpProxy(Vertx vertx, ServiceDescriptor descriptor, String host, Balancer balancer, long idleMs,
+                  MeterRegistry meters) {
+    super(descriptor, host, balancer, meters);
     this.vertx = vertx;
     this.idleMs = idleMs;
     this.server = vertx.createDatagramSocket();
@@ -87,15 +90,16 @@ public final class UdpProxy extends ProxyListener {
     if (session == null) {
       List<Endpoint> order = balancer.order();
       if (order.isEmpty()) {
-        refused++;
+        refused();
         return;
       }
       session = new Session(packet.sender(), order.get(0));
       balancer.opened(session.endpoint);
       sessions.put(packet.sender(), session);
+      forwarded();
     }
     session.lastUsed = System.currentTimeMillis();
-    forwarded++;
+    meters.toEndpoint.increment(packet.data().length());
     Session s = session;
     s.bound.onSuccess(socket -> socket.send(packet.data(), s.endpoint.port(), s.endpoint.host()));
   }

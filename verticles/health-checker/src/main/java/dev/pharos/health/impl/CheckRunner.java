@@ -1,6 +1,8 @@
 package dev.pharos.health.impl;
 
 import dev.pharos.model.Check;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -22,10 +24,13 @@ public final class CheckRunner {
 
   private final HttpClient http;
   private final NetClient tcp;
+  private final MeterRegistry meters;
 
-  public CheckRunner(HttpClient http, NetClient tcp) {
+  /** @param meters gets {@code pharos.checks} (type, result): each run's duration */
+  public CheckRunner(HttpClient http, NetClient tcp, MeterRegistry meters) {
     this.http = http;
     this.tcp = tcp;
+    this.meters = meters;
   }
 
   public Future<Result> run(Check check, String host, int port) {
@@ -34,6 +39,9 @@ public final class CheckRunner {
     return attempt.timeout(check.timeoutMs(), TimeUnit.MILLISECONDS)
       .transform(ar -> {
         long micros = (System.nanoTime() - started) / 1000;
+        Timer.builder("pharos.checks").description("health check runs by type and result")
+          .tags("type", check.type(), "result", ar.succeeded() ? "passed" : "failed")
+          .register(meters).record(micros, TimeUnit.MICROSECONDS);
         if (ar.succeeded()) {
           return Future.succeededFuture(new Result(true, ar.result(), micros));
         }

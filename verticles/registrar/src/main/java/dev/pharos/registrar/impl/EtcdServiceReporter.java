@@ -1,6 +1,7 @@
 package dev.pharos.registrar.impl;
 
 import dev.pharos.etcd.EtcdClients;
+import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
 import dev.pharos.model.ServiceDocument;
 import dev.pharos.stage.StageStatus;
@@ -43,6 +44,7 @@ public final class EtcdServiceReporter {
   private final long ttlSeconds;
   private final StageStatus status;
   private final Changes changes;
+  private final StoreMeters meters;
   /** What etcd should hold, by instance id. */
   private final Map<String, Instance> held = new ConcurrentHashMap<>();
   private Future<?> tail = Future.succeededFuture();
@@ -50,7 +52,9 @@ public final class EtcdServiceReporter {
   private long keepAliveTimer = -1;
   private boolean failing;
 
-  public EtcdServiceReporter(Context context, Client client, long ttlSeconds, StageStatus status, Changes changes) {
+  public EtcdServiceReporter(Context context, Client client, long ttlSeconds, StageStatus status, Changes changes,
+                             StoreMeters meters) {
+    this.meters = meters;
     this.context = context;
     this.client = client;
     this.ttlSeconds = ttlSeconds;
@@ -67,6 +71,11 @@ public final class EtcdServiceReporter {
 
   public int size() {
     return held.size();
+  }
+
+  /** What etcd should hold: the instances whose documents this reporter keeps. */
+  public java.util.Collection<Instance> instances() {
+    return java.util.List.copyOf(held.values());
   }
 
   public void register(Instance instance) {
@@ -186,7 +195,7 @@ public final class EtcdServiceReporter {
     }
     ByteSequence key = EtcdClients.bytes(instance.documentPath());
     var put = client.getKVClient().put(key, ByteSequence.from(bytes(instance)), PutOption.builder().withLeaseId(leaseId).build());
-    return EtcdClients.onContext(context, put).onSuccess(r -> {
+    return meters.timeAsync("put", () -> EtcdClients.onContext(context, put)).onSuccess(r -> {
       status.clear("registration " + instance.id() + " in etcd");
       changes.changed("registered", instance, instance.documentPath());
     }).onFailure(err -> status.problem("registration " + instance.id() + " in etcd",
@@ -195,7 +204,7 @@ public final class EtcdServiceReporter {
 
   private Future<?> delete(Instance instance) {
     var delete = client.getKVClient().delete(EtcdClients.bytes(instance.documentPath()));
-    return EtcdClients.onContext(context, delete).onSuccess(r -> {
+    return meters.timeAsync("delete", () -> EtcdClients.onContext(context, delete)).onSuccess(r -> {
       status.clear("registration " + instance.id() + " in etcd");
       changes.changed("deregistered", instance, instance.documentPath());
     });

@@ -1,5 +1,6 @@
 package dev.pharos.registrar.impl;
 
+import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
 import dev.pharos.model.NerveRegistration;
 import org.apache.curator.framework.CuratorFramework;
@@ -20,8 +21,10 @@ import java.util.List;
 public final class NerveZooKeeperReporter {
 
   private final CuratorFramework client;
+  private final StoreMeters meters;
 
-  public NerveZooKeeperReporter(CuratorFramework client) {
+  public NerveZooKeeperReporter(CuratorFramework client, StoreMeters meters) {
+    this.meters = meters;
     this.client = client;
   }
 
@@ -55,7 +58,7 @@ public final class NerveZooKeeperReporter {
   }
 
   private String create(String path, byte[] data) throws Exception {
-    return client.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data);
+    return meters.time("create", () -> client.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data));
   }
 
   /** True when {@code path} exists and belongs to this client's current session. */
@@ -65,12 +68,12 @@ public final class NerveZooKeeperReporter {
   }
 
   public void update(String path, Instance instance) throws Exception {
-    client.setData().forPath(path, instance.data().toBuffer().getBytes());
+    meters.time("update", () -> client.setData().forPath(path, instance.data().toBuffer().getBytes()));
   }
 
   public void delete(String path) throws Exception {
     try {
-      client.delete().forPath(path);
+      meters.time("delete", () -> client.delete().forPath(path));
     } catch (KeeperException.NoNodeException e) {
       // already gone (deleted by hand, or with its session): the goal is reached
     }
