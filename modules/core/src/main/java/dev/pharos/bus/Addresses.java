@@ -78,8 +78,18 @@ public final class Addresses {
    */
   public static final String DESCRIPTORS = "pharos.descriptors";
 
-  /** Request-reply, answered by the registrar: {"registrations":[{"instance":{...},"path":"..."}]}. */
+  /**
+   * Request-reply, answered by the registrar: {"registrations":[{"instance":{...},"path":"...","since":ms}],
+   * "maintenance":[{"instance":{...},"since":ms,"reason":"..."}]} (drained instances, up but held back).
+   */
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
+
+  /**
+   * Request-reply, answered by a registrar: {"id","maintenance":true|false,"reason"} puts an
+   * instance in maintenance (drained from every store) or takes it out; reply {"id","maintenance"},
+   * or a failure: 404 for an instance this registrar does not know, 400 for a malformed id.
+   */
+  public static final String MAINTENANCE = "pharos.maintenance";
 
   /**
    * Fact, published by every instance of every stage every {@link #STATUS_HEARTBEAT_MS} and when

@@ -5,6 +5,7 @@ import dev.pharos.api.impl.ChangeStream;
 import dev.pharos.api.impl.NesoiRoutes;
 import dev.pharos.api.impl.RegisteredInstances;
 import dev.pharos.api.impl.StageDirectory;
+import dev.pharos.api.impl.BearerToken;
 import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -66,6 +67,10 @@ public class ApiVerticle extends VerticleBase {
     JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
     router.get("/v1/instances").handler(this::instances);
+    BearerToken writes = new BearerToken(apiConf.getString("token"));
+    router.put("/v1/instances/:id/maintenance").handler(writes)
+      .handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(4096)).handler(rc -> maintenance(rc, true));
+    router.delete("/v1/instances/:id/maintenance").handler(writes).handler(rc -> maintenance(rc, false));
     router.get("/v1/changes").handler(changes::handle);
     router.get("/metrics").handler(meters instanceof PrometheusMeterRegistry prometheus
       ? PrometheusScrapingHandler.create(prometheus)
@@ -145,8 +150,43 @@ public class ApiVerticle extends VerticleBase {
       }
       JsonObject body = new JsonObject()
         .put("registrations", registrations.result().getJsonArray("registrations"))
+        .put("maintenance", registrations.result().getJsonArray("maintenance", new JsonArray()))
         .put("checks", watches.result().getJsonArray("watches", new JsonArray()));
       rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
+    });
+  }
+
+  /**
+   * {@code PUT /v1/instances/{id}/maintenance} drains an instance (an optional body
+   * {@code {"reason"}}, or {@code {"maintenance": false}} to take it out); {@code DELETE} takes it
+   * out. The registrar keeps it in ZooKeeper, so it holds across restarts and nodes.
+   */
+  private void maintenance(RoutingContext rc, boolean on) {
+    JsonObject request = new JsonObject().put("id", rc.pathParam("id")).put("maintenance", on);
+    if (on && rc.body() != null && rc.body().length() > 0) {
+      JsonObject body;
+      try {
+        body = rc.body().asJsonObject();
+      } catch (RuntimeException e) {
+        body = null;
+      }
+      if (body == null || (body.containsKey("maintenance") && !(body.getValue("maintenance") instanceof Boolean))
+        || (body.containsKey("reason") && !(body.getValue("reason") instanceof String))) {
+        rc.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("error", "the body is {\"maintenance\": true|false, \"reason\": \"...\"}").encode());
+        return;
+      }
+      request.put("maintenance", body.getBoolean("maintenance", true)).put("reason", body.getString("reason", ""));
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.MAINTENANCE, request, ASK).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rc.response().putHeader("Content-Type", "application/json").end(ar.result().body().encode());
+        return;
+      }
+      int code = ar.cause() instanceof io.vertx.core.eventbus.ReplyException r && (r.failureCode() == 400 || r.failureCode() == 404)
+        ? r.failureCode() : 503;
+      rc.response().setStatusCode(code).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", ar.cause().getMessage()).encode());
     });
   }
 

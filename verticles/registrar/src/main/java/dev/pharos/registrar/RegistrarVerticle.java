@@ -6,6 +6,12 @@ import dev.pharos.etcd.EtcdClients;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
+import dev.pharos.model.Maintenance;
+import io.vertx.core.eventbus.Message;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.zookeeper.KeeperException;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.registrar.impl.EtcdServiceReporter;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
@@ -63,12 +69,20 @@ public class RegistrarVerticle extends VerticleBase {
   private static final class Held {
     final Instance instance;
     volatile String path;
+    /** When it was last registered, for the dashboard's "registered since". */
+    volatile long since;
 
     Held(Instance instance, String path) {
       this.instance = instance;
       this.path = path;
     }
   }
+
+  /** Instances in maintenance, as ZooKeeper has them (every registrar sees all). */
+  private final Map<String, Maintenance> maintenance = new ConcurrentHashMap<>();
+  /** Up instances of this registrar held back because they are in maintenance. */
+  private final Map<String, Instance> drained = new ConcurrentHashMap<>();
+  private CuratorCache maintenanceCache;
 
   public RegistrarVerticle() {
     this(ZooKeeperClients::start);
@@ -106,6 +120,8 @@ public class RegistrarVerticle extends VerticleBase {
           context.runOnContext(x -> connectionChanged(state)));
         return null;
       }))
+      .compose(v -> followMaintenance())
+      .compose(v -> bus.<JsonObject>consumer(Addresses.MAINTENANCE, this::maintenanceRequest).completion())
       .compose(v -> bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion())
       .compose(v -> bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion())
       .onSuccess(v -> {
@@ -116,9 +132,99 @@ public class RegistrarVerticle extends VerticleBase {
       });
   }
 
+  /** Follows {@code /pharos/maintenance}; completes once the cache holds what is there now. */
+  private Future<Void> followMaintenance() {
+    io.vertx.core.Promise<Void> loaded = io.vertx.core.Promise.promise();
+    return blocking(() -> {
+      client.create().orSetData().creatingParentContainersIfNeeded().forPath(Maintenance.ROOT);
+      maintenanceCache = CuratorCache.build(client, Maintenance.ROOT);
+      maintenanceCache.listenable().addListener(CuratorCacheListener.builder()
+        .forCreatesAndChanges((before, node) -> maintenanceChanged(node, true))
+        .forDeletes(node -> maintenanceChanged(node, false))
+        .forInitialized(() -> context.runOnContext(x -> loaded.tryComplete()))
+        .build());
+      maintenanceCache.start();
+      return null;
+    }).compose(v -> loaded.future());
+  }
+
+  private void maintenanceChanged(ChildData node, boolean on) {
+    if (node.getPath().equals(Maintenance.ROOT)) {
+      return;
+    }
+    String id = node.getPath().substring(Maintenance.ROOT.length() + 1);
+    Maintenance entry = on ? Maintenance.fromZnode(id, node.getData() == null ? new byte[0] : node.getData()) : null;
+    context.runOnContext(x -> {
+      if (entry != null) {
+        maintenanceOn(entry);
+      } else {
+        maintenanceOff(id);
+      }
+    });
+  }
+
+  /** Drains the instance: out of every store, kept so it comes back when taken out. */
+  private void maintenanceOn(Maintenance entry) {
+    boolean first = maintenance.put(entry.instanceId(), entry) == null;
+    Held h = held.get(entry.instanceId());
+    if (h != null) {
+      drained.put(entry.instanceId(), h.instance);
+      down(entry.instanceId());
+    }
+    Instance instance = drained.get(entry.instanceId());
+    if (first && instance != null) {
+      LOG.info("{} is in maintenance: deregistered while its container runs", entry.instanceId());
+      changed("maintenance-on", "maintenance", instance, Maintenance.path(entry.instanceId()));
+    }
+  }
+
+  private void maintenanceOff(String id) {
+    maintenance.remove(id);
+    Instance instance = drained.remove(id);
+    if (instance != null) {
+      LOG.info("{} is out of maintenance: registering it again", id);
+      changed("maintenance-off", "maintenance", instance, Maintenance.path(id));
+      up(instance);
+    }
+  }
+
+  /** {@code pharos.maintenance}: writes or removes the instance's maintenance znode. */
+  private void maintenanceRequest(Message<JsonObject> msg) {
+    String id = msg.body().getString("id");
+    boolean on = msg.body().getBoolean("maintenance", true);
+    String path;
+    try {
+      path = Maintenance.path(id);
+    } catch (IllegalArgumentException e) {
+      msg.fail(400, e.getMessage());
+      return;
+    }
+    if (!held.containsKey(id) && !drained.containsKey(id) && !maintenance.containsKey(id)) {
+      msg.fail(404, "no instance " + id + " is registered or drained here");
+      return;
+    }
+    Maintenance entry = new Maintenance(id, System.currentTimeMillis(), msg.body().getString("reason", ""));
+    blocking(() -> {
+      if (on) {
+        client.create().orSetData().creatingParentContainersIfNeeded().forPath(path, entry.toZnode());
+      } else {
+        try {
+          client.delete().forPath(path);
+        } catch (KeeperException.NoNodeException gone) {
+          // already out
+        }
+      }
+      return null;
+    }).onSuccess(v -> msg.reply(new JsonObject().put("id", id).put("maintenance", on)))
+      .onFailure(err -> msg.fail(503, "ZooKeeper refused the maintenance change: " + err.getMessage()));
+  }
+
   @Override
   public Future<?> stop() {
     // Closing the session removes every ephemeral registration at once; so does revoking the lease.
+    if (maintenanceCache != null) {
+      maintenanceCache.close();
+    }
     Future<?> etcdClosed = etcd == null ? Future.succeededFuture() : etcd.close();
     return etcdClosed.transform(x -> blocking(() -> {
       if (client != null) {
@@ -158,11 +264,19 @@ public class RegistrarVerticle extends VerticleBase {
     if ("up".equals(fact.getString("type"))) {
       up(instance);
     } else {
+      drained.remove(instance.id());
       down(instance.id());
     }
   }
 
   private void up(Instance instance) {
+    if (maintenance.containsKey(instance.id())) {
+      drained.put(instance.id(), instance); // registered again when taken out
+      if (held.containsKey(instance.id())) {
+        down(instance.id());
+      }
+      return;
+    }
     if (etcd != null) {
       etcd.register(instance);
     }
@@ -212,6 +326,7 @@ public class RegistrarVerticle extends VerticleBase {
     }
     status.clear(subject);
     h.path = path;
+    h.since = System.currentTimeMillis();
     changed("registered", h.instance, path);
   }
 
@@ -248,6 +363,7 @@ public class RegistrarVerticle extends VerticleBase {
       }
       Set<String> up = new HashSet<>();
       reply.body().getJsonArray("instances").forEach(i -> up.add(((JsonObject) i).getString("id")));
+      drained.keySet().removeIf(id -> !up.contains(id));
       for (String id : List.copyOf(held.keySet())) {
         Held h = held.get(id);
         if (h != null && !up.contains(id) && mine(h.instance)) {
@@ -315,9 +431,15 @@ public class RegistrarVerticle extends VerticleBase {
     JsonArray list = new JsonArray();
     held.values().forEach(h -> {
       if (h.path != null) {
-        list.add(new JsonObject().put("instance", h.instance.toJson()).put("path", h.path));
+        list.add(new JsonObject().put("instance", h.instance.toJson()).put("path", h.path).put("since", h.since));
       }
     });
-    return new JsonObject().put("registrations", list);
+    JsonArray inMaintenance = new JsonArray();
+    drained.forEach((id, instance) -> {
+      Maintenance entry = maintenance.get(id);
+      inMaintenance.add(new JsonObject().put("instance", instance.toJson())
+        .put("since", entry == null ? 0L : entry.since()).put("reason", entry == null ? "" : entry.reason()));
+    });
+    return new JsonObject().put("registrations", list).put("maintenance", inMaintenance);
   }
 }

@@ -104,6 +104,50 @@ class RegistrarTest {
     Await.until("no registration", () -> registrations().isEmpty());
   }
 
+  private static JsonObject maintenance(Vertx vertx, String id, boolean on) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.MAINTENANCE, new JsonObject().put("id", id).put("maintenance", on)
+      .put("reason", "kernel upgrade")).await(10, TimeUnit.SECONDS).body();
+  }
+
+  private static JsonObject snapshot(Vertx vertx) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject()).await(10, TimeUnit.SECONDS).body();
+  }
+
+  @Test
+  void maintenanceDrainsARegistrationUntilItIsTakenOut(Vertx vertx) throws Exception {
+    List<JsonObject> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, m -> changes.add(m.body()));
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    Await.until("registered", () -> registrations().size() == 1);
+
+    assertEquals(true, maintenance(vertx, "h1-aaa", true).getBoolean("maintenance"));
+    Await.until("drained", () -> registrations().isEmpty());
+    assertEquals("kernel upgrade", new JsonObject(new String(zk.getData().forPath("/pharos/maintenance/h1-aaa"))).getString("reason"));
+    JsonObject drained = snapshot(vertx).getJsonArray("maintenance").getJsonObject(0);
+    assertEquals("h1-aaa", drained.getJsonObject("instance").getString("id"));
+    assertTrue(changes.stream().anyMatch(c -> "maintenance-on".equals(c.getString("type"))), changes.toString());
+
+    publish(vertx, "up", instance("h1-aaa", 8080)); // the checker keeps reporting it up: it stays out
+    Thread.sleep(500);
+    assertTrue(registrations().isEmpty());
+
+    maintenance(vertx, "h1-aaa", false);
+    Await.until("registered again", () -> registrations().size() == 1);
+    assertTrue(snapshot(vertx).getJsonArray("maintenance").isEmpty());
+    assertTrue(snapshot(vertx).getJsonArray("registrations").getJsonObject(0).getLong("since") > 0);
+    assertTrue(changes.stream().anyMatch(c -> "maintenance-off".equals(c.getString("type"))));
+  }
+
+  @Test
+  void maintenanceRefusesUnknownAndMalformedInstances(Vertx vertx) {
+    var unknown = (io.vertx.core.eventbus.ReplyException) org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+      () -> vertx.eventBus().request(Addresses.MAINTENANCE, new JsonObject().put("id", "nobody")).await(10, TimeUnit.SECONDS));
+    assertEquals(404, unknown.failureCode());
+    var malformed = (io.vertx.core.eventbus.ReplyException) org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+      () -> vertx.eventBus().request(Addresses.MAINTENANCE, new JsonObject().put("id", "..")).await(10, TimeUnit.SECONDS));
+    assertEquals(400, malformed.failureCode());
+  }
+
   @Test
   void recreatesExactlyOneRegistrationAfterSessionExpiry(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));

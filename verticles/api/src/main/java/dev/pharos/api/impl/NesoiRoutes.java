@@ -64,7 +64,7 @@ public final class NesoiRoutes {
     router.route().handler(this::refuseDotSegments);
     router.errorHandler(413, rc -> json(rc, 413, new JsonObject().put("error", "the body is over " + maxBodyBytes + " bytes")));
     router.route().method(HttpMethod.PUT).method(HttpMethod.POST).method(HttpMethod.DELETE)
-      .pathRegex("^/(app|srv)(/.*)?$").handler(this::authorize);
+      .pathRegex("^/(app|srv)(/.*)?$").handler(new BearerToken(token));
     router.put("/app/:name").handler(body).handler(this::putApp);
     router.get("/app").handler(rc -> json(rc, 200, appsJson()));
     router.get("/app/:name").handler(rc -> named(rc, n -> view.app(n) == null ? null : json(rc, 200, view.app(n))));
@@ -96,15 +96,6 @@ public final class NesoiRoutes {
       }
     }
     rc.next();
-  }
-
-  private void authorize(RoutingContext rc) {
-    if (token == null || ("Bearer " + token).equals(rc.request().getHeader("Authorization"))) {
-      rc.next();
-    } else {
-      rc.response().putHeader("WWW-Authenticate", "Bearer");
-      json(rc, 401, new JsonObject().put("error", "writes need Authorization: Bearer <token>"));
-    }
   }
 
   /** Answers 400 naming what is wrong, 404 when {@code answer} gives null. */
