@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs and starts the real servers the tests talk to, on a fresh Debian 12 machine (root):
-# dockerd, a ZooKeeper server on a loopback port, and the busybox test image. Idempotent.
+# dockerd, a ZooKeeper server on a loopback port, the busybox test image, and Debian's chromium with
+# its chromedriver for the dashboard's browser tests. Idempotent.
 # Writes the addresses to test-harness/work/env, which run-tests.sh sources.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work="$here/work"
 mkdir -p "$work"
 
-packages=(docker.io zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl)
+packages=(docker.io zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -27,9 +27,17 @@ final class Http {
 
   /** Sends {@code method} with a JSON {@code body} (or none); the response, whatever its status. */
   static HttpResponse<String> send(String method, String url, String body) throws Exception {
-    return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-      .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
-      HttpResponse.BodyHandlers.ofString());
+    return authorized(method, url, body, null);
+  }
+
+  /** {@link #send} with {@code Authorization: Bearer <token>} when {@code token} is not null. */
+  static HttpResponse<String> authorized(String method, String url, String body, String token) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+      .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** One SSE event as received: its id, event name and data. */

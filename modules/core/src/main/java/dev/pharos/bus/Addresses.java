@@ -50,7 +50,10 @@ public final class Addresses {
    */
   public static final String DEFINITIONS = "pharos.definitions";
 
-  /** Request-reply, answered by the definition watcher: {"definitions":[Definition JSON...]}. */
+  /**
+   * Request-reply, answered by the definition watcher:
+   * {"definitions":[Definition JSON...],"malformed":[{"path","reason"}]}.
+   */
   public static final String DEFINITIONS_SNAPSHOT = "pharos.definitions.snapshot";
 
   /**
@@ -77,6 +80,18 @@ public final class Addresses {
    *  "active","forwarded","refused","consumers":[...]}],"problems":[{"subject","reason"}]}
    */
   public static final String DESCRIPTORS = "pharos.descriptors";
+
+  /**
+   * Request-reply, answered by the ambassador: every service document under etcd's
+   * {@code /services/}, {"endpoints":[{"key","env","service","address","tags"}]}.
+   */
+  public static final String ENDPOINTS_SNAPSHOT = "pharos.endpoints.snapshot";
+
+  /**
+   * Request-reply, answered by the serf bridge: the agent's members as last read,
+   * {"members":[{"name","addr","port","status","tags"}]}.
+   */
+  public static final String SERF_MEMBERS = "pharos.serf.members";
 
   /**
    * Request-reply, answered by the registrar: {"registrations":[{"instance":{...},"path":"...","since":ms}],

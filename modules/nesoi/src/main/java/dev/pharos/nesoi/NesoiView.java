@@ -84,6 +84,11 @@ public final class NesoiView implements AutoCloseable {
     return apps.get(name);
   }
 
+  /** Every service's hosts, by service then host name (live: read it on the view's context). */
+  public Map<String, Map<String, JsonObject>> services() {
+    return java.util.Collections.unmodifiableMap(services);
+  }
+
   /** The hosts of a service, by host name; empty when none. */
   public Map<String, JsonObject> hosts(String service) {
     return services.getOrDefault(service, Map.of());

@@ -88,6 +88,7 @@ public class AmbassadorVerticle extends VerticleBase {
     return status.register(vertx)
       .compose(v -> bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion())
       .compose(v -> bus.<JsonObject>consumer(Addresses.DESCRIPTORS, msg -> msg.reply(descriptors())).completion())
+      .compose(v -> bus.<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> msg.reply(catalog.toJson())).completion())
       .onSuccess(v -> {
         JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
         if (EtcdClients.configured(etcdConf)) {

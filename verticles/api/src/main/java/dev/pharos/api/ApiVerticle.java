@@ -6,6 +6,7 @@ import dev.pharos.api.impl.NesoiRoutes;
 import dev.pharos.api.impl.RegisteredInstances;
 import dev.pharos.api.impl.StageDirectory;
 import dev.pharos.api.impl.BearerToken;
+import dev.pharos.api.impl.ServiceOverview;
 import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The HTTP face of Pharos: {@code /v1/health}, {@code /v1/instances}, {@code /v1/descriptors} and the
@@ -67,9 +69,15 @@ public class ApiVerticle extends VerticleBase {
     JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
     router.get("/v1/instances").handler(this::instances);
+    router.get("/v1/services").handler(this::services);
+    // the dashboard: static files shipped in the jar, reading the same /v1 API
+    router.getWithRegex("^/ui$").handler(rc -> rc.redirect("/ui/")); // a plain "/ui" route matches "/ui/" too
+    router.get("/ui/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot/ui").setIndexPage("index.html"));
+    router.get("/v1/definitions").handler(this::definitions);
+    router.get("/v1/serf/members").handler(this::serfMembers);
     BearerToken writes = new BearerToken(apiConf.getString("token"));
-    router.put("/v1/instances/:id/maintenance").handler(writes)
-      .handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(4096)).handler(rc -> maintenance(rc, true));
+    router.put("/v1/instances/:id/maintenance").handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(4096))
+      .handler(writes).handler(rc -> maintenance(rc, true));
     router.delete("/v1/instances/:id/maintenance").handler(writes).handler(rc -> maintenance(rc, false));
     router.get("/v1/changes").handler(changes::handle);
     router.get("/metrics").handler(meters instanceof PrometheusMeterRegistry prometheus
@@ -138,22 +146,51 @@ public class ApiVerticle extends VerticleBase {
   }
 
   private void instances(RoutingContext rc) {
-    Future<JsonObject> registrations = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject(), ASK)
-      .map(msg -> msg.body());
-    Future<JsonObject> watches = vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject(), ASK)
-      .map(msg -> msg.body()).otherwise(new JsonObject());
-    Future.all(registrations, watches).onComplete(done -> {
-      if (registrations.failed()) {
-        rc.response().setStatusCode(503).putHeader("Content-Type", "application/json")
-          .end(new JsonObject().put("error", "registrar unreachable: " + registrations.cause().getMessage()).encode());
-        return;
-      }
-      JsonObject body = new JsonObject()
-        .put("registrations", registrations.result().getJsonArray("registrations"))
-        .put("maintenance", registrations.result().getJsonArray("maintenance", new JsonArray()))
-        .put("checks", watches.result().getJsonArray("watches", new JsonArray()));
-      rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
-    });
+    instancesBody().onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
+      .onFailure(err -> unavailable(rc, err.getMessage()));
+  }
+
+  /** The registrar's registrations and drained instances, and the health checker's watches. */
+  private Future<JsonObject> instancesBody() {
+    Future<JsonObject> registrations = ask(Addresses.REGISTRATIONS_SNAPSHOT)
+      .recover(err -> Future.failedFuture("registrar unreachable: " + err.getMessage()));
+    Future<JsonObject> watches = ask(Addresses.INSTANCES_SNAPSHOT).otherwise(new JsonObject());
+    return Future.all(registrations, watches).map(done -> new JsonObject()
+      .put("registrations", registrations.result().getJsonArray("registrations"))
+      .put("maintenance", registrations.result().getJsonArray("maintenance", new JsonArray()))
+      .put("checks", watches.result().getJsonArray("watches", new JsonArray())));
+  }
+
+  private Future<JsonObject> ask(String address) {
+    return vertx.eventBus().<JsonObject>request(address, new JsonObject(), ASK).map(io.vertx.core.eventbus.Message::body);
+  }
+
+  private static void unavailable(RoutingContext rc, String why) {
+    rc.response().setStatusCode(503).putHeader("Content-Type", "application/json").end(new JsonObject().put("error", why).encode());
+  }
+
+  /** {@code GET /v1/services}: the dashboard's list, every service with its instances from each source. */
+  private void services(RoutingContext rc) {
+    Future<JsonObject> etcd = ask(Addresses.ENDPOINTS_SNAPSHOT).map(b -> b).otherwise((JsonObject) null);
+    Future.all(instancesBody(), etcd).onSuccess(all -> {
+      Map<String, Map<String, JsonObject>> rest = nesoiView == null ? Map.of() : nesoiView.services();
+      rc.response().putHeader("Content-Type", "application/json")
+        .end(ServiceOverview.of(all.resultAt(0), rest, all.resultAt(1)).encode());
+    }).onFailure(err -> unavailable(rc, err.getMessage()));
+  }
+
+  /** {@code GET /v1/definitions}: the definitions in use and the malformed ones with their reasons. */
+  private void definitions(RoutingContext rc) {
+    ask(Addresses.DEFINITIONS_SNAPSHOT)
+      .onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encode()))
+      .onFailure(err -> unavailable(rc, "definition watcher unreachable: " + err.getMessage()));
+  }
+
+  /** {@code GET /v1/serf/members}: the serf members as the bridge last read them. */
+  private void serfMembers(RoutingContext rc) {
+    ask(Addresses.SERF_MEMBERS)
+      .onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encode()))
+      .onFailure(err -> unavailable(rc, "no serf bridge: " + err.getMessage()));
   }
 
   /**

@@ -38,6 +38,9 @@ public class DefinitionWatcherVerticle extends VerticleBase {
 
   static final String ROOT = "/env";
 
+  /** Definitions that failed to parse, by path ("etcd <key>" for etcd's), with the reason. */
+  private final java.util.Map<String, String> malformed = new java.util.TreeMap<>();
+
   /** Last good definition of each store, by {@code env/app}. */
   private final Map<String, Definition> zookeeper = new TreeMap<>();
   private final Map<String, Definition> etcd = new TreeMap<>();
@@ -111,7 +114,9 @@ public class DefinitionWatcherVerticle extends VerticleBase {
   private JsonObject snapshot() {
     JsonArray list = new JsonArray();
     published.values().forEach(d -> list.add(d.toJson()));
-    return new JsonObject().put("definitions", list);
+    JsonArray bad = new JsonArray();
+    malformed.forEach((subject, reason) -> bad.add(new JsonObject().put("path", subject).put("reason", reason)));
+    return new JsonObject().put("definitions", list).put("malformed", bad);
   }
 
   /** {@code [env, app]} when {@code path}, below {@code root}, is {@code {env}/sd/{app}}; otherwise null. */
@@ -187,16 +192,19 @@ public class DefinitionWatcherVerticle extends VerticleBase {
     try {
       Definition definition = DefinitionParser.parse(ids[0], ids[1], version, data);
       status.clear(subject);
+      malformed.remove(subject);
       store.put(key, definition);
       publish(key);
     } catch (InvalidDefinitionException e) {
       String kept = known == null ? "" : " (keeping the previous version)";
       status.problem(subject, "malformed definition: " + e.getMessage() + kept);
+      malformed.put(subject, e.getMessage() + kept);
     }
   }
 
   private void deleted(Map<String, Definition> store, String root, String path) {
     status.clear(store == etcd ? "etcd " + path : path);
+    malformed.remove(store == etcd ? "etcd " + path : path);
     String[] ids = definitionKey(root, path);
     if (ids != null && store.remove(ids[0] + "/" + ids[1]) != null) {
       publish(ids[0] + "/" + ids[1]);

@@ -75,6 +75,8 @@ public class SerfBridgeVerticle extends VerticleBase {
   private JsonObject parentInspect;
   /** The local agent's member name: the id in Serfnode's container infos. */
   private String nodeId;
+  /** The members as last read, for pharos.serf.members. */
+  private List<SerfMember> lastMembers = List.of();
   private Client etcd;
   private CuratorFramework zookeeper;
   private CuratorCache zookeeperCache;
@@ -108,6 +110,11 @@ public class SerfBridgeVerticle extends VerticleBase {
       .map(o -> Path.of(String.valueOf(o))).toList());
     children.all().forEach(this::openFifo);
     vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.SERF_MEMBERS, msg -> {
+      JsonArray list = new JsonArray();
+      lastMembers.forEach(m -> list.add(m.toJson()));
+      msg.reply(new JsonObject().put("members", list).put("node", nodeId));
+    });
     if (childMount != null) {
       ContainerFacts.announceUntil(vertx, () -> snapshotSeen);
     }
@@ -344,6 +351,7 @@ public class SerfBridgeVerticle extends VerticleBase {
 
   private void refreshMembers(SerfRpcClient from) {
     Future.fromCompletionStage(from.members(), context).onSuccess(members -> {
+      lastMembers = List.copyOf(members);
       Map<String, String> problems = new TreeMap<>();
       MembershipFiles.problems(members).forEach(p -> problems.put("member " + p.member(), p.reason()));
       status.replaceProblems("member ", problems);

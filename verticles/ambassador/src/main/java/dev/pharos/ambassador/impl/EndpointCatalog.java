@@ -3,6 +3,9 @@ package dev.pharos.ambassador.impl;
 import dev.pharos.ambassador.ServiceDescriptor;
 import dev.pharos.model.ServiceDocument;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +73,14 @@ public final class EndpointCatalog {
 
   public int size() {
     return entries.size();
+  }
+
+  /** Every instance document, by key: {@code {"endpoints":[{"key","env","service","address","tags"}]}}. */
+  public JsonObject toJson() {
+    JsonArray list = new JsonArray();
+    entries.values().forEach(e -> list.add(new JsonObject().put("key", e.key()).put("env", e.env()).put("service", e.service())
+      .put("address", e.endpoint().address()).put("tags", new JsonArray(List.copyOf(e.endpoint().tags())))));
+    return new JsonObject().put("endpoints", list);
   }
 
   /**

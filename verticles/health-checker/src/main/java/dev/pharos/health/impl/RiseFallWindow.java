@@ -12,6 +12,8 @@ public final class RiseFallWindow {
   private final boolean[] ring;
   private int next;
   private Boolean up;
+  /** Passes in a row (positive) or failures in a row (negative): the counters the dashboard shows. */
+  private int streak;
 
   public RiseFallWindow(int rise, int fall) {
     if (rise < 1 || fall < 1) {
@@ -28,6 +30,7 @@ public final class RiseFallWindow {
       java.util.Arrays.fill(ring, passed);
       up = passed;
     }
+    streak = passed ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
     ring[next] = passed;
     next = (next + 1) % ring.length;
     if (!any(fall)) {
@@ -37,6 +40,11 @@ public final class RiseFallWindow {
       up = true;
     }
     return up;
+  }
+
+  /** Passes in a row (positive) or failures in a row (negative); 0 before the first result. */
+  public int streak() {
+    return streak;
   }
 
   /** Null until the first result. */

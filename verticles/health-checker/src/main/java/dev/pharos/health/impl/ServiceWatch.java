@@ -121,7 +121,9 @@ public final class ServiceWatch {
     JsonArray checks = new JsonArray();
     for (int i = 0; i < windows.size(); i++) {
       CheckRunner.Result r = lastResults.get(i);
-      checks.add(definition.checks().get(i).toJson().put("up", windows.get(i).up())
+      RiseFallWindow w = windows.get(i);
+      checks.add(definition.checks().get(i).toJson().put("up", w.up())
+        .put("passesInARow", Math.max(w.streak(), 0)).put("failuresInARow", Math.max(-w.streak(), 0))
         .put("last", r == null ? null : new JsonObject().put("passed", r.passed()).put("detail", r.detail())
           .put("micros", r.micros())));
     }

@@ -19,6 +19,22 @@ class RiseFallWindowTest {
   }
 
   @Test
+  void theStreakCountsPassesOrFailuresInARow() {
+    RiseFallWindow w = new RiseFallWindow(3, 2);
+    assertEquals(0, w.streak());
+    w.record(true);
+    w.record(true);
+    assertEquals(2, w.streak());
+    w.record(false);
+    assertEquals(-1, w.streak());
+    w.record(false);
+    w.record(false);
+    assertEquals(-3, w.streak());
+    w.record(true);
+    assertEquals(1, w.streak());
+  }
+
+  @Test
   void fallsAfterFallFailuresInARow() {
     RiseFallWindow w = new RiseFallWindow(3, 2);
     w.record(true);
