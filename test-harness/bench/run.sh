@@ -33,4 +33,5 @@ only=${BENCH_ONLY:-}
   bench proxy-1thread dev.pharos.harness.bench.ProxyBench "${3:-10}" 7
 [[ -z $only || $only == nesoi ]] && bench nesoi dev.pharos.harness.bench.NesoiBench 10 20
 [[ -z $only || $only == serf ]] && bench serf dev.pharos.harness.bench.SerfBench 50
+[[ -z $only || $only == dashboard ]] && bench dashboard dev.pharos.harness.bench.DashboardBench 30 20 1000
 true

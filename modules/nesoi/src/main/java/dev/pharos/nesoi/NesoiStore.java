@@ -61,7 +61,22 @@ public final class NesoiStore {
 
   public void ensureLayout() throws Exception {
     for (String path : List.of(APPS, SERVICES, HOOKS + "/app", HOOKS + "/srv", CHANGES)) {
-      client.createContainers(path);
+      ensurePersistent(path);
+    }
+  }
+
+  /**
+   * A plain persistent node, never a container: ZooKeeper deletes an emptied container, and the
+   * notifier empties {@code /nesoi/changes} each time it has fanned the records out, after which
+   * every write's transaction (which adds its change record there) would fail.
+   */
+  private void ensurePersistent(String path) throws Exception {
+    if (client.checkExists().forPath(path) == null) {
+      try {
+        client.create().creatingParentsIfNeeded().forPath(path);
+      } catch (KeeperException.NodeExistsException raced) {
+        // another writer made it: fine
+      }
     }
   }
 
@@ -99,7 +114,7 @@ public final class NesoiStore {
    * {@code /srv/{app}}), so the hooks on that resource hear of it.
    */
   public void recordChange(String kind, String name, String uri) throws Exception {
-    client.createContainers(CHANGES);
+    ensurePersistent(CHANGES);
     client.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
       .forPath(CHANGES + "/c-", bytes(change(kind, name, uri).put("ts", System.currentTimeMillis())));
   }
@@ -112,7 +127,11 @@ public final class NesoiStore {
     return json.encode().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Creates or replaces {@code path}, with its change record, atomically; one retry when a racing writer wins the create. */
+  /**
+   * Creates or replaces {@code path}, with its change record, atomically. One retry when a racing
+   * writer wins the create, or when a parent went meanwhile (an emptied service container, or a
+   * changes node left a container by an older version), after making the parents again.
+   */
   private void write(String path, JsonObject doc, JsonObject change) throws Exception {
     for (int attempt = 0; ; attempt++) {
       boolean exists = client.checkExists().forPath(path) != null;
@@ -126,16 +145,24 @@ public final class NesoiStore {
         if (attempt > 0) {
           throw raced;
         }
+        client.createContainers(path.substring(0, path.lastIndexOf('/')));
+        ensurePersistent(CHANGES);
       }
     }
   }
 
   private boolean delete(String path, JsonObject change) throws Exception {
-    try {
-      commit(client.transactionOp().delete().forPath(path), change);
-      return true;
-    } catch (KeeperException.NoNodeException gone) {
-      return false;
+    for (int attempt = 0; ; attempt++) {
+      try {
+        commit(client.transactionOp().delete().forPath(path), change);
+        return true;
+      } catch (KeeperException.NoNodeException missing) {
+        // the resource is gone, or the change record's parent is: only the first means 404
+        if (attempt > 0 || client.checkExists().forPath(path) == null) {
+          return false;
+        }
+        ensurePersistent(CHANGES);
+      }
     }
   }
 

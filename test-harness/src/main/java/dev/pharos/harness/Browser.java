@@ -13,12 +13,12 @@ import java.nio.file.Path;
  * Debian's headless chromium driven through its own chromedriver (never one Selenium would
  * download), with the flags that keep it off the network this machine does not have.
  */
-final class Browser {
+public final class Browser {
 
   private Browser() {
   }
 
-  static ChromeDriver start(Path profile, int width, int height) {
+  public static ChromeDriver start(Path profile, int width, int height) {
     ChromeOptions options = new ChromeOptions().setBinary(System.getProperty("pharos.chromium", "/usr/bin/chromium"))
       .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
@@ -30,7 +30,7 @@ final class Browser {
   }
 
   /** Keeps a screenshot as a build artifact under {@code target/screenshots}. */
-  static Path screenshot(ChromeDriver driver, String name) throws Exception {
+  public static Path screenshot(ChromeDriver driver, String name) throws Exception {
     Path dir = Path.of("target", "screenshots");
     Files.createDirectories(dir);
     Path file = dir.resolve(name + ".png");
