@@ -4,7 +4,7 @@
 (function () {
   'use strict';
 
-  var REFRESH_MS = 150;        // coalesces bursts of changes into one fetch
+  var REFRESH_MS = 50;         // coalesces bursts of changes into one fetch
   var SLOW_REFRESH_MS = 5000;  // definitions, descriptors, serf and health, which have no change events
   var MAX_CHANGES = 200;
 
@@ -21,14 +21,6 @@
     return String(value == null ? '' : value).replace(/[&<>"']/g, function (c) {
       return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
     });
-  }
-
-  function ago(ms) {
-    if (!ms) { return ''; }
-    var s = Math.max(0, Math.round((Date.now() - ms) / 1000));
-    if (s < 60) { return s + ' s ago'; }
-    if (s < 3600) { return Math.round(s / 60) + ' min ago'; }
-    return new Date(ms).toLocaleString();
   }
 
   function getJson(path) {
@@ -88,7 +80,8 @@
         ? '<button data-action="maintenance-off" data-id="' + esc(i.id) + '">Take out of maintenance</button>'
         : '<button data-action="maintenance-on" data-id="' + esc(i.id) + '">Maintenance</button>';
     }
-    var since = i.since ? ago(i.since) : esc(i.updatedAt || '');
+    // a clock time, not "n s ago": the row's markup stays the same until the instance changes
+    var since = i.since ? 'since ' + esc(new Date(i.since).toLocaleTimeString()) : esc(i.updatedAt || '');
     return '<tr data-instance-id="' + esc(i.id) + '" data-state="' + esc(i.state) + '" data-source="' + esc(i.source) + '">' +
       '<td><div>' + esc(i.id) + '</div><div class="source">' + esc(i.source) + (i.env ? ' · ' + esc(i.env) : '') + '</div></td>' +
       '<td>' + where + '</td>' +
@@ -98,10 +91,14 @@
       '<td>' + action + '</td></tr>';
   }
 
+  // one block per service, replaced only when its markup changed: with 1,000 instances and a
+  // change every 50 ms, re-parsing the whole list each time is what would make the page lag
+  var blocks = {};
+
   function renderServices() {
     var started = performance.now();
     var filter = state.filter;
-    var html = [];
+    var wanted = [];
     var shown = 0, total = 0, up = 0;
     var fresh = [];
     state.services.forEach(function (service) {
@@ -114,12 +111,34 @@
       });
       if (rows.length) {
         shown += rows.length;
-        html.push('<h3 data-service="' + esc(service.name) + '">' + esc(service.name) + ' <span class="muted">' +
-          rows.length + '</span></h3><table><thead><tr><th>Instance</th><th>Address</th><th>Health</th>' +
-          '<th class="narrow-hide">Registered</th><th></th></tr></thead><tbody>' + rows.join('') + '</tbody></table>');
+        wanted.push({ name: service.name, html: '<h3 data-service="' + esc(service.name) + '">' + esc(service.name) +
+          ' <span class="muted">' + rows.length + '</span></h3><table><thead><tr><th>Instance</th><th>Address</th><th>Health</th>' +
+          '<th class="narrow-hide">Registered</th><th></th></tr></thead><tbody>' + rows.join('') + '</tbody></table>' });
       }
     });
-    $('services').innerHTML = html.length ? html.join('') : '<p class="muted">' + (total ? 'nothing matches' : 'no services yet') + '</p>';
+    var container = $('services');
+    var placeholder = container.querySelector(':scope > p');
+    if (placeholder) { container.removeChild(placeholder); }
+    var keep = {};
+    wanted.forEach(function (w, index) {
+      var block = blocks[w.name];
+      if (!block) {
+        block = blocks[w.name] = { html: null, el: document.createElement('div') };
+        block.el.setAttribute('data-service-block', w.name);
+      }
+      if (block.html !== w.html) {
+        block.el.innerHTML = w.html;
+        block.html = w.html;
+      }
+      if (container.children[index] !== block.el) { container.insertBefore(block.el, container.children[index] || null); }
+      keep[w.name] = true;
+    });
+    Object.keys(blocks).forEach(function (name) {
+      if (!keep[name]) { container.removeChild(blocks[name].el); delete blocks[name]; }
+    });
+    if (!wanted.length) {
+      container.insertAdjacentHTML('beforeend', '<p class="muted">' + (total ? 'nothing matches' : 'no services yet') + '</p>');
+    }
     $('counts').textContent = shown + ' shown of ' + total + ' instances, ' + up + ' up';
     window.pharos.renders++;
     renderMs.push(performance.now() - started);

@@ -88,6 +88,12 @@ public final class DashboardBench {
         List<Number> renders = (List<Number>) browser.executeScript("return window.pharos.renderMs;");
         List<Long> renderMicros = renders.stream().map(n -> Math.round(n.doubleValue() * 1000)).toList();
         Browser.screenshot(browser, "dashboard-bench");
+        List<Long> fetches = new ArrayList<>(); // what each refresh asks of the node
+        for (int i = 0; i < 50; i++) {
+          long t0 = System.nanoTime();
+          http.send(HttpRequest.newBuilder(URI.create(api + "/v1/services")).build(), HttpResponse.BodyHandlers.ofString());
+          fetches.add((System.nanoTime() - t0) / 1000);
+        }
         String table = String.format(Locale.ROOT, """
           Dashboard in headless chromium: %d instances (REST hosts over %d services), %d new instances at %d per second
 
@@ -95,9 +101,11 @@ public final class DashboardBench {
           |---|---:|---:|---:|
           | change to a plain `/v1/changes` SSE client (floor) | %s | %d |
           | change to the frame that shows it in the page | %s | %d |
-          | one render of the list (%d+ rows, script time) | %s | %d |
+          | one render of the list (%d rows, script time) | %s | %d |
+          | one `GET /v1/services` of the %d instances, from this process | %s | %d |
           """, instances, SERVICES, changes, rate, percentiles(floor), floor.size(), percentiles(page), page.size(),
-          instances, percentiles(renderMicros, 1000.0), renderMicros.size());
+          instances + changes, percentiles(renderMicros, 1000.0), renderMicros.size(), instances + changes,
+          percentiles(fetches, 1000.0), fetches.size());
         System.out.println(table);
         Path out = Path.of(System.getProperty("bench.out", "bench/results/dashboard.md"));
         Files.createDirectories(out.toAbsolutePath().getParent());
