@@ -104,6 +104,10 @@ class AmbassadorIT extends EndToEndTest {
     String url = "http://127.0.0.1:" + listen + "/index.html";
     await("a fetch through the listener inside the consumer", Duration.ofSeconds(30),
       () -> harness.execOutput(consumer, "wget", "-qO-", url).contains("Hello, world"));
+    String scrape = Http.send("GET", api + "/metrics", null).body();
+    assertTrue(MetricsIT.sample(scrape, "pharos_proxy_connections_total", "service=\"web\"", "outcome=\"forwarded\"") >= 1, "proxy connections");
+    assertTrue(MetricsIT.sample(scrape, "pharos_proxy_bytes_total", "service=\"web\"", "direction=\"to_client\"") > 0, "proxy bytes");
+    assertTrue(MetricsIT.sample(scrape, "pharos_store_operations_seconds_count", "store=\"etcd\"", "op=\"put\"") >= 1, "etcd writes");
     JsonObject health = Http.getJson(api + "/v1/health");
     assertTrue(health.encode().contains("BACKEND_BROKEN") && health.encode().contains("brackets"),
       "the malformed descriptor is named in the health view: " + health.encodePrettily());

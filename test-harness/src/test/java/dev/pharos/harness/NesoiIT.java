@@ -76,6 +76,9 @@ class NesoiIT extends EndToEndTest {
 
     assertEquals(200, Http.send("PUT", apiA + "/app/dm", "{\"name\":\"dm\", \"config\":{\"v\":2}}").statusCode());
     await("the web-hook POST", () -> received.size() == 1);
+    await("the delivery counted by the node that made it", () -> MetricsIT.sample(Http.send("GET", Harness.api(a) + "/metrics", null).body(),
+      "pharos_webhook_deliveries_total", "outcome=\"delivered\"") + MetricsIT.sample(Http.send("GET", Harness.api(b) + "/metrics", null).body(),
+      "pharos_webhook_deliveries_total", "outcome=\"delivered\"") == 1);
     assertEquals("dm-host1", received.get(0).getString("name"));
     assertTrue(received.get(0).getString("uri").endsWith("/app/dm"), received.get(0).encode());
     Thread.sleep(500);
