@@ -98,6 +98,18 @@ class RegistrarEtcdTest {
   }
 
   @Test
+  void maintenanceDrainsTheDocumentToo(Vertx vertx) throws Exception {
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    Await.until("the document", () -> stored().size() == 1);
+    vertx.eventBus().request(Addresses.MAINTENANCE, new JsonObject().put("id", "h1-aaa").put("maintenance", true))
+      .await(10, java.util.concurrent.TimeUnit.SECONDS);
+    Await.until("drained from etcd", () -> stored().isEmpty());
+    vertx.eventBus().request(Addresses.MAINTENANCE, new JsonObject().put("id", "h1-aaa").put("maintenance", false))
+      .await(10, java.util.concurrent.TimeUnit.SECONDS);
+    Await.until("written again", () -> stored().size() == 1);
+  }
+
+  @Test
   void aLostLeaseIsReplacedAndTheDocumentWrittenAgain(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));
     Await.until("the document", () -> stored().size() == 1);
