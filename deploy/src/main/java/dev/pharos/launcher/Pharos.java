@@ -1,8 +1,8 @@
 package dev.pharos.launcher;
 
 import dev.pharos.PharosConfig;
-import dev.pharos.zookeeper.EmbeddedZooKeeper;
 import dev.pharos.metrics.PharosMetrics;
+import dev.pharos.zookeeper.EmbeddedZooKeeper;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -11,12 +11,9 @@ import dev.pharos.serf.SerfEvent;
 import dev.pharos.serf.SerfMember;
 import dev.pharos.serf.SerfRpcClient;
 import dev.pharos.serf.SerfnodeFiles;
-import dev.pharos.bus.ContainerFacts;
-import dev.pharos.model.Container;
-import dev.pharos.model.Host;
 import dev.pharos.serfbridge.impl.ChildContainers;
+import dev.pharos.serfbridge.impl.SerfnodeChildren;
 import dev.pharos.serfbridge.impl.StoreConfigSource;
-import dev.pharos.serfbridge.impl.FifoReader;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperClients;
 import io.etcd.jetcd.Client;
@@ -33,8 +30,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,6 +41,11 @@ import java.util.TreeMap;
  * {@code config_updated} events and queries at {@code <configs>/<p>/<k>.json} when their version is
  * newer (answering a query "stored" or "ignored"); other user events go to the bus on
  * {@code pharos.serf.event.<name>}. It reconnects with backoff when the agent goes away.
+ *
+ * <p>It also does Serfnode's job: the node's and its children's files ({@code serfnodes_by_*},
+ * {@code me.json}, {@code children_by_name.json}, {@code parent.json}, hosts) and each child's
+ * FIFO. Children are containers of this host with a {@code /serfnode} mount, learnt from the
+ * docker watcher's facts; their inspect output is asked of the docker watcher over the bus.
  */
 public class SerfBridgeVerticle extends VerticleBase {
 
@@ -64,16 +64,8 @@ public class SerfBridgeVerticle extends VerticleBase {
   private long backoff;
   private volatile SerfRpcClient client;
   private Path serfnodeRoot;
-  private ChildContainers children;
-  private final Map<Path, FifoReader> fifos = new HashMap<>();
-  private Host host;
-  private final Map<String, Container> containers = new HashMap<>();
-  private boolean snapshotSeen;
-  /** Docker's inspect of each child container, by id, and of the container Pharos runs in. */
-  private final Map<String, JsonObject> inspects = new HashMap<>();
-  private String parentContainer;
-  private JsonObject parentInspect;
-  /** The local agent's member name: the id in Serfnode's container infos. */
+  private SerfnodeChildren children;
+  /** The local agent's member name. */
   private String nodeId;
   /** The members as last read, for pharos.serf.members. */
   private List<SerfMember> lastMembers = List.of();
@@ -103,21 +95,20 @@ public class SerfBridgeVerticle extends VerticleBase {
       .onSuccess(msg::reply)
       .onFailure(err -> msg.fail(400, err.getMessage())));
     serfnodeRoot = serf.getString("serfnodeRoot") == null ? null : Path.of(serf.getString("serfnodeRoot"));
-    host = PharosConfig.host(conf);
-    parentContainer = serf.getString("parentContainer");
     String childMount = serf.getString("childMount", "/serfnode");
-    children = new ChildContainers(childMount, serf.getJsonArray("children", new JsonArray()).stream()
-      .map(o -> Path.of(String.valueOf(o))).toList());
-    children.all().forEach(this::openFifo);
-    vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body()));
+    children = new SerfnodeChildren(vertx, context, status, PharosConfig.host(conf), serfnodeRoot, serf.getString("parentContainer"),
+      new ChildContainers(childMount, serf.getJsonArray("children", new JsonArray()).stream().map(o -> Path.of(String.valueOf(o))).toList()),
+      this::fromFifo, () -> {
+        if (client != null) {
+          refreshMembers(client); // the new children's cluster files and hosts
+        }
+      });
+    children.start(childMount != null);
     vertx.eventBus().<JsonObject>consumer(Addresses.SERF_MEMBERS, msg -> {
       JsonArray list = new JsonArray();
       lastMembers.forEach(m -> list.add(m.toJson()));
       msg.reply(new JsonObject().put("members", list).put("node", nodeId));
     });
-    if (childMount != null) {
-      ContainerFacts.announceUntil(vertx, () -> snapshotSeen);
-    }
     JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
     String prefix = serf.getString("etcdConfigPrefix");
     return status.register(vertx).onSuccess(v -> {
@@ -175,7 +166,7 @@ public class SerfBridgeVerticle extends VerticleBase {
       zookeeperCache.close();
       zookeeper.close();
     }
-    fifos.values().forEach(FifoReader::close);
+    children.close();
     if (etcdWatch != null) {
       etcdWatch.close();
       etcd.close();
@@ -214,7 +205,7 @@ public class SerfBridgeVerticle extends VerticleBase {
           Future.fromCompletionStage(connected.agentName(), context).onSuccess(name -> {
             nodeId = name;
             status.detail("node", name);
-            inspectParent();
+            children.nodeId(name);
           });
         })
         .onFailure(err -> connected.close());
@@ -243,112 +234,6 @@ public class SerfBridgeVerticle extends VerticleBase {
     }
   }
 
-  private void openFifo(ChildContainers.Child child) {
-    fifos.put(child.dir(), new FifoReader(child.dir().resolve("parent"), line -> context.runOnContext(v -> fromFifo(child.dir(), line)),
-      (what, reason) -> status.problem("fifo " + what, reason)));
-  }
-
-  /** This host's containers: children come and go with their {@code /serfnode} mounts. */
-  private void onContainers(JsonObject fact) {
-    if (!host.id().equals(Host.fromJson(fact.getJsonObject("host")).id()) || !ContainerFacts.apply(fact, containers)) {
-      return;
-    }
-    snapshotSeen |= "snapshot".equals(fact.getString("type"));
-    ChildContainers.Change change = children.update(containers.values());
-    for (ChildContainers.Child gone : change.removed()) {
-      FifoReader fifo = fifos.remove(gone.dir());
-      if (fifo != null) {
-        fifo.close();
-      }
-      inspects.remove(gone.containerId());
-      status.clear("child " + gone.name());
-      LOG.info("serfnode child {} gone ({})", gone.name(), gone.dir());
-    }
-    for (ChildContainers.Child added : change.added()) {
-      openFifo(added);
-      LOG.info("serfnode child {} at {}", added.name(), added.dir());
-      inspectChild(added);
-    }
-    String upId = "up".equals(fact.getString("type")) ? fact.getJsonObject("container").getString("id") : null;
-    children.all().stream().filter(c -> upId != null && upId.equals(c.containerId()) && !change.added().contains(c))
-      .forEach(this::inspectChild); // a restart changes its inspect
-    status.detail("children", children.all().size());
-    if (!change.isEmpty()) {
-      writeContainerInfo();
-      if (client != null) {
-        refreshMembers(client); // the new children's serfnodes files and hosts
-      }
-    }
-  }
-
-  private void inspectChild(ChildContainers.Child child) {
-    if (child.containerId() == null) {
-      return;
-    }
-    inspect(child.containerId()).onSuccess(inspect -> {
-      if (children.all().contains(child)) {
-        inspects.put(child.containerId(), inspect);
-        status.clear("child " + child.name());
-        writeContainerInfo();
-      }
-    }).onFailure(err -> status.problem("child " + child.name(), "docker inspect failed: " + err.getMessage()));
-  }
-
-  /** The container Pharos runs in, when the conf names one: the parent in Serfnode's files. */
-  private void inspectParent() {
-    if (parentContainer == null) {
-      writeContainerInfo();
-      return;
-    }
-    inspect(parentContainer).onSuccess(inspect -> {
-      parentInspect = inspect;
-      status.clear("parent container");
-      writeContainerInfo();
-    }).onFailure(err -> {
-      status.problem("parent container", parentContainer + ": docker inspect failed, retrying in 5 s: " + err.getMessage());
-      writeContainerInfo();
-      vertx.setTimer(5000, t -> inspectParent());
-    });
-  }
-
-  /** Docker's inspect output, from this host's docker watcher (the stage that talks to dockerd). */
-  private Future<JsonObject> inspect(String container) {
-    return vertx.eventBus().<JsonObject>request(Addresses.containerInspect(host.id()), new JsonObject().put("id", container))
-      .map(io.vertx.core.eventbus.Message::body);
-  }
-
-  /**
-   * Serfnode's container infos: the node's {@code me.json} and {@code children_by_name.json},
-   * each child's {@code me.json} and {@code parent.json}. Written once the agent's name is known.
-   */
-  private void writeContainerInfo() {
-    if (nodeId == null) {
-      return;
-    }
-    Map<Path, JsonObject> files = new LinkedHashMap<>();
-    JsonObject parent = SerfnodeFiles.containerInfo(nodeId, parentInspect);
-    Map<String, JsonObject> byName = new TreeMap<>();
-    for (ChildContainers.Child child : children.all()) {
-      JsonObject inspect = child.containerId() == null ? null : inspects.get(child.containerId());
-      if (child.containerId() != null) {
-        byName.put(child.name(), inspect);
-      }
-      files.put(child.dir().resolve("me.json"), SerfnodeFiles.containerInfo(nodeId, inspect));
-      files.put(child.dir().resolve("parent.json"), parent);
-    }
-    if (serfnodeRoot != null) {
-      files.put(serfnodeRoot.resolve("me.json"), parent);
-      files.put(serfnodeRoot.resolve("children_by_name.json"), SerfnodeFiles.childrenByName(nodeId, byName));
-    }
-    vertx.executeBlocking(() -> {
-      for (Map.Entry<Path, JsonObject> file : files.entrySet()) {
-        ConfigFiles.writeIfChanged(file.getKey(), file.getValue().encodePrettily().getBytes(StandardCharsets.UTF_8));
-      }
-      return null;
-    }, false).onSuccess(v -> status.clear("container infos"))
-      .onFailure(err -> status.problem("container infos", "cannot write: " + err.getMessage()));
-  }
-
   private void refreshMembers(SerfRpcClient from) {
     Future.fromCompletionStage(from.members(), context).onSuccess(members -> {
       lastMembers = List.copyOf(members);
@@ -356,7 +241,7 @@ public class SerfBridgeVerticle extends VerticleBase {
       MembershipFiles.problems(members).forEach(p -> problems.put("member " + p.member(), p.reason()));
       status.replaceProblems("member ", problems);
       status.detail("members", members.stream().filter(m -> "alive".equals(m.status())).count());
-      List<Path> childDirs = children.all().stream().map(ChildContainers.Child::dir).toList();
+      List<Path> childDirs = children.dirs();
       vertx.executeBlocking(() -> writeMembership(members, childDirs), false)
         .onSuccess(changed -> status.clear("files"))
         .onFailure(err -> status.problem("files", "cannot write " + confDir + ": " + err.getMessage()));
