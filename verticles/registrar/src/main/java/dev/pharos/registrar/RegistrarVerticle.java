@@ -8,12 +8,9 @@ import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
 import dev.pharos.model.Maintenance;
 import io.vertx.core.eventbus.Message;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.zookeeper.KeeperException;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.registrar.impl.EtcdServiceReporter;
+import dev.pharos.registrar.impl.MaintenanceStore;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperClients;
@@ -79,10 +76,9 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   /** Instances in maintenance, as ZooKeeper has them (every registrar sees all). */
-  private final Map<String, Maintenance> maintenance = new ConcurrentHashMap<>();
+  private MaintenanceStore maintenance;
   /** Up instances of this registrar held back because they are in maintenance. */
   private final Map<String, Instance> drained = new ConcurrentHashMap<>();
-  private CuratorCache maintenanceCache;
 
   public RegistrarVerticle() {
     this(ZooKeeperClients::start);
@@ -120,7 +116,10 @@ public class RegistrarVerticle extends VerticleBase {
           context.runOnContext(x -> connectionChanged(state)));
         return null;
       }))
-      .compose(v -> followMaintenance())
+      .compose(v -> {
+        maintenance = new MaintenanceStore(context, client, this::maintenanceOn, this::maintenanceOff);
+        return maintenance.start();
+      })
       .compose(v -> bus.<JsonObject>consumer(Addresses.MAINTENANCE, this::maintenanceRequest).completion())
       .compose(v -> bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion())
       .compose(v -> bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion())
@@ -132,40 +131,9 @@ public class RegistrarVerticle extends VerticleBase {
       });
   }
 
-  /** Follows {@code /pharos/maintenance}; completes once the cache holds what is there now. */
-  private Future<Void> followMaintenance() {
-    io.vertx.core.Promise<Void> loaded = io.vertx.core.Promise.promise();
-    return blocking(() -> {
-      client.create().orSetData().creatingParentContainersIfNeeded().forPath(Maintenance.ROOT);
-      maintenanceCache = CuratorCache.build(client, Maintenance.ROOT);
-      maintenanceCache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((before, node) -> maintenanceChanged(node, true))
-        .forDeletes(node -> maintenanceChanged(node, false))
-        .forInitialized(() -> context.runOnContext(x -> loaded.tryComplete()))
-        .build());
-      maintenanceCache.start();
-      return null;
-    }).compose(v -> loaded.future());
-  }
-
-  private void maintenanceChanged(ChildData node, boolean on) {
-    if (node.getPath().equals(Maintenance.ROOT)) {
-      return;
-    }
-    String id = node.getPath().substring(Maintenance.ROOT.length() + 1);
-    Maintenance entry = on ? Maintenance.fromZnode(id, node.getData() == null ? new byte[0] : node.getData()) : null;
-    context.runOnContext(x -> {
-      if (entry != null) {
-        maintenanceOn(entry);
-      } else {
-        maintenanceOff(id);
-      }
-    });
-  }
-
   /** Drains the instance: out of every store, kept so it comes back when taken out. */
   private void maintenanceOn(Maintenance entry) {
-    boolean first = maintenance.put(entry.instanceId(), entry) == null;
+    boolean first = !drained.containsKey(entry.instanceId());
     Held h = held.get(entry.instanceId());
     if (h != null) {
       drained.put(entry.instanceId(), h.instance);
@@ -179,7 +147,6 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   private void maintenanceOff(String id) {
-    maintenance.remove(id);
     Instance instance = drained.remove(id);
     if (instance != null) {
       LOG.info("{} is out of maintenance: registering it again", id);
@@ -192,38 +159,26 @@ public class RegistrarVerticle extends VerticleBase {
   private void maintenanceRequest(Message<JsonObject> msg) {
     String id = msg.body().getString("id");
     boolean on = msg.body().getBoolean("maintenance", true);
-    String path;
     try {
-      path = Maintenance.path(id);
+      Maintenance.path(id);
     } catch (IllegalArgumentException e) {
       msg.fail(400, e.getMessage());
       return;
     }
-    if (!held.containsKey(id) && !drained.containsKey(id) && !maintenance.containsKey(id)) {
+    if (!held.containsKey(id) && !drained.containsKey(id) && !maintenance.contains(id)) {
       msg.fail(404, "no instance " + id + " is registered or drained here");
       return;
     }
     Maintenance entry = new Maintenance(id, System.currentTimeMillis(), msg.body().getString("reason", ""));
-    blocking(() -> {
-      if (on) {
-        client.create().orSetData().creatingParentContainersIfNeeded().forPath(path, entry.toZnode());
-      } else {
-        try {
-          client.delete().forPath(path);
-        } catch (KeeperException.NoNodeException gone) {
-          // already out
-        }
-      }
-      return null;
-    }).onSuccess(v -> msg.reply(new JsonObject().put("id", id).put("maintenance", on)))
+    maintenance.write(entry, on).onSuccess(v -> msg.reply(new JsonObject().put("id", id).put("maintenance", on)))
       .onFailure(err -> msg.fail(503, "ZooKeeper refused the maintenance change: " + err.getMessage()));
   }
 
   @Override
   public Future<?> stop() {
     // Closing the session removes every ephemeral registration at once; so does revoking the lease.
-    if (maintenanceCache != null) {
-      maintenanceCache.close();
+    if (maintenance != null) {
+      maintenance.close();
     }
     Future<?> etcdClosed = etcd == null ? Future.succeededFuture() : etcd.close();
     return etcdClosed.transform(x -> blocking(() -> {
@@ -270,7 +225,7 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   private void up(Instance instance) {
-    if (maintenance.containsKey(instance.id())) {
+    if (maintenance.contains(instance.id())) {
       drained.put(instance.id(), instance); // registered again when taken out
       if (held.containsKey(instance.id())) {
         down(instance.id());
