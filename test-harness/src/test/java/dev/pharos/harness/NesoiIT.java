@@ -70,6 +70,11 @@ class NesoiIT extends EndToEndTest {
     String apiB = Harness.api(b);
     assertEquals(200, Http.send("PUT", apiA + "/app/dm", "{\"name\":\"dm\", \"config\":{}}").statusCode());
     await("node b reads what node a wrote", () -> Http.send("GET", apiB + "/app/dm", null).statusCode() == 200);
+    // no registrar on these nodes: the dashboard's list still has the REST hosts, and says why it has no Docker ones
+    Http.send("PUT", apiA + "/srv/dm/host1", "{\"name\":\"host1\", \"endpoints\":{\"http\":\"http://10.0.0.1/\"}}");
+    await("the REST host in node b's service list", () -> Http.getJson(apiB + "/v1/services").encode().contains("\"id\":\"host1\""));
+    assertTrue(Http.getJson(apiB + "/v1/services").getJsonArray("warnings").getString(0).contains("registrar"),
+      Http.getJson(apiB + "/v1/services").encode());
     var hook = Http.send("POST", apiB + "/app/dm/web-hooks", "{\"name\":\"dm-host1\", \"endpoint\":\"" + receiver + "\"}");
     assertEquals(201, hook.statusCode(), hook.body());
     await("one node leads", () -> leads(a) != leads(b));

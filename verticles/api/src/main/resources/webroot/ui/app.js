@@ -37,6 +37,7 @@
     getJson('/v1/services').then(function (res) {
       if (res.ok) {
         state.services = res.body.services || [];
+        $('warnings').textContent = (res.body.warnings || []).join('; ');
         renderServices();
       } else {
         $('services').innerHTML = '<p class="down">' + esc(res.body.error || ('HTTP ' + res.status)) + '</p>';

@@ -41,6 +41,7 @@ public final class NesoiBench {
     int receivers = 100;
     try (Harness harness = new Harness()) {
       Pharos node = harness.start(harness.conf("nesoi-bench", new JsonObject()
+        .put("metrics", new JsonObject().put("enabled", Boolean.parseBoolean(System.getProperty("bench.metrics", "true"))))
         .put("verticles", new JsonObject().put("api", new JsonObject()).put("webhooks", new JsonObject()))));
       String api = Harness.api(node);
       Vertx clients = Vertx.vertx();

@@ -5,6 +5,7 @@ import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdServer;
 import dev.pharos.harness.Harness;
+import dev.pharos.metrics.PharosMetrics;
 import io.etcd.jetcd.Client;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -59,7 +60,14 @@ public final class ProxyBench {
     Path work = Files.createTempDirectory("proxy-bench");
     Process backend = null;
     Process haproxy = null;
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // as the launcher's
+    // as the launcher's: native transport, and the metrics a node records unless bench.metrics=false
+    JsonObject node = new JsonObject().put("instanceId", "bench")
+      .put("metrics", new JsonObject().put("enabled", Boolean.parseBoolean(System.getProperty("bench.metrics", "true"))));
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    if (PharosMetrics.options(node) != null) {
+      options.setMetricsOptions(PharosMetrics.options(node));
+    }
+    Vertx vertx = Vertx.vertx(options);
     try (EtcdServer etcd = EtcdServer.start(work.resolve("etcd"))) {
       backend = new ProcessBuilder("java", "-cp", classpath(), HttpBackend.class.getName(),
         String.valueOf(backendPort), String.valueOf(bodyBytes)).redirectErrorStream(true).start();
@@ -80,7 +88,7 @@ public final class ProxyBench {
       client.close();
 
       // one ambassador instance per core share the listener, as HAProxy's threads do
-      JsonObject conf = new JsonObject().put("instanceId", "bench").put("etcd", etcdConf)
+      JsonObject conf = node.copy().put("etcd", etcdConf)
         .put("ambassador", new JsonObject().put("descriptors", new JsonArray().add("BACKEND_BENCH=backend;" + pharosPort + "/tcp")));
       vertx.deployVerticle(AmbassadorVerticle::new, new DeploymentOptions().setConfig(conf).setInstances(threads))
         .await(20, TimeUnit.SECONDS);

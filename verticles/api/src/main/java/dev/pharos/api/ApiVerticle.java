@@ -171,12 +171,18 @@ public class ApiVerticle extends VerticleBase {
 
   /** {@code GET /v1/services}: the dashboard's list, every service with its instances from each source. */
   private void services(RoutingContext rc) {
-    Future<JsonObject> etcd = ask(Addresses.ENDPOINTS_SNAPSHOT).map(b -> b).otherwise((JsonObject) null);
-    Future.all(instancesBody(), etcd).onSuccess(all -> {
+    // no ambassador, no etcd source: the list goes on without it
+    Future<JsonObject> etcd = ask(Addresses.ENDPOINTS_SNAPSHOT).otherwise((JsonObject) null);
+    // no registrar (a Nesoi-only node, say): the REST and etcd instances still show, with why Docker's do not
+    Future<JsonObject> docker = instancesBody().otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
+    Future.all(docker, etcd).onSuccess(all -> {
       Map<String, Map<String, JsonObject>> rest = nesoiView == null ? Map.of() : nesoiView.services();
-      rc.response().putHeader("Content-Type", "application/json")
-        .end(ServiceOverview.of(all.resultAt(0), rest, all.resultAt(1)).encode());
-    }).onFailure(err -> unavailable(rc, err.getMessage()));
+      JsonObject overview = ServiceOverview.of(docker.result(), rest, etcd.result());
+      if (docker.result().containsKey("unavailable")) {
+        overview.put("warnings", new JsonArray().add("Docker instances unknown: " + docker.result().getString("unavailable")));
+      }
+      rc.response().putHeader("Content-Type", "application/json").end(overview.encode());
+    });
   }
 
   /** {@code GET /v1/definitions}: the definitions in use and the malformed ones with their reasons. */
