@@ -183,24 +183,19 @@ public final class Harness implements AutoCloseable {
    */
   public String runJoined(String joined, Map<String, String> env, List<String> cmd) {
     HostConfig hostConfig = HostConfig.newHostConfig().withNetworkMode("container:" + joined);
-    Map<String, String> labels = Map.of(RUN_LABEL, runId);
-    try (CreateContainerCmd create = docker.createContainerCmd(image())) {
-      String id = create.withCmd(cmd).withLabels(labels).withHostConfig(hostConfig)
-        .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()).exec().getId();
-      docker.startContainerCmd(id).exec();
-      return id;
-    }
+    String id = create(c -> c.withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
+      Map.of(), cmd, hostConfig, List.of());
+    docker.startContainerCmd(id).exec();
+    return id;
   }
 
   /** Starts a container named {@code name} running {@code cmd} with host directory {@code dir} bind-mounted at {@code mountPoint}. */
   public String runMounted(String name, Path dir, String mountPoint, List<String> cmd) {
     HostConfig hostConfig = HostConfig.newHostConfig().withBinds(new com.github.dockerjava.api.model.Bind(dir.toString(),
       new com.github.dockerjava.api.model.Volume(mountPoint)));
-    try (CreateContainerCmd create = docker.createContainerCmd(image())) {
-      String id = create.withName(name).withCmd(cmd).withLabels(Map.of(RUN_LABEL, runId)).withHostConfig(hostConfig).exec().getId();
-      docker.startContainerCmd(id).exec();
-      return id;
-    }
+    String id = create(c -> c.withName(name), Map.of(), cmd, hostConfig, List.of());
+    docker.startContainerCmd(id).exec();
+    return id;
   }
 
   /** Creates, without starting, a busybox httpd on container port 80 published on loopback {@code hostPort}. */
@@ -217,10 +212,16 @@ public final class Harness implements AutoCloseable {
 
   /** Every test container carries the run label, so {@link #close()} removes it. */
   private String create(Map<String, String> labels, List<String> cmd, HostConfig hostConfig, List<ExposedPort> exposed) {
+    return create(c -> c, labels, cmd, hostConfig, exposed);
+  }
+
+  /** {@code more} adds what a kind of container needs besides (a name, an environment). */
+  private String create(java.util.function.UnaryOperator<CreateContainerCmd> more, Map<String, String> labels, List<String> cmd,
+                        HostConfig hostConfig, List<ExposedPort> exposed) {
     Map<String, String> all = new HashMap<>(labels);
     all.put(RUN_LABEL, runId);
     try (CreateContainerCmd create = docker.createContainerCmd(image())) {
-      return create.withCmd(cmd).withLabels(all).withExposedPorts(exposed).withHostConfig(hostConfig).exec().getId();
+      return more.apply(create.withCmd(cmd).withLabels(all).withExposedPorts(exposed).withHostConfig(hostConfig)).exec().getId();
     }
   }
 

@@ -13,6 +13,8 @@ public final class StoreMeters {
 
   private final MeterRegistry meters;
   private final String store;
+  /** By operation and outcome: looked up once, not registered again on every write. */
+  private final java.util.Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
   public StoreMeters(MeterRegistry meters, String store) {
     this.meters = meters;
@@ -39,8 +41,10 @@ public final class StoreMeters {
   }
 
   private void record(String op, boolean ok, long startedNanos) {
-    Timer.builder("pharos.store.operations").description("writes to the stores, by store, operation and outcome")
-      .tags("store", store, "op", op, "outcome", ok ? "ok" : "failed")
-      .register(meters).record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+    String outcome = ok ? "ok" : "failed";
+    timers.computeIfAbsent(op + "/" + outcome, k -> Timer.builder("pharos.store.operations")
+        .description("writes to the stores, by store, operation and outcome")
+        .tags("store", store, "op", op, "outcome", outcome).register(meters))
+      .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
   }
 }

@@ -16,8 +16,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,10 +58,7 @@ public final class CheckThroughputBench {
         floor.checksPerSecond(), floor.cores(), floor.cores() * 1e6 / floor.checksPerSecond(),
         pharos.checksPerSecond() / floor.checksPerSecond(), pharos.cores() / floor.cores(),
         (pharos.cores() / pharos.checksPerSecond()) / (floor.cores() / floor.checksPerSecond()));
-      System.out.println(table);
-      Path out = Path.of(System.getProperty("bench.out", "bench/results/checks.md"));
-      Files.createDirectories(out.toAbsolutePath().getParent());
-      Files.writeString(out, table);
+      BenchOutput.publish("checks", table);
     } finally {
       serverVertx.close().await(10, TimeUnit.SECONDS);
     }

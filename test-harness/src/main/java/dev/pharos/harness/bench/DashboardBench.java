@@ -106,10 +106,7 @@ public final class DashboardBench {
           """, instances, SERVICES, changes, rate, percentiles(floor), floor.size(), percentiles(page), page.size(),
           instances + changes, percentiles(renderMicros, 1000.0), renderMicros.size(), instances + changes,
           percentiles(fetches, 1000.0), fetches.size());
-        System.out.println(table);
-        Path out = Path.of(System.getProperty("bench.out", "bench/results/dashboard.md"));
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, table);
+        BenchOutput.publish("dashboard", table);
       } finally {
         browser.quit();
         stream.interrupt();

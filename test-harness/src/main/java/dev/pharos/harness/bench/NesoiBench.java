@@ -15,7 +15,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,10 +122,7 @@ public final class NesoiBench {
           """, seconds, wrk[0], wrk[1], wrk[2],
           sseClients, sseLatencies.size(), puts * sseClients, percentiles(sseLatencies),
           receivers, hookLatencies.size(), puts * receivers, percentiles(hookLatencies));
-        System.out.println(table);
-        Path out = Path.of(System.getProperty("bench.out", "bench/results/nesoi.md"));
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, table);
+        BenchOutput.publish("nesoi", table);
       } finally {
         clients.close().await(30, TimeUnit.SECONDS);
       }

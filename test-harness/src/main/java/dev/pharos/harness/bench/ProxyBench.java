@@ -138,10 +138,7 @@ public final class ProxyBench {
       }
       System.out.println("ambassador native transport: " + vertx.isNativeTransportEnabled());
       String table = table(runs, connections, seconds, rounds, bodyBytes, cores, threads);
-      System.out.println(table);
-      Path file = Path.of(System.getProperty("bench.out", "bench/results/proxy.md"));
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Files.writeString(file, table);
+      BenchOutput.publish("proxy", table);
     } finally {
       if (haproxy != null) {
         haproxy.destroy();

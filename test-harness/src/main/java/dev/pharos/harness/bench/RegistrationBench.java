@@ -5,7 +5,6 @@ import dev.pharos.launcher.Pharos;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,13 +68,10 @@ public final class RegistrationBench {
           }
         }
         String table = table(n, sides[PHAROS], sides[FLOOR]);
-        System.out.println(table);
+        BenchOutput.publish("registration", table);
         if (raw) {
           System.out.println(breakdown(sides[PHAROS], stages, events));
         }
-        Path out = Path.of(System.getProperty("bench.out", "bench/results/registration.md"));
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, table);
       }
     }
   }

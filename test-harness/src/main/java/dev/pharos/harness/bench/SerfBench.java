@@ -102,10 +102,7 @@ public final class SerfBench {
         | Pharos adds, per delivery (file written minus the floor's arrival on that node) | %.2f | %.2f |
         """, events, pharosMs.size(), pct(floorMs, 0.5), pct(floorMs, 0.99), pct(pharosMs, 0.5), pct(pharosMs, 0.99),
         pct(addedMs, 0.5), pct(addedMs, 0.99));
-      System.out.println(table);
-      Path out = Path.of(System.getProperty("bench.out", "bench/results/serf.md"));
-      Files.createDirectories(out.toAbsolutePath().getParent());
-      Files.writeString(out, table);
+      BenchOutput.publish("serf", table);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
       floors.forEach(SerfRpcClient::close);

@@ -25,6 +25,8 @@ public final class CheckRunner {
   private final HttpClient http;
   private final NetClient tcp;
   private final MeterRegistry meters;
+  /** By type and result: looked up once, not registered again on every run. */
+  private final java.util.Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** @param meters gets {@code pharos.checks} (type, result): each run's duration */
   public CheckRunner(HttpClient http, NetClient tcp, MeterRegistry meters) {
@@ -39,9 +41,10 @@ public final class CheckRunner {
     return attempt.timeout(check.timeoutMs(), TimeUnit.MILLISECONDS)
       .transform(ar -> {
         long micros = (System.nanoTime() - started) / 1000;
-        Timer.builder("pharos.checks").description("health check runs by type and result")
-          .tags("type", check.type(), "result", ar.succeeded() ? "passed" : "failed")
-          .register(meters).record(micros, TimeUnit.MICROSECONDS);
+        String result = ar.succeeded() ? "passed" : "failed";
+        timers.computeIfAbsent(check.type() + "/" + result, k -> Timer.builder("pharos.checks")
+            .description("health check runs by type and result").tags("type", check.type(), "result", result).register(meters))
+          .record(micros, TimeUnit.MICROSECONDS);
         if (ar.succeeded()) {
           return Future.succeededFuture(new Result(true, ar.result(), micros));
         }
