@@ -14,7 +14,10 @@ import java.util.stream.Stream;
 /** A test's HTTP client for Pharos's api: JSON GETs and a Server-Sent Events reader. */
 final class Http {
 
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  // HTTP/1.1, as Prometheus and curl speak it: the JDK client's default h2c upgrade once hung
+  // against a large /metrics answer with its request timeout never firing
+  private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    .connectTimeout(Duration.ofSeconds(5)).build();
 
   private Http() {
   }

@@ -43,7 +43,7 @@ public final class DashboardBench {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
     int rate = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int instances = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     Path profile = Files.createTempDirectory("pharos-bench-chromium");
     try (Harness harness = new Harness()) {
       Pharos node = harness.start(harness.conf("dashboard-bench", new JsonObject()));
