@@ -55,5 +55,11 @@ class MetricsIT extends EndToEndTest {
     assertTrue(sample(after, "vertx_eventbus_published_total", "address=\"pharos.instances\"") >= 1, "bus messages per address");
     assertTrue(after.contains("jvm_memory_used_bytes"), "the JVM's own");
     assertTrue(stream.poll(10, java.util.concurrent.TimeUnit.SECONDS) != null, "the followed stream carried the registration");
+
+    // a JDK client left at its default asks for h2c; the api answers in HTTP/1.1 (its upgrade stalled on large answers)
+    var jdk = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(api + "/metrics"))
+      .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(java.net.http.HttpClient.Version.HTTP_1_1, jdk.version());
+    assertTrue(jdk.body().contains("pharos_registrations"));
   }
 }

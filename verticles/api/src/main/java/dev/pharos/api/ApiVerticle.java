@@ -96,7 +96,10 @@ public class ApiVerticle extends VerticleBase {
     int port = apiConf.getInteger("port", 6553);
     return status.register(vertx)
       .compose(v -> nesoiConf.getBoolean("enabled", true) ? startNesoi(conf, router) : Future.succeededFuture())
-      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(port, host))
+      // HTTP/1.1 only: the JDK client's h2c upgrade against this server stalled on some large answers
+      // (2 in 30 GETs of /metrics); Nesoi's and Nerve's clients, curl and Prometheus speak HTTP/1.1
+      .compose(v -> vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHttp2ClearTextEnabled(false))
+        .requestHandler(router).listen(port, host))
       .onSuccess(s -> {
         server = s;
         status.state(StageStatus.RUNNING);
