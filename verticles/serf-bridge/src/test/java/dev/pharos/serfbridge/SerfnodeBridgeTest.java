@@ -54,6 +54,8 @@ class SerfnodeBridgeTest {
       assertEquals("80", new JsonObject(Files.readString(root.resolve("serfnodes_by_id.json"))).getJsonObject("node-a")
         .getString("service_port"));
 
+      // written after the serfnodes files, in the same round
+      Await.until("the child's hosts file", () -> Files.exists(child.resolve("hosts")));
       assertTrue(Files.readString(child.resolve("hosts")).contains("127.0.0.1 web\n"), "the child's hosts file, oldest of the role");
 
       Path fifo = child.resolve("parent");
