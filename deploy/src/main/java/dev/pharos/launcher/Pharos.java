@@ -81,13 +81,28 @@ public final class Pharos {
     try {
       starting.get();
     } catch (Exception e) {
-      LOG.error("Pharos failed to start: {}", e.getMessage(), e);
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      // one line naming what is wrong; the trace only when asked for
+      LOG.error("Pharos failed to start: {}", cause.getMessage());
+      LOG.debug("start failure", cause);
       System.exit(1);
     }
   }
 
   /** Starts a node from a resolved conf (see {@link PharosConfig#resolve}). */
   public static Future<Pharos> start(JsonObject conf) {
+    // an impossible conf stops here, before any server starts
+    for (Map.Entry<String, Object> entry : conf.getJsonObject("verticles", new JsonObject())) {
+      if (!Stages.ALL.containsKey(entry.getKey())) {
+        return Future.failedFuture(new IllegalArgumentException("verticles." + entry.getKey()
+          + ": unknown stage (known: " + new java.util.TreeSet<>(Stages.ALL.keySet()) + ")"));
+      }
+      try {
+        Stages.instances(entry.getKey(), entry.getValue());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
+    }
     JsonObject zk = conf.getJsonObject("zookeeper");
     EmbeddedZooKeeper embedded = null;
     if (zk.getString("connect") == null) {
@@ -148,9 +163,16 @@ public final class Pharos {
       if (stage == null) {
         return Future.failedFuture("verticles." + entry.getKey() + ": unknown stage (known: " + Stages.ALL.keySet() + ")");
       }
-      JsonObject stageConf = entry.getValue() instanceof JsonObject j ? j : new JsonObject();
-      DeploymentOptions options = new DeploymentOptions().setConfig(conf)
-        .setInstances(stageConf.getInteger("instances", 1));
+      int instances;
+      try {
+        instances = Stages.instances(entry.getKey(), entry.getValue());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e.getMessage());
+      }
+      if (instances == 0) {
+        continue; // "instances": 0 turns a stage off
+      }
+      DeploymentOptions options = new DeploymentOptions().setConfig(conf).setInstances(instances);
       deployments.add(vertx.deployVerticle(stage, options)
         .recover(err -> Future.failedFuture(new IllegalStateException(entry.getKey() + " did not start: " + err.getMessage(), err))));
     }

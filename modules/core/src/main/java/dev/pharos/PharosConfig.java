@@ -68,6 +68,34 @@ public final class PharosConfig {
     return new Host(conf.getString("instanceId"), conf.getString("hostIp"));
   }
 
+  /**
+   * The Docker host whose instances this node's checkers and registrars own first: its own,
+   * when the node runs a docker watcher; otherwise null.
+   */
+  public static String affinity(JsonObject conf) {
+    JsonObject verticles = conf.getJsonObject("verticles", new JsonObject());
+    Object watcher = verticles.getValue("docker-watcher");
+    if (watcher == null) {
+      return null;
+    }
+    int instances = watcher instanceof JsonObject j ? j.getInteger("instances", 1) : 1;
+    return instances > 0 ? host(conf).id() : null;
+  }
+
+  /** The stages this node's conf turns on: named in {@code verticles} with an instance count above 0. */
+  public static java.util.Set<String> stages(JsonObject conf) {
+    java.util.Set<String> on = new java.util.TreeSet<>();
+    JsonObject verticles = conf.getJsonObject("verticles", new JsonObject());
+    for (String stage : verticles.fieldNames()) {
+      Object section = verticles.getValue(stage);
+      Object count = section instanceof JsonObject j ? j.getValue("instances", 1) : 1;
+      if (count instanceof Number n && n.intValue() > 0) {
+        on.add(stage);
+      }
+    }
+    return on;
+  }
+
   /** The name this process goes by in statuses: the instance id, or the hostname. */
   public static String node(JsonObject conf) {
     String node = conf.getString("node", conf.getString("instanceId"));

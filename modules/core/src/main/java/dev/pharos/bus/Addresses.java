@@ -63,8 +63,22 @@ public final class Addresses {
    */
   public static final String INSTANCES = "pharos.instances";
 
-  /** Request-reply, answered by the health checker: {"instances":[Instance JSON of every up instance]}. */
+  /**
+   * Request-reply, answered by any one health checker instance:
+   * {"member","ready","instances":[Instance JSON of every up instance it checks],"watches":[...]}.
+   */
   public static final String INSTANCES_SNAPSHOT = "pharos.instances.snapshot";
+
+  /**
+   * Request-reply to one health checker instance (its member id), the same answer as
+   * {@link #INSTANCES_SNAPSHOT}. With {@code {"registrars":[Member...],"registrar":id}} only the
+   * up instances that registrar owns are listed; with {@code {"ids":[{"id","hostId"}...]}} the
+   * answer also has {@code "verdicts":{id:"up"|"down"|"not-mine"|"unknown"}}: "down" only when this
+   * checker owns the instance, has its host's containers and no up watch of it.
+   */
+  public static String instancesSnapshot(String memberId) {
+    return INSTANCES_SNAPSHOT + "." + memberId;
+  }
 
   /**
    * Fact, published by the registrar, consumed by the api (SSE, backlog) and anyone who watches.
@@ -99,12 +113,22 @@ public final class Addresses {
    */
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
 
+  /** The same request to one registrar instance (its member id): what that registrar holds. */
+  public static String registrationsSnapshot(String memberId) {
+    return REGISTRATIONS_SNAPSHOT + "." + memberId;
+  }
+
   /**
    * Request-reply, answered by a registrar: {"id","maintenance":true|false,"reason"} puts an
    * instance in maintenance (drained from every store) or takes it out; reply {"id","maintenance"},
    * or a failure: 404 for an instance this registrar does not know, 400 for a malformed id.
    */
   public static final String MAINTENANCE = "pharos.maintenance";
+
+  /** The same request to one registrar instance (its member id). */
+  public static String maintenance(String memberId) {
+    return MAINTENANCE + "." + memberId;
+  }
 
   /**
    * Fact, published by every instance of every stage every {@link #STATUS_HEARTBEAT_MS} and when

@@ -45,6 +45,15 @@ public final class StageStatus {
     this.node = node;
   }
 
+  /** This stage instance's id: unique in the cluster, its member id where the stage divides work. */
+  public String id() {
+    return id;
+  }
+
+  public String node() {
+    return node;
+  }
+
   /** Answers on {@code pharos.status.<stage>} and publishes on {@code pharos.status}; call from the stage's context. */
   public Future<Void> register(Vertx vertx) {
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.status(stage), msg -> msg.reply(toJson()));

@@ -16,7 +16,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
 import dev.pharos.stage.StageStatus;
-import dev.pharos.zookeeper.ZooKeeperClients;
+import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -51,12 +51,18 @@ public class ApiVerticle extends VerticleBase {
   private CuratorFramework zookeeper;
   private NesoiView nesoiView;
   private final RegisteredInstances registered = new RegisteredInstances();
+  /** The stages this node's conf runs: /v1/health judges the node by these. */
+  private java.util.Set<String> ownStages;
 
   @Override
   public Future<?> start() {
     JsonObject conf = config();
     JsonObject apiConf = conf.getJsonObject("api", new JsonObject());
     status = new StageStatus(Addresses.API, PharosConfig.node(conf));
+    ownStages = PharosConfig.stages(conf);
+    if (ownStages.isEmpty()) {
+      ownStages = java.util.Set.of(Addresses.API); // deployed on its own, as in tests
+    }
     changes = new ChangeStream(vertx, apiConf.getInteger("changesBacklog", 1000), apiConf.getLong("heartbeatMs", 15_000L));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, msg -> changes.publish(msg.body()));
     vertx.eventBus().<JsonObject>consumer(Addresses.STATUS, msg -> directory.record(msg.body()));
@@ -109,8 +115,10 @@ public class ApiVerticle extends VerticleBase {
   }
 
   /**
-   * Asks one instance of each stage directly (its answer is the freshest) and adds every other
-   * instance heard on {@code pharos.status}, so stages on several nodes all show.
+   * {@code /v1/health} judges this node by the stages its conf runs: UP (200) when each of them is
+   * running here, DEGRADED (503) otherwise. Every stage heard in the cluster is shown with its
+   * instances and their nodes; a pipeline stage that runs nowhere while others do is listed
+   * under {@code absent}, which does not make this node unhealthy.
    */
   private void health(RoutingContext rc) {
     List<Future<Void>> asks = new ArrayList<>();
@@ -125,11 +133,19 @@ public class ApiVerticle extends VerticleBase {
     }
     Future.join(asks).onComplete(done -> {
       JsonObject stages = new JsonObject();
+      JsonArray absent = new JsonArray();
       boolean healthy = true;
+      boolean pipeline = false;
       int problems = 0;
       for (String stage : stageNames) {
         List<JsonObject> instances = directory.instances(stage);
-        if (instances.isEmpty() && Addresses.OPTIONAL_STAGES.contains(stage)) {
+        boolean local = ownStages.contains(stage);
+        List<JsonObject> here = instances.stream().filter(i -> status.node().equals(i.getString("node"))).toList();
+        pipeline |= !instances.isEmpty() && Addresses.STAGES.contains(stage) && !Addresses.API.equals(stage);
+        if (instances.isEmpty() && !local) {
+          if (Addresses.STAGES.contains(stage)) {
+            absent.add(stage);
+          }
           continue;
         }
         JsonObject summary = instances.isEmpty()
@@ -137,12 +153,16 @@ public class ApiVerticle extends VerticleBase {
             .put("problems", new JsonArray().add(new JsonObject().put("subject", stage)
               .put("reason", unreachable.getString(stage, "no instance heard from"))))
           : StageDirectory.summary(stage, instances);
+        summary.put("local", local);
         stages.put(stage, summary);
-        healthy &= StageStatus.RUNNING.equals(summary.getString("state"));
+        if (local) {
+          String localState = here.isEmpty() ? "unreachable" : StageDirectory.summary(stage, here).getString("state");
+          healthy &= StageStatus.RUNNING.equals(localState);
+        }
         problems += summary.getJsonArray("problems").size();
       }
-      JsonObject body = new JsonObject().put("status", healthy ? "UP" : "DEGRADED").put("problems", problems)
-        .put("stages", stages);
+      JsonObject body = new JsonObject().put("status", healthy ? "UP" : "DEGRADED").put("node", status.node())
+        .put("problems", problems).put("stages", stages).put("absent", pipeline ? absent : new JsonArray());
       rc.response().setStatusCode(healthy ? 200 : 503).putHeader("Content-Type", "application/json")
         .end(body.encodePrettily());
     });
@@ -153,15 +173,41 @@ public class ApiVerticle extends VerticleBase {
       .onFailure(err -> unavailable(rc, err.getMessage()));
   }
 
-  /** The registrar's registrations and drained instances, and the health checker's watches. */
+  /** Every registrar's registrations and drained instances, and every health checker's watches. */
   private Future<JsonObject> instancesBody() {
-    Future<JsonObject> registrations = ask(Addresses.REGISTRATIONS_SNAPSHOT)
-      .recover(err -> Future.failedFuture("registrar unreachable: " + err.getMessage()));
-    Future<JsonObject> watches = ask(Addresses.INSTANCES_SNAPSHOT).otherwise(new JsonObject());
-    return Future.all(registrations, watches).map(done -> new JsonObject()
-      .put("registrations", registrations.result().getJsonArray("registrations"))
-      .put("maintenance", registrations.result().getJsonArray("maintenance", new JsonArray()))
-      .put("checks", watches.result().getJsonArray("watches", new JsonArray())));
+    Future<List<JsonObject>> registrations = gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot,
+      Addresses.REGISTRATIONS_SNAPSHOT).recover(err -> Future.failedFuture("registrar unreachable: " + err.getMessage()));
+    Future<List<JsonObject>> watches = gather(Addresses.HEALTH_CHECKER, Addresses::instancesSnapshot,
+      Addresses.INSTANCES_SNAPSHOT).otherwise(List.of());
+    return Future.all(registrations, watches).map(done -> {
+      JsonArray held = new JsonArray();
+      JsonArray drained = new JsonArray();
+      JsonArray checks = new JsonArray();
+      registrations.result().forEach(r -> {
+        held.addAll(r.getJsonArray("registrations", new JsonArray()));
+        drained.addAll(r.getJsonArray("maintenance", new JsonArray()));
+      });
+      watches.result().forEach(w -> checks.addAll(w.getJsonArray("watches", new JsonArray())));
+      return new JsonObject().put("registrations", held).put("maintenance", drained).put("checks", checks);
+    });
+  }
+
+  /**
+   * Asks every live instance of {@code stage} (as heard on {@code pharos.status}) at its own
+   * address, since each holds only its share; before any is heard of, asks one at {@code any}.
+   * Fails only when none answers.
+   */
+  private Future<List<JsonObject>> gather(String stage, java.util.function.Function<String, String> address, String any) {
+    List<JsonObject> instances = directory.instances(stage);
+    if (instances.isEmpty()) {
+      return ask(any).map(List::of);
+    }
+    List<Future<JsonObject>> answers = new ArrayList<>();
+    instances.forEach(i -> answers.add(ask(address.apply(i.getString("id")))));
+    return Future.join(answers).transform(done -> {
+      List<JsonObject> got = answers.stream().filter(Future::succeeded).map(Future::result).toList();
+      return got.isEmpty() ? Future.failedFuture(answers.get(0).cause()) : Future.succeededFuture(got);
+    });
   }
 
   private Future<JsonObject> ask(String address) {
@@ -224,15 +270,41 @@ public class ApiVerticle extends VerticleBase {
       }
       request.put("maintenance", body.getBoolean("maintenance", true)).put("reason", body.getString("reason", ""));
     }
-    vertx.eventBus().<JsonObject>request(Addresses.MAINTENANCE, request, ASK).onComplete(ar -> {
+    maintenanceRequest(request).onComplete(ar -> {
       if (ar.succeeded()) {
-        rc.response().putHeader("Content-Type", "application/json").end(ar.result().body().encode());
+        rc.response().putHeader("Content-Type", "application/json").end(ar.result().encode());
         return;
       }
       int code = ar.cause() instanceof io.vertx.core.eventbus.ReplyException r && (r.failureCode() == 400 || r.failureCode() == 404)
         ? r.failureCode() : 503;
       rc.response().setStatusCode(code).putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("error", ar.cause().getMessage()).encode());
+    });
+  }
+
+  /**
+   * Sends the maintenance request to every live registrar: the one that owns the instance
+   * answers; the others know nothing of it (404). A 400 or any success wins over 404s.
+   */
+  private Future<JsonObject> maintenanceRequest(JsonObject request) {
+    List<JsonObject> registrars = directory.instances(Addresses.REGISTRAR);
+    if (registrars.isEmpty()) {
+      return vertx.eventBus().<JsonObject>request(Addresses.MAINTENANCE, request, ASK).map(io.vertx.core.eventbus.Message::body);
+    }
+    List<Future<JsonObject>> answers = new ArrayList<>();
+    registrars.forEach(r -> answers.add(vertx.eventBus().<JsonObject>request(Addresses.maintenance(r.getString("id")), request, ASK)
+      .map(io.vertx.core.eventbus.Message::body)));
+    return Future.join(answers).transform(done -> {
+      Throwable worst = null;
+      for (Future<JsonObject> answer : answers) {
+        if (answer.succeeded()) {
+          return Future.succeededFuture(answer.result());
+        }
+        if (worst == null || !(answer.cause() instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() == 404)) {
+          worst = answer.cause();
+        }
+      }
+      return Future.failedFuture(worst);
     });
   }
 
@@ -286,18 +358,25 @@ public class ApiVerticle extends VerticleBase {
   private Future<Void> startNesoi(JsonObject conf, Router router) {
     JsonObject apiConf = conf.getJsonObject("api", new JsonObject());
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, msg -> registered.apply(msg.body()));
-    return vertx.executeBlocking(() -> {
-      zookeeper = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
+    return ZooKeeperSessions.acquire(vertx, conf.getJsonObject("zookeeper")).compose(client -> vertx.executeBlocking(() -> {
+      zookeeper = client;
       NesoiStore store = new NesoiStore(zookeeper);
       store.ensureLayout();
       nesoiView = new NesoiView(zookeeper, context);
       return store;
-    }).compose(store -> vertx.executeBlocking(() -> nesoiView.start()).compose(f -> f).map(store))
+    })).compose(store -> vertx.executeBlocking(() -> nesoiView.start()).compose(f -> f).map(store))
       .onSuccess(store -> {
         new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered)
           .mount(router, conf.getJsonObject("nesoi", new JsonObject()).getLong("maxBodyBytes", 65536L));
-        registered.requestSnapshot(vertx);
+        fillRegistered();
       }).mapEmpty();
+  }
+
+  /** Fills the Docker pipeline's hosts under /srv from every registrar, retried until one answers. */
+  private void fillRegistered() {
+    gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot, Addresses.REGISTRATIONS_SNAPSHOT)
+      .onSuccess(answers -> answers.forEach(registered::fill))
+      .onFailure(err -> vertx.setTimer(2000, t -> fillRegistered()));
   }
 
   @Override
@@ -307,10 +386,7 @@ public class ApiVerticle extends VerticleBase {
       if (nesoiView != null) {
         nesoiView.close();
       }
-      if (zookeeper != null) {
-        zookeeper.close();
-      }
       return null;
-    }));
+    })).eventually(() -> ZooKeeperSessions.release(vertx, zookeeper));
   }
 }

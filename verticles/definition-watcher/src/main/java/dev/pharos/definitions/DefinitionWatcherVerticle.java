@@ -8,7 +8,7 @@ import dev.pharos.model.Definition;
 import dev.pharos.model.DefinitionParser;
 import dev.pharos.model.InvalidDefinitionException;
 import dev.pharos.stage.StageStatus;
-import dev.pharos.zookeeper.ZooKeeperClients;
+import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.etcd.jetcd.Client;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -53,6 +53,9 @@ public class DefinitionWatcherVerticle extends VerticleBase {
   private Client etcdClient;
   private EtcdPrefixWatch etcdWatch;
   private String etcdPrefix;
+  private boolean zookeeperLoaded;
+  private final org.apache.curator.framework.state.ConnectionStateListener connectionListener = (c, state) -> connectionChanged(state);
+  private boolean etcdLoaded;
 
   @Override
   public Future<?> start() {
@@ -60,21 +63,32 @@ public class DefinitionWatcherVerticle extends VerticleBase {
     status = new StageStatus(Addresses.DEFINITION_WATCHER, PharosConfig.node(conf));
     Context ctx = context;
     Executor onContext = task -> ctx.runOnContext(v -> task.run());
-    vertx.eventBus().<JsonObject>consumer(Addresses.DEFINITIONS_SNAPSHOT, msg -> msg.reply(snapshot()));
+    // a partial snapshot would make a checker drop healthy instances: none until every store has loaded
+    vertx.eventBus().<JsonObject>consumer(Addresses.DEFINITIONS_SNAPSHOT, msg -> {
+      if (zookeeperLoaded && (etcdWatch == null || etcdLoaded)) {
+        msg.reply(snapshot());
+      } else {
+        msg.fail(503, "definitions not loaded yet" + (zookeeperLoaded ? " from etcd" : " from ZooKeeper"));
+      }
+    });
     JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
     if (EtcdClients.configured(etcdConf)) {
       etcdPrefix = etcdConf.getString("definitionsPrefix", ROOT + "/");
       etcdClient = EtcdClients.create(vertx, etcdConf);
       etcdWatch = new EtcdPrefixWatch(etcdClient, context, etcdPrefix, etcdListener());
     }
-    return status.register(vertx).compose(v -> vertx.executeBlocking(() -> {
-      client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
-      client.getConnectionStateListenable().addListener((c, state) -> connectionChanged(state), onContext);
+    return status.register(vertx).compose(v -> ZooKeeperSessions.acquire(vertx, conf.getJsonObject("zookeeper")))
+      .compose(c -> vertx.executeBlocking(() -> {
+      client = c;
+      client.getConnectionStateListenable().addListener(connectionListener, onContext);
       cache = CuratorCache.build(client, ROOT);
       cache.listenable().addListener(CuratorCacheListener.builder()
         .forCreatesAndChanges((oldNode, node) -> zookeeperChanged(node))
         .forDeletes(node -> zookeeperDeleted(node.getPath()))
-        .forInitialized(() -> status.state(StageStatus.RUNNING))
+        .forInitialized(() -> {
+          zookeeperLoaded = true;
+          status.state(StageStatus.RUNNING);
+        })
         .build(), onContext);
       cache.start();
       return null;
@@ -96,17 +110,17 @@ public class DefinitionWatcherVerticle extends VerticleBase {
         cache.close();
       }
       if (client != null) {
-        client.close();
+        client.getConnectionStateListenable().removeListener(connectionListener);
       }
       return null;
-    });
+    }).eventually(() -> ZooKeeperSessions.release(vertx, client));
   }
 
   private void connectionChanged(ConnectionState state) {
     status.detail("zookeeper", state.name());
     if (state == ConnectionState.LOST || state == ConnectionState.SUSPENDED) {
       status.state(StageStatus.DEGRADED);
-    } else if (state.isConnected()) {
+    } else if (state.isConnected() && zookeeperLoaded) {
       status.state(StageStatus.RUNNING);
     }
   }
@@ -145,6 +159,7 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       @Override
       public void snapshot(Map<String, byte[]> values, long revision) {
         status.clear("etcd " + etcdPrefix);
+        etcdLoaded = true;
         Set<String> keys = new HashSet<>();
         values.forEach((key, value) -> {
           String[] ids = definitionKey(etcdPrefix, key);

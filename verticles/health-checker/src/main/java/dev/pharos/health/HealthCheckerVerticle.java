@@ -3,6 +3,7 @@ package dev.pharos.health;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.bus.ContainerFacts;
+import dev.pharos.bus.Snapshots;
 import dev.pharos.health.impl.CheckRunner;
 import dev.pharos.health.impl.ServiceWatch;
 import dev.pharos.metrics.PharosMetrics;
@@ -11,9 +12,12 @@ import dev.pharos.model.Definition;
 import dev.pharos.model.Host;
 import dev.pharos.model.Instance;
 import dev.pharos.model.InstanceResolver;
+import dev.pharos.ownership.Member;
+import dev.pharos.ownership.Ownership;
 import dev.pharos.stage.StageStatus;
+import dev.pharos.zookeeper.StageMembership;
+import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpClient;
@@ -23,6 +27,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import org.apache.curator.framework.CuratorFramework;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,25 +37,29 @@ import java.util.TreeMap;
 
 /**
  * Where Nerve lives: joins containers labelled {@code sd-name}/{@code sd-env} with their
- * definitions, runs each instance's checks and publishes up/down on {@link Addresses#INSTANCES}.
- * It asks the watchers for snapshots on start, so it can start before or after them.
+ * definitions, runs the checks of the instances it owns and publishes up/down on
+ * {@link Addresses#INSTANCES}. Health checkers divide the instances among themselves: each is
+ * a member of the checkers' group in ZooKeeper and checks only what {@link Ownership} gives it
+ * (its own host's first). An instance that moves to another checker is stopped here without a
+ * "down": its new owner's first result decides.
  */
 public class HealthCheckerVerticle extends VerticleBase {
-
-  private static final long SNAPSHOT_RETRY_MS = 1000;
 
   /** Containers by host id, then container id; hosts by id. */
   private final Map<String, Map<String, Container>> containers = new HashMap<>();
   private final Map<String, Host> hosts = new HashMap<>();
+  /** Hosts whose docker watcher sent a whole snapshot: only for those is a missing instance known gone. */
+  private final Set<String> snapshotted = new HashSet<>();
   private final Map<String, Definition> definitions = new TreeMap<>();
   private final Map<String, ServiceWatch> watches = new TreeMap<>();
   private StageStatus status;
-  /** Both snapshots arrived: until then this checker's view of what is up is partial. */
   private boolean haveDefinitions;
   private boolean haveContainers;
   private CheckRunner runner;
   private HttpClient http;
   private NetClient tcp;
+  private CuratorFramework client;
+  private StageMembership membership;
 
   @Override
   public Future<?> start() {
@@ -59,44 +68,52 @@ public class HealthCheckerVerticle extends VerticleBase {
     tcp = vertx.createNetClient(new NetClientOptions());
     runner = new CheckRunner(http, tcp, PharosMetrics.registry(config()));
     var bus = vertx.eventBus();
-    Future<Void> consumers = Future.all(
-      bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion(),
-      bus.<JsonObject>consumer(Addresses.DEFINITIONS, msg -> onDefinition(msg.body())).completion(),
-      bus.<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, this::replySnapshot).completion(),
-      status.register(vertx)).mapEmpty();
-    return consumers.onSuccess(v -> {
-      requestSnapshot(Addresses.DEFINITIONS_SNAPSHOT, body -> {
-        body.getJsonArray("definitions").forEach(d -> putDefinition(Definition.fromJson((JsonObject) d)));
-        haveDefinitions = true;
+    Member me = new Member(status.id(), status.node(), PharosConfig.affinity(config()), 0);
+    return Future.all(
+        bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion(),
+        bus.<JsonObject>consumer(Addresses.DEFINITIONS, msg -> onDefinition(msg.body())).completion(),
+        bus.<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, this::replySnapshot).completion(),
+        bus.<JsonObject>consumer(Addresses.instancesSnapshot(status.id()), this::replySnapshot).completion(),
+        status.register(vertx))
+      .compose(v -> ZooKeeperSessions.acquire(vertx, config().getJsonObject("zookeeper")))
+      .compose(c -> {
+        client = c;
+        membership = new StageMembership(client, StageMembership.group(vertx, config()), Addresses.HEALTH_CHECKER, me, context, o -> membersChanged());
+        return membership.start();
+      })
+      .onSuccess(v -> {
+        Snapshots.askUntilAnswered(vertx, Addresses.DEFINITIONS_SNAPSHOT, new JsonObject(), status, body -> {
+          body.getJsonArray("definitions").forEach(d -> putDefinition(Definition.fromJson((JsonObject) d)));
+          haveDefinitions = true;
+          reconcile();
+        });
+        Snapshots.askUntilAnswered(vertx, Addresses.CONTAINERS_SNAPSHOT, new JsonObject(), status, body -> {
+          onContainers(body.copy().put("type", "snapshot"));
+          haveContainers = true;
+          reconcile();
+        });
+        // the request reaches one docker watcher; the announce makes every host's watcher publish
+        bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
+        status.state(StageStatus.RUNNING);
       });
-      requestSnapshot(Addresses.CONTAINERS_SNAPSHOT, body -> {
-        onContainers(body.copy().put("type", "snapshot"));
-        haveContainers = true;
-      });
-      // the request reaches one docker watcher; the announce makes every host's watcher publish
-      bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
-      status.state(StageStatus.RUNNING);
-    });
   }
 
   @Override
   public Future<?> stop() {
     watches.values().forEach(ServiceWatch::stop);
-    return Future.all(http.close(), tcp.close());
+    // leave first: the others take this checker's instances over at once
+    Future<Void> left = membership == null ? Future.succeededFuture()
+      : vertx.executeBlocking(() -> {
+        membership.close();
+        return null;
+      }, false);
+    return left.eventually(() -> ZooKeeperSessions.release(vertx, client))
+      .eventually(() -> Future.all(http.close(), tcp.close()));
   }
 
-  /** Asks until someone answers: the watcher may start after this stage, or on another node. */
-  private void requestSnapshot(String address, java.util.function.Consumer<JsonObject> apply) {
-    vertx.eventBus().<JsonObject>request(address, new JsonObject())
-      .onSuccess(reply -> {
-        status.clear("snapshot " + address);
-        apply.accept(reply.body());
-        reconcile();
-      })
-      .onFailure(err -> {
-        status.problem("snapshot " + address, "no answer yet: " + err.getMessage());
-        vertx.setTimer(SNAPSHOT_RETRY_MS, t -> requestSnapshot(address, apply));
-      });
+  private void membersChanged() {
+    status.detail("checkers", membership.current().members().size());
+    reconcile();
   }
 
   private void onContainers(JsonObject fact) {
@@ -105,6 +122,9 @@ public class HealthCheckerVerticle extends VerticleBase {
     Map<String, Container> ofHost = containers.computeIfAbsent(host.id(), k -> new HashMap<>());
     if (!ContainerFacts.apply(fact, ofHost)) {
       status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
+    }
+    if ("snapshot".equals(fact.getString("type"))) {
+      snapshotted.add(host.id());
     }
     reconcile();
   }
@@ -130,9 +150,15 @@ public class HealthCheckerVerticle extends VerticleBase {
     }
   }
 
+  /** True when this checker owns the instance by the group as it stands now. */
+  private boolean owns(String hostId, String instanceId) {
+    return membership != null && membership.ready() && membership.current().owns(status.id(), hostId, instanceId);
+  }
+
   /**
-   * Brings the watches in line with containers x definitions: new instances get a watch, gone
-   * ones are stopped (and reported down if they were up), changed ones are restarted.
+   * Brings the watches in line with containers x definitions x ownership: new instances this
+   * checker owns get a watch, gone ones are stopped (and reported down if they were up),
+   * changed ones are restarted, and those now owned elsewhere are stopped silently.
    */
   private void reconcile() {
     Set<String> wanted = new HashSet<>();
@@ -140,41 +166,14 @@ public class HealthCheckerVerticle extends VerticleBase {
     for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
       Host host = hosts.get(ofHost.getKey());
       for (Container container : ofHost.getValue().values()) {
-        if (!container.isLabelled()) {
+        if (!container.isLabelled() || !owns(host.id(), InstanceResolver.instanceId(host, container))) {
           continue;
         }
         String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
-        InstanceResolver.Resolution labels = InstanceResolver.labelProblem(container);
-        if (labels != null) {
-          problems.put(subject, labels.problem());
-          continue;
-        }
-        String env = container.labels().get(Container.LABEL_ENV);
-        String app = container.labels().get(Container.LABEL_NAME);
-        Definition definition = definitions.get(env + "/" + app);
-        if (definition == null) {
-          problems.put(subject, "no definition at " + Definition.path(env, app));
-          continue;
-        }
-        InstanceResolver.Resolution resolution = InstanceResolver.resolve(host, container, definition);
-        if (resolution.instance() == null) {
-          problems.put(subject, resolution.problem());
-          continue;
-        }
-        Instance instance = resolution.instance();
-        wanted.add(instance.id());
-        ServiceWatch watch = watches.get(instance.id());
-        if (watch != null && (!watch.instance().equals(instance) || !watch.definition().sameRulesAs(definition))) {
-          // no "down" in between: the new watch's first result either updates the registration
-          // in place (up, new data) or removes it (down)
-          watch.stop();
-          watches.remove(instance.id());
-          watch = null;
-        }
-        if (watch == null) {
-          watch = new ServiceWatch(vertx, runner, instance, definition, this::transition);
-          watches.put(instance.id(), watch);
-          watch.start();
+        Instance instance = resolve(host, container, subject, problems);
+        if (instance != null) {
+          wanted.add(instance.id());
+          watch(instance, definitions.get(instance.env() + "/" + instance.app()));
         }
       }
     }
@@ -185,13 +184,57 @@ public class HealthCheckerVerticle extends VerticleBase {
       }
       ServiceWatch gone = e.getValue();
       gone.stop();
-      if (Boolean.TRUE.equals(gone.up())) {
-        publish("down", gone.instance(), "container or definition gone");
+      Instance instance = gone.instance();
+      if (Boolean.TRUE.equals(gone.up()) && !movedAway(instance)) {
+        publish("down", instance, "container or definition gone");
       }
       return true;
     });
     status.detail("watches", watches.size());
     countUp();
+  }
+
+  /** The instance is still there but another checker owns it now. */
+  private boolean movedAway(Instance instance) {
+    Map<String, Container> ofHost = containers.get(instance.hostId());
+    return ofHost != null && ofHost.containsKey(instance.containerId())
+      && definitions.containsKey(instance.env() + "/" + instance.app()) && !owns(instance.hostId(), instance.id());
+  }
+
+  private Instance resolve(Host host, Container container, String subject, Map<String, String> problems) {
+    InstanceResolver.Resolution labels = InstanceResolver.labelProblem(container);
+    if (labels != null) {
+      problems.put(subject, labels.problem());
+      return null;
+    }
+    String env = container.labels().get(Container.LABEL_ENV);
+    String app = container.labels().get(Container.LABEL_NAME);
+    Definition definition = definitions.get(env + "/" + app);
+    if (definition == null) {
+      problems.put(subject, "no definition at " + Definition.path(env, app));
+      return null;
+    }
+    InstanceResolver.Resolution resolution = InstanceResolver.resolve(host, container, definition);
+    if (resolution.instance() == null) {
+      problems.put(subject, resolution.problem());
+    }
+    return resolution.instance();
+  }
+
+  private void watch(Instance instance, Definition definition) {
+    ServiceWatch watch = watches.get(instance.id());
+    if (watch != null && (!watch.instance().equals(instance) || !watch.definition().sameRulesAs(definition))) {
+      // no "down" in between: the new watch's first result either updates the registration
+      // in place (up, new data) or removes it (down)
+      watch.stop();
+      watches.remove(instance.id());
+      watch = null;
+    }
+    if (watch == null) {
+      watch = new ServiceWatch(vertx, runner, instance, definition, this::transition);
+      watches.put(instance.id(), watch);
+      watch.start();
+    }
   }
 
   private void transition(ServiceWatch watch, String reason) {
@@ -209,18 +252,49 @@ public class HealthCheckerVerticle extends VerticleBase {
       .put("instance", instance.toJson()).put("reason", reason).put("ts", System.currentTimeMillis()));
   }
 
+  /** Ready: both snapshots and the group loaded, and every watch has a first result. */
+  private boolean ready() {
+    return haveDefinitions && haveContainers && membership != null && membership.ready()
+      && watches.values().stream().allMatch(w -> w.up() != null);
+  }
+
   private void replySnapshot(Message<JsonObject> msg) {
+    JsonObject request = msg.body() == null ? new JsonObject() : msg.body();
+    Ownership registrars = request.containsKey("registrars") ? Ownership.fromJson(request.getJsonArray("registrars")) : null;
+    String registrar = request.getString("registrar");
     JsonArray up = new JsonArray();
     JsonArray all = new JsonArray();
     watches.values().forEach(w -> {
+      Instance i = w.instance();
+      if (registrars != null && !registrars.owns(registrar, i.hostId(), i.id())) {
+        return;
+      }
       all.add(w.toJson());
       if (Boolean.TRUE.equals(w.up())) {
-        up.add(w.instance().toJson());
+        up.add(i.toJson());
       }
     });
-    // ready: the whole picture, every instance checked at least once; a registrar may then
-    // drop what it holds and this checker does not report up
-    boolean ready = haveDefinitions && haveContainers && watches.values().stream().allMatch(w -> w.up() != null);
-    msg.reply(new JsonObject().put("ready", ready).put("instances", up).put("watches", all));
+    JsonObject reply = new JsonObject().put("member", status.id()).put("node", status.node()).put("ready", ready())
+      .put("instances", up).put("watches", all);
+    if (request.containsKey("ids")) {
+      JsonObject verdicts = new JsonObject();
+      request.getJsonArray("ids").forEach(o -> {
+        JsonObject id = (JsonObject) o;
+        verdicts.put(id.getString("id"), verdict(id.getString("hostId"), id.getString("id")));
+      });
+      reply.put("verdicts", verdicts);
+    }
+    msg.reply(reply);
+  }
+
+  private String verdict(String hostId, String instanceId) {
+    if (!owns(hostId, instanceId)) {
+      return "not-mine";
+    }
+    ServiceWatch watch = watches.get(instanceId);
+    if (watch != null) {
+      return watch.up() == null ? "unknown" : watch.up() ? "up" : "down";
+    }
+    return haveDefinitions && haveContainers && snapshotted.contains(hostId) ? "down" : "unknown";
   }
 }

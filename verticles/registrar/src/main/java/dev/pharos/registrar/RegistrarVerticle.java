@@ -7,25 +7,32 @@ import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
 import dev.pharos.model.Maintenance;
-import io.vertx.core.eventbus.Message;
 import dev.pharos.nesoi.NesoiStore;
+import dev.pharos.ownership.Member;
+import dev.pharos.ownership.Ownership;
 import dev.pharos.registrar.impl.EtcdServiceReporter;
+import dev.pharos.registrar.impl.Handover;
 import dev.pharos.registrar.impl.MaintenanceStore;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
 import dev.pharos.stage.StageStatus;
-import dev.pharos.zookeeper.ZooKeeperClients;
+import dev.pharos.zookeeper.StageMembership;
+import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -36,18 +43,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The only stage that writes registrations. It owns a ZooKeeper session, registers every
- * instance the health checker reports up in Nerve's format and removes it when reported down;
- * when etcd is configured it also keeps the ambassador's service document of each in etcd.
- * After a reconnect, on a timer, and at start it reconciles: what it should hold is re-created
- * (a session expiry took it, or someone deleted it) and what an earlier process on this host
- * left behind is removed, so there is never a ghost nor a duplicate.
+ * The only stage that writes registrations. Registrars divide the instances among themselves:
+ * each is a member of the registrars' group in ZooKeeper and registers, in Nerve's format, the
+ * instances {@link Ownership} gives it (its own host's first) while the health checker reports
+ * them up; when etcd is configured it also keeps the ambassador's service document of each.
  *
- * <p>Every ZooKeeper call runs in an ordered {@code executeBlocking}, so facts apply in order.
+ * <p>When the group changes, an instance's new owner asks the checkers for what it now owns and
+ * registers it in one transaction with the removal of the old owner's znode; the old owner just
+ * lets go. A registrar that stops leaves the group first and waits (within
+ * {@code registrar.handoverTimeoutMs}) for its registrations to be taken over.
+ *
+ * <p>Every ZooKeeper write runs in an ordered {@code executeBlocking}, so facts apply in order.
  */
 public class RegistrarVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistrarVerticle.class);
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);
 
   /** What this registrar should hold, by instance id, and where it holds it (null: not yet). */
   private final Map<String, Held> held = new ConcurrentHashMap<>();
@@ -58,10 +69,17 @@ public class RegistrarVerticle extends VerticleBase {
   private NesoiStore nesoi;
   /** Null when etcd is not configured. */
   private EtcdServiceReporter etcd;
-  private List<String> hosts;
-  private String ownHostId;
-  private MeterRegistry meters;
   private MultiGauge registrations;
+  private StageMembership registrars;
+  private StageMembership checkers;
+  private long handoverMs;
+  private volatile boolean stopping;
+  private final ConnectionStateListener connectionListener = (c, state) -> context.runOnContext(y -> connectionChanged(state));
+
+  /** Instances in maintenance, as ZooKeeper has them (every registrar sees all). */
+  private MaintenanceStore maintenance;
+  /** Up instances of this registrar held back because they are in maintenance. */
+  private final Map<String, Instance> drained = new ConcurrentHashMap<>();
 
   private static final class Held {
     final Instance instance;
@@ -75,16 +93,12 @@ public class RegistrarVerticle extends VerticleBase {
     }
   }
 
-  /** Instances in maintenance, as ZooKeeper has them (every registrar sees all). */
-  private MaintenanceStore maintenance;
-  /** Up instances of this registrar held back because they are in maintenance. */
-  private final Map<String, Instance> drained = new ConcurrentHashMap<>();
-
+  /** On the process's one ZooKeeper session, shared with the node's other stages. */
   public RegistrarVerticle() {
-    this(ZooKeeperClients::start);
+    this(null);
   }
 
-  /** @param clients makes the started Curator client of this registrar's session from the zookeeper conf */
+  /** @param clients makes a started Curator client of this registrar's own session from the zookeeper conf (tests) */
   public RegistrarVerticle(Function<JsonObject, CuratorFramework> clients) {
     this.clients = clients;
   }
@@ -94,41 +108,167 @@ public class RegistrarVerticle extends VerticleBase {
     JsonObject conf = config();
     JsonObject registrarConf = conf.getJsonObject("registrar", new JsonObject());
     status = new StageStatus(Addresses.REGISTRAR, PharosConfig.node(conf));
-    meters = PharosMetrics.registry(conf);
+    MeterRegistry meters = PharosMetrics.registry(conf);
     registrations = MultiGauge.builder("pharos.registrations").description("registrations held, by env, service and store")
       .register(meters);
-    hosts = registrarConf.getJsonArray("hosts", new JsonArray().add("*")).stream().map(String::valueOf).toList();
-    ownHostId = PharosConfig.host(conf).id();
     long reconcileMs = registrarConf.getLong("reconcileIntervalMs", 30_000L);
-    var bus = vertx.eventBus();
+    handoverMs = registrarConf.getLong("handoverTimeoutMs", 5000L);
     JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
     if (EtcdClients.configured(etcdConf)) {
       etcd = new EtcdServiceReporter(context, EtcdClients.create(vertx, etcdConf), etcdConf.getLong("leaseTtlSeconds", 10L),
         status, (type, instance, key) -> changed(type, "etcd", instance, key), new StoreMeters(meters, "etcd"));
       etcd.start();
     }
+    String group = StageMembership.group(vertx, conf);
+    Member me = new Member(status.id(), status.node(), PharosConfig.affinity(conf), 0);
+    var bus = vertx.eventBus();
     return status.register(vertx)
-      .compose(v -> blocking(() -> {
-        client = clients.apply(conf.getJsonObject("zookeeper"));
+      .compose(v -> clients == null ? ZooKeeperSessions.acquire(vertx, conf.getJsonObject("zookeeper"))
+        : blocking(() -> clients.apply(conf.getJsonObject("zookeeper"))))
+      .compose(c -> {
+        client = c;
         reporter = new NerveZooKeeperReporter(client, new StoreMeters(meters, "zookeeper"));
         nesoi = new NesoiStore(client);
-        client.getConnectionStateListenable().addListener((c, state) ->
-          context.runOnContext(x -> connectionChanged(state)));
-        return null;
-      }))
-      .compose(v -> {
+        client.getConnectionStateListenable().addListener(connectionListener);
         maintenance = new MaintenanceStore(context, client, this::maintenanceOn, this::maintenanceOff);
-        return maintenance.start();
+        checkers = new StageMembership(client, group, Addresses.HEALTH_CHECKER, null, context, o -> { });
+        registrars = new StageMembership(client, group, Addresses.REGISTRAR, me, context, this::registrarsChanged);
+        return maintenance.start().compose(x -> checkers.start()).compose(x -> registrars.start());
       })
-      .compose(v -> bus.<JsonObject>consumer(Addresses.MAINTENANCE, this::maintenanceRequest).completion())
-      .compose(v -> bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion())
-      .compose(v -> bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion())
+      .compose(v -> Future.all(
+        bus.<JsonObject>consumer(Addresses.MAINTENANCE, this::maintenanceRequest).completion(),
+        bus.<JsonObject>consumer(Addresses.maintenance(status.id()), this::maintenanceRequest).completion(),
+        bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion(),
+        bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
+        bus.<JsonObject>consumer(Addresses.registrationsSnapshot(status.id()), msg -> msg.reply(snapshot())).completion()))
+      .compose(v -> sweepPredecessors())
       .onSuccess(v -> {
-        // the session may have connected before the listener was added: sweep and check now
-        reconcile();
-        requestInstances();
+        status.state(StageStatus.RUNNING);
+        catchUp();
         vertx.setPeriodic(reconcileMs, reconcileMs, t -> reconcile());
       });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    if (maintenance != null) {
+      maintenance.close();
+    }
+    Future<Void> handedOver = registrars == null ? Future.succeededFuture() : blocking(() -> {
+      client.getConnectionStateListenable().removeListener(connectionListener);
+      boolean others = registrars.current().members().stream().anyMatch(m -> !m.id().equals(status.id()));
+      registrars.close();
+      checkers.close();
+      return others;
+    }).compose(others -> new Handover(vertx, reporter, handoverMs).await(heldPaths(), others))
+      .compose(left -> blocking(() -> {
+        for (String path : left) {
+          reporter.delete(path);
+        }
+        return null;
+      }));
+    Future<?> etcdClosed = etcd == null ? Future.succeededFuture() : etcd.close();
+    return handedOver.eventually(() -> etcdClosed).eventually(() -> clients == null
+      ? ZooKeeperSessions.release(vertx, client) : blocking(() -> {
+        client.close();
+        return null;
+      }));
+  }
+
+  private List<String> heldPaths() {
+    List<String> paths = new ArrayList<>();
+    held.values().forEach(h -> {
+      if (h.path != null) {
+        paths.add(h.path);
+      }
+    });
+    return paths;
+  }
+
+  private <T> Future<T> blocking(Callable<T> work) {
+    return vertx.executeBlocking(work, true);
+  }
+
+  private boolean mine(Instance instance) {
+    return !stopping && registrars.ready() && registrars.current().owns(status.id(), instance.hostId(), instance.id());
+  }
+
+  /**
+   * Removes the registrations an earlier process of this node left under its host's names, when
+   * their session is not a live registrar's: once, at start (it walks the whole tree).
+   */
+  private Future<Void> sweepPredecessors() {
+    Set<Long> live = new HashSet<>();
+    registrars.current().members().forEach(m -> {
+      if (!m.node().equals(status.node()) && !registrars.predecessors().contains(m.session())) {
+        live.add(m.session());
+      }
+    });
+    String prefix = PharosConfig.host(config()).id() + "-";
+    return blocking(() -> {
+      for (String ghost : reporter.foreignRegistrations(prefix, live)) {
+        LOG.info("removing {}, left by an earlier session of this host", ghost);
+        reporter.delete(ghost);
+      }
+      return null;
+    });
+  }
+
+  /** The group changed: let go of what moved away, then ask the checkers for what moved here. */
+  private void registrarsChanged(Ownership now) {
+    status.detail("registrars", now.members().size());
+    if (stopping || !registrars.ready()) {
+      return;
+    }
+    for (Held h : List.copyOf(held.values())) {
+      if (!mine(h.instance)) {
+        // its new owner replaces the znode in one transaction: no gap, no duplicate
+        held.remove(h.instance.id());
+        LOG.info("{} moved to another registrar", h.instance.id());
+      }
+    }
+    drained.values().removeIf(i -> !mine(i));
+    countRegistrations();
+    catchUp();
+  }
+
+  /** Asks every checker for the up instances this registrar owns now, and registers them. */
+  private void catchUp() {
+    Ownership group = registrars.current();
+    for (Member checker : checkers.current().members()) {
+      askChecker(checker, group, 0);
+    }
+  }
+
+  private void askChecker(Member checker, Ownership group, int attempt) {
+    JsonObject request = new JsonObject().put("registrars", group.toJson()).put("registrar", status.id());
+    vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()), request, ASK)
+      .onSuccess(reply -> reply.body().getJsonArray("instances").forEach(i -> {
+        Instance instance = Instance.fromJson((JsonObject) i);
+        if (mine(instance)) {
+          up(instance);
+        }
+      }))
+      .onFailure(err -> {
+        // its consumer may not be visible on this node yet; a checker that left is no longer asked
+        if (!stopping && attempt < 10 && checkers.current().member(checker.id()) != null && group.equals(registrars.current())) {
+          vertx.setTimer(500, t -> askChecker(checker, group, attempt + 1));
+        }
+      });
+  }
+
+  private void onInstance(JsonObject fact) {
+    Instance instance = Instance.fromJson(fact.getJsonObject("instance"));
+    if (!mine(instance)) {
+      return;
+    }
+    if ("up".equals(fact.getString("type"))) {
+      up(instance);
+    } else {
+      drained.remove(instance.id());
+      down(instance, true);
+    }
   }
 
   /** Drains the instance: out of every store, kept so it comes back when taken out. */
@@ -137,7 +277,7 @@ public class RegistrarVerticle extends VerticleBase {
     Held h = held.get(entry.instanceId());
     if (h != null) {
       drained.put(entry.instanceId(), h.instance);
-      down(entry.instanceId());
+      down(h.instance, false);
     }
     Instance instance = drained.get(entry.instanceId());
     if (first && instance != null) {
@@ -174,61 +314,11 @@ public class RegistrarVerticle extends VerticleBase {
       .onFailure(err -> msg.fail(503, "ZooKeeper refused the maintenance change: " + err.getMessage()));
   }
 
-  @Override
-  public Future<?> stop() {
-    // Closing the session removes every ephemeral registration at once; so does revoking the lease.
-    if (maintenance != null) {
-      maintenance.close();
-    }
-    Future<?> etcdClosed = etcd == null ? Future.succeededFuture() : etcd.close();
-    return etcdClosed.transform(x -> blocking(() -> {
-      if (client != null) {
-        client.close();
-      }
-      return null;
-    }));
-  }
-
-  private <T> Future<T> blocking(Callable<T> work) {
-    return vertx.executeBlocking(work, true);
-  }
-
-  private boolean mine(Instance instance) {
-    return hosts.contains("*") || hosts.contains(instance.hostId());
-  }
-
-  private void requestInstances() {
-    vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject())
-      .onSuccess(reply -> {
-        status.clear("snapshot " + Addresses.INSTANCES_SNAPSHOT);
-        reply.body().getJsonArray("instances").stream().map(i -> Instance.fromJson((JsonObject) i))
-          .filter(this::mine).forEach(this::up);
-        status.state(StageStatus.RUNNING);
-      })
-      .onFailure(err -> {
-        status.problem("snapshot " + Addresses.INSTANCES_SNAPSHOT, "no answer yet: " + err.getMessage());
-        vertx.setTimer(1000, t -> requestInstances());
-      });
-  }
-
-  private void onInstance(JsonObject fact) {
-    Instance instance = Instance.fromJson(fact.getJsonObject("instance"));
-    if (!mine(instance)) {
-      return;
-    }
-    if ("up".equals(fact.getString("type"))) {
-      up(instance);
-    } else {
-      drained.remove(instance.id());
-      down(instance.id());
-    }
-  }
-
   private void up(Instance instance) {
     if (maintenance.contains(instance.id())) {
       drained.put(instance.id(), instance); // registered again when taken out
       if (held.containsKey(instance.id())) {
-        down(instance.id());
+        down(instance, false);
       }
       return;
     }
@@ -257,22 +347,29 @@ public class RegistrarVerticle extends VerticleBase {
     }).onFailure(err -> failed(instance, err));
   }
 
-  private void down(String instanceId) {
+  /** @param sweep also remove znodes of the instance that this registrar does not hold (a previous owner's) */
+  private void down(Instance instance, boolean sweep) {
     if (etcd != null) {
-      etcd.deregister(instanceId);
+      etcd.deregister(instance.id());
     }
     blocking(() -> {
-      Held gone = held.remove(instanceId);
+      Held gone = held.remove(instance.id());
       if (gone != null && gone.path != null) {
         reporter.delete(gone.path);
         changed("deregistered", gone.instance, gone.path);
+      } else if (sweep) {
+        reporter.deleteAll(instance);
       }
       return null;
-    }).onFailure(err -> LOG.warn("deregistering {} failed: {}", instanceId, err.getMessage()));
+    }).onFailure(err -> LOG.warn("deregistering {} failed: {}", instance.id(), err.getMessage()));
   }
 
-  /** Blocking: creates the znode of {@code h}, or records why it cannot. */
+  /** Blocking: creates the znode of {@code h} (replacing any other of its instance), or records why it cannot. */
   private void create(Held h) throws Exception {
+    if (!mine(h.instance)) {
+      held.remove(h.instance.id(), h);
+      return;
+    }
     String path = reporter.register(h.instance);
     String subject = "registration " + h.instance.id();
     if (path == null) {
@@ -304,34 +401,23 @@ public class RegistrarVerticle extends VerticleBase {
 
   /**
    * Re-creates every registration this registrar should hold but does not own in its current
-   * session, removes registrations of this host that nobody here holds, and drops what a ready
-   * health checker no longer reports up (it may have moved while a container vanished, and then
-   * never sent the "down").
+   * session, and drops what the instance's own checker, when ready, no longer reports up (it may
+   * have moved while a container vanished, and then never sent the "down"). Costs one exists
+   * per held registration and one question per checker.
    */
   private void reconcile() {
+    if (stopping) {
+      return;
+    }
     if (etcd != null) {
       etcd.reconcile();
     }
-    vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject()).onSuccess(reply -> {
-      if (!reply.body().getBoolean("ready", false)) {
-        return;
-      }
-      Set<String> up = new HashSet<>();
-      reply.body().getJsonArray("instances").forEach(i -> up.add(((JsonObject) i).getString("id")));
-      drained.keySet().removeIf(id -> !up.contains(id));
-      for (String id : List.copyOf(held.keySet())) {
-        Held h = held.get(id);
-        if (h != null && !up.contains(id) && mine(h.instance)) {
-          LOG.info("{} is no longer reported up by the health checker; deregistering it", id);
-          down(id);
-        }
-      }
-    });
+    askVerdicts();
     blocking(() -> {
       if (!client.getZookeeperClient().isConnected()) {
         return null;
       }
-      for (Held h : held.values()) {
+      for (Held h : List.copyOf(held.values())) {
         if (h.path == null || !reporter.isOwned(h.path)) {
           if (h.path != null) {
             LOG.info("registration {} at {} was lost; re-creating it", h.instance.id(), h.path);
@@ -341,14 +427,38 @@ public class RegistrarVerticle extends VerticleBase {
           create(h);
         }
       }
-      for (String ghost : reporter.foreignRegistrations(ownHostId + "-")) {
-        LOG.info("removing {}, left by an earlier session of this host", ghost);
-        reporter.delete(ghost);
-      }
       countRegistrations();
       return null;
     }).onFailure(err -> status.problem("reconcile", err.getMessage()))
       .onSuccess(v -> status.clear("reconcile"));
+  }
+
+  /** Asks each instance's checker whether it still reports it up; a ready owner's "down" deregisters it. */
+  private void askVerdicts() {
+    Ownership checkerGroup = checkers.current();
+    Map<String, JsonArray> byChecker = new HashMap<>();
+    held.values().forEach(h -> {
+      Member owner = checkerGroup.owner(h.instance.hostId(), h.instance.id());
+      if (owner != null) {
+        byChecker.computeIfAbsent(owner.id(), k -> new JsonArray())
+          .add(new JsonObject().put("id", h.instance.id()).put("hostId", h.instance.hostId()));
+      }
+    });
+    byChecker.forEach((checker, ids) -> vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker),
+      new JsonObject().put("ids", ids).put("registrars", new JsonArray()).put("registrar", ""), ASK).onSuccess(reply -> {
+        if (!reply.body().getBoolean("ready", false)) {
+          return;
+        }
+        JsonObject verdicts = reply.body().getJsonObject("verdicts", new JsonObject());
+        for (String id : verdicts.fieldNames()) {
+          Held h = held.get(id);
+          if (h != null && "down".equals(verdicts.getString(id)) && mine(h.instance)) {
+            LOG.info("{} is no longer reported up by its health checker; deregistering it", id);
+            drained.remove(id);
+            down(h.instance, false);
+          }
+        }
+      }));
   }
 
   /** A ZooKeeper registration made or removed (called where ZooKeeper calls may block). */
@@ -395,6 +505,7 @@ public class RegistrarVerticle extends VerticleBase {
       inMaintenance.add(new JsonObject().put("instance", instance.toJson())
         .put("since", entry == null ? 0L : entry.since()).put("reason", entry == null ? "" : entry.reason()));
     });
-    return new JsonObject().put("registrations", list).put("maintenance", inMaintenance);
+    return new JsonObject().put("member", status.id()).put("node", status.node())
+      .put("registrations", list).put("maintenance", inMaintenance);
   }
 }

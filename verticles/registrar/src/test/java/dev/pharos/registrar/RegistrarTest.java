@@ -39,6 +39,7 @@ class RegistrarTest {
   private static TestingServer server;
   private CuratorFramework zk;
   private JsonObject conf;
+  private String deployment;
   private final AtomicReference<CuratorFramework> registrarClient = new AtomicReference<>();
 
   @BeforeAll
@@ -63,7 +64,11 @@ class RegistrarTest {
     zk.create().creatingParentsIfNeeded().forPath("/env/dev/sd/web", "{\"nerve\":{}}".getBytes());
     conf = new JsonObject().put("instanceId", "h1").put("hostIp", "127.0.0.1").put("zookeeper", zkConf)
       .put("registrar", new JsonObject().put("reconcileIntervalMs", 300));
-    vertx.deployVerticle(() -> new RegistrarVerticle(c -> {
+    deployment = deploy(vertx);
+  }
+
+  private String deploy(Vertx vertx) throws Exception {
+    return vertx.deployVerticle(() -> new RegistrarVerticle(c -> {
       CuratorFramework client = ZooKeeperClients.start(c);
       registrarClient.set(client);
       return client;
@@ -195,11 +200,13 @@ class RegistrarTest {
 
   @Test
   void removesWhatAnEarlierProcessOfThisHostLeftBehind(Vertx vertx) throws Exception {
+    vertx.undeploy(deployment).await(20, TimeUnit.SECONDS);
     try (CuratorFramework earlier = ZooKeeperClients.start(conf.getJsonObject("zookeeper"))) {
       earlier.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
         .forPath("/env/dev/sd/web/sd/h1-old_");
       earlier.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/env/dev/sd/web/sd/h2-other_");
       earlier.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/env/dev/sd/web/sd/h1-aaa_");
+      deploy(vertx); // this host's registrar starts again while the earlier session lives on
       publish(vertx, "up", instance("h1-aaa", 8080));
       Await.until("the ghosts of h1 are gone", () -> registrations().stream().filter(c -> c.startsWith("h1-")).count() == 1
         && registrations().stream().noneMatch(c -> c.startsWith("h1-old_")));

@@ -15,7 +15,7 @@ import dev.pharos.serfbridge.impl.ChildContainers;
 import dev.pharos.serfbridge.impl.SerfnodeChildren;
 import dev.pharos.serfbridge.impl.StoreConfigSource;
 import dev.pharos.stage.StageStatus;
-import dev.pharos.zookeeper.ZooKeeperClients;
+import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.etcd.jetcd.Client;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -131,8 +131,8 @@ public class SerfBridgeVerticle extends VerticleBase {
     String root = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     StoreConfigSource source = new StoreConfigSource(root + "/", this::propagate,
       (key, reason) -> status.problem("zookeeper " + key, "not propagated: " + reason));
-    vertx.executeBlocking(() -> {
-      zookeeper = ZooKeeperClients.start(zookeeperConf);
+    ZooKeeperSessions.acquire(vertx, zookeeperConf).compose(c -> vertx.executeBlocking(() -> {
+      zookeeper = c;
       zookeeperCache = CuratorCache.build(zookeeper, root);
       zookeeperCache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
         if (node.getData() != null && node.getData().length > 0 && node.getStat() != null) {
@@ -141,7 +141,7 @@ public class SerfBridgeVerticle extends VerticleBase {
       }).build());
       zookeeperCache.start();
       return null;
-    }, false).onFailure(err -> status.problem("zookeeper " + root, "cannot watch: " + err.getMessage()));
+    }, false)).onFailure(err -> status.problem("zookeeper " + root, "cannot watch: " + err.getMessage()));
   }
 
   /** An update from a watched store, sent to the cluster once the agent is connected. */
@@ -162,9 +162,14 @@ public class SerfBridgeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    Future<Void> released = Future.succeededFuture();
     if (zookeeperCache != null) {
-      zookeeperCache.close();
-      zookeeper.close();
+      // closing blocks: on a worker, never on the event loop
+      CuratorCache cache = zookeeperCache;
+      released = vertx.<Void>executeBlocking(() -> {
+        cache.close();
+        return null;
+      }, false).eventually(() -> ZooKeeperSessions.release(vertx, zookeeper));
     }
     children.close();
     if (etcdWatch != null) {
@@ -174,7 +179,7 @@ public class SerfBridgeVerticle extends VerticleBase {
     if (client != null) {
       client.close();
     }
-    return Future.succeededFuture();
+    return released;
   }
 
   private void connect() {

@@ -9,7 +9,7 @@ import dev.pharos.nesoi.DeliveryQueue;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
 import dev.pharos.stage.StageStatus;
-import dev.pharos.zookeeper.ZooKeeperClients;
+import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
@@ -85,8 +85,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
     retries = Counter.builder("pharos.webhook.retries").description("web-hook deliveries scheduled again after a failure")
       .register(meters);
     String node = PharosConfig.node(conf);
-    return status.register(vertx).compose(v -> blocking(() -> {
-      client = ZooKeeperClients.start(conf.getJsonObject("zookeeper"));
+    return status.register(vertx).compose(v -> ZooKeeperSessions.acquire(vertx, conf.getJsonObject("zookeeper")))
+      .compose(c -> blocking(() -> {
+      client = c;
       new NesoiStore(client).ensureLayout();
       queue = new DeliveryQueue(client);
       view = new NesoiView(client, context);
@@ -123,11 +124,8 @@ public class WebhookNotifierVerticle extends VerticleBase {
       if (view != null) {
         view.close();
       }
-      if (client != null) {
-        client.close();
-      }
       return null;
-    }).eventually(() -> http.close());
+    }).eventually(() -> ZooKeeperSessions.release(vertx, client)).eventually(() -> http.close());
   }
 
   private <T> Future<T> blocking(Callable<T> work) {

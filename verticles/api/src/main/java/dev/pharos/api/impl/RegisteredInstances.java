@@ -3,7 +3,6 @@ package dev.pharos.api.impl;
 import dev.pharos.bus.Addresses;
 import dev.pharos.model.Instance;
 import dev.pharos.nesoi.NesoiDocuments;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
@@ -62,11 +61,9 @@ public final class RegisteredInstances {
       .put("env", instance.env()));
   }
 
-  /** Fills in what the registrar holds now; retried until a registrar answers. */
-  public void requestSnapshot(Vertx vertx) {
-    vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject()).onSuccess(reply -> {
-      long now = System.currentTimeMillis();
-      reply.body().getJsonArray("registrations").forEach(r -> put(Instance.fromJson(((JsonObject) r).getJsonObject("instance")), now));
-    }).onFailure(err -> vertx.setTimer(2000, t -> requestSnapshot(vertx)));
+  /** Fills in what one registrar holds now (its registrations snapshot). */
+  public void fill(JsonObject snapshot) {
+    long now = System.currentTimeMillis();
+    snapshot.getJsonArray("registrations").forEach(r -> put(Instance.fromJson(((JsonObject) r).getJsonObject("instance")), now));
   }
 }

@@ -1,0 +1,201 @@
+package dev.pharos.zookeeper;
+
+import dev.pharos.ownership.Member;
+import dev.pharos.ownership.Ownership;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The live members of one stage, kept in ZooKeeper as Curator group membership: each member
+ * is an ephemeral znode {@code /pharos/members/<group>/<stage>/<id>} holding its {@link Member} JSON,
+ * which Curator's {@link PersistentNode} re-creates after a session loss; everyone follows the
+ * group with a {@link CuratorCache}. A member's session is its znode's ephemeral owner.
+ *
+ * <p>{@code onChange} runs on the given context with the new {@link Ownership} whenever the
+ * member set changes, after the cache has loaded.
+ */
+public final class StageMembership {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StageMembership.class);
+  public static final String ROOT = "/pharos/members";
+  private static final long JOIN_TIMEOUT_S = 30;
+
+  private final CuratorFramework client;
+  private final String group;
+  private final String stage;
+  private final Member me;
+  private final Context context;
+  private final Consumer<Ownership> onChange;
+  private PersistentNode node;
+  private CuratorCache cache;
+  private volatile boolean initialized;
+  private volatile Ownership current = Ownership.empty();
+  private final Set<Long> predecessors = ConcurrentHashMap.newKeySet();
+
+  /** @param me this stage instance, or null to follow the group without joining it */
+  public StageMembership(CuratorFramework client, String group, String stage, Member me, Context context,
+                         Consumer<Ownership> onChange) {
+    this.client = client;
+    this.group = group;
+    this.stage = stage;
+    this.me = me;
+    this.context = context;
+    this.onChange = onChange;
+  }
+
+  /**
+   * The group a node's stages divide work in: the Vert.x cluster (its root path) when clustered,
+   * since only stages on one event bus can hand work to each other; otherwise this process alone.
+   */
+  public static String group(Vertx vertx, JsonObject conf) {
+    if (vertx.isClustered()) {
+      return conf.getJsonObject("cluster", new JsonObject()).getString("rootPath", "pharos-cluster");
+    }
+    return (String) vertx.sharedData().getLocalMap("pharos.membership")
+      .computeIfAbsent("group", k -> "standalone-" + UUID.randomUUID());
+  }
+
+  private String path() {
+    return ROOT + "/" + group + "/" + stage;
+  }
+
+  /**
+   * Joins (when a member) and loads the group; completes once both are done. A member also
+   * removes its predecessors: members of the same node name held by another session, left by
+   * an earlier process of this node that was killed, whose session has not expired yet.
+   */
+  public Future<Void> start() {
+    return context.owner().executeBlocking(() -> {
+      if (me != null) {
+        byte[] data = me.toJson().put("session", (Object) null).toBuffer().getBytes();
+        node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path() + "/" + me.id(), data);
+        node.start();
+        if (!node.waitForInitialCreate(JOIN_TIMEOUT_S, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("could not join " + path() + " within " + JOIN_TIMEOUT_S + " s");
+        }
+      }
+      CountDownLatch loaded = new CountDownLatch(1);
+      cache = CuratorCache.build(client, path());
+      cache.listenable().addListener(CuratorCacheListener.builder()
+        .forInitialized(() -> {
+          initialized = true;
+          changed();
+          loaded.countDown();
+        })
+        .forAll((type, oldNode, newNode) -> {
+          // a member's data never changes: creates and deletes are what matter
+          if (initialized) {
+            changed();
+          }
+        }).build());
+      cache.start();
+      if (!loaded.await(JOIN_TIMEOUT_S, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("could not read " + path() + " within " + JOIN_TIMEOUT_S + " s");
+      }
+      if (me != null) {
+        removePredecessors();
+      }
+      return null;
+    }, false);
+  }
+
+  private void removePredecessors() throws Exception {
+    long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+    for (Member m : current.members()) {
+      if (m.node().equals(me.node()) && m.session() != session && m.session() != 0) {
+        LOG.info("{}: removing member {} of node {}, left by an earlier process of this node (session 0x{})",
+          path(), m.id(), m.node(), Long.toHexString(m.session()));
+        predecessors.add(m.session());
+        try {
+          client.delete().forPath(path() + "/" + m.id());
+        } catch (KeeperException.NoNodeException gone) {
+          // its session ended meanwhile
+        }
+      }
+    }
+  }
+
+  /** Sessions of this node's earlier processes whose members {@link #start} removed. */
+  public Set<Long> predecessors() {
+    return Set.copyOf(predecessors);
+  }
+
+  /** True once the group has loaded and, for a member, shows this member. */
+  public boolean ready() {
+    return initialized && (me == null || current.member(me.id()) != null);
+  }
+
+  public Ownership current() {
+    return current;
+  }
+
+  public Member me() {
+    return me;
+  }
+
+  /** Leaves the group (its znode goes at once) and stops following it. Blocking: call from a worker. */
+  public void close() {
+    try {
+      if (node != null) {
+        node.close();
+      }
+    } catch (Exception e) {
+      LOG.warn("leaving {}: {}", path(), e.getMessage());
+    }
+    if (cache != null) {
+      cache.close();
+    }
+  }
+
+  private synchronized void changed() {
+    String parent = path();
+    List<Member> members = new ArrayList<>();
+    cache.stream().forEach(child -> {
+      Member member = member(parent, child);
+      if (member != null) {
+        members.add(member);
+      }
+    });
+    Ownership next = new Ownership(members);
+    if (!next.equals(current)) {
+      current = next;
+      context.runOnContext(v -> onChange.accept(next));
+    }
+  }
+
+  private static Member member(String parent, ChildData child) {
+    String path = child.getPath();
+    if (!path.startsWith(parent + "/") || path.indexOf('/', parent.length() + 1) >= 0 || child.getData() == null) {
+      return null;
+    }
+    try {
+      Member read = Member.fromJson(new JsonObject(new String(child.getData(), StandardCharsets.UTF_8)));
+      long session = child.getStat() == null ? 0 : child.getStat().getEphemeralOwner();
+      return new Member(read.id(), read.node(), read.affinity(), session);
+    } catch (RuntimeException e) {
+      LOG.warn("{}: not a member record: {}", path, e.getMessage());
+      return null;
+    }
+  }
+}
