@@ -1,0 +1,159 @@
+package dev.pharos.harness;
+
+import dev.pharos.launcher.Pharos;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static dev.pharos.harness.Harness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Nodes with the default stages clustered over one ZooKeeper divide the work: each labelled
+ * container is checked by one health checker and registered by one registrar in the whole
+ * cluster, as nodes join and leave. Node a watches the Docker host; b and c run every other
+ * default stage (one dockerd here: a second watcher of it would be a second host).
+ */
+class DividedClusterIT extends EndToEndTest {
+
+  private static final List<String> DEFAULT_STAGES = List.of("definition-watcher", "health-checker", "registrar", "api");
+
+  private JsonObject node(String name, boolean dockerWatcher) {
+    JsonObject verticles = new JsonObject();
+    DEFAULT_STAGES.forEach(s -> verticles.put(s, new JsonObject()));
+    if (dockerWatcher) {
+      verticles.put("docker-watcher", new JsonObject());
+    }
+    return harness.conf("host-" + harness.runId(), new JsonObject().put("node", name)
+      .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", 0))
+      .put("verticles", verticles));
+  }
+
+  /** Every watch of {@code instanceId} in the cluster, as the checkers report them through {@code api}. */
+  private static List<JsonObject> watchesOf(String api, String instanceId) throws Exception {
+    JsonArray checks = Http.getJson(api + "/v1/instances").getJsonArray("checks");
+    return checks.stream().map(JsonObject.class::cast)
+      .filter(w -> instanceId.equals(w.getJsonObject("instance").getString("id"))).toList();
+  }
+
+  private long requestsReceived(String containerId) throws Exception {
+    Process logs = new ProcessBuilder("docker", "logs", containerId).redirectErrorStream(true).start();
+    String out = new String(logs.getInputStream().readAllBytes());
+    logs.waitFor();
+    return out.lines().filter(l -> l.contains("response:")).count();
+  }
+
+  /**
+   * One watch in the whole cluster, and the container receives exactly the requests that watch
+   * made: nobody else checks it. Read while the watch runs, so in-flight rounds give a slack of 2.
+   */
+  private void checkedOnce(String api, String instanceId, String containerId) throws Exception {
+    await("one watch of " + instanceId + " in the cluster", () -> watchesOf(api, instanceId).size() == 1
+      && watchesOf(api, instanceId).get(0).getLong("rounds") > 5);
+    long rounds0 = watchesOf(api, instanceId).get(0).getLong("rounds");
+    long requests0 = requestsReceived(containerId);
+    await("ten more rounds", () -> watchesOf(api, instanceId).size() == 1
+      && watchesOf(api, instanceId).get(0).getLong("rounds") >= rounds0 + 10);
+    long requests1 = requestsReceived(containerId);
+    long rounds1 = watchesOf(api, instanceId).get(0).getLong("rounds");
+    long extra = (requests1 - requests0) - (rounds1 - rounds0);
+    assertTrue(Math.abs(extra) <= 2, "the container got " + (requests1 - requests0) + " requests while its one watch ran "
+      + (rounds1 - rounds0) + " rounds");
+  }
+
+  @Test
+  void eachContainerIsRegisteredAndCheckedOnceAsNodesJoinAndLeave() throws Exception {
+    Pharos a = harness.start(node("node-a", true));
+    Pharos b = harness.start(node("node-b", false));
+    String apiB = Harness.api(b);
+    harness.define("dev", "divided", """
+      {"nerve": {"check_interval": 0.1, "checks": [{"type": "http", "uri": "/health", "timeout": 0.5}]}}""");
+    try (RegistrationWatcher reader = new RegistrationWatcher(harness.zk(), "dev", "divided")) {
+      String container = harness.run(Map.of("sd-env", "dev", "sd-name", "divided"),
+        List.of("httpd", "-f", "-v", "-p", "80", "-h", "/www"), 80);
+      String instanceId = "host-" + harness.runId() + "-" + Harness.shortId(container);
+      await("registered", () -> harness.registrations("dev", "divided").size() == 1);
+      checkedOnce(apiB, instanceId, container);
+
+      Pharos c = harness.start(node("node-c", false));
+      String apiC = Harness.api(c);
+      await("three checkers and three registrars", () -> {
+        JsonObject stages = Http.getJson(apiC + "/v1/health").getJsonObject("stages");
+        return stages.getJsonObject("health-checker").getJsonArray("instances").size() == 3
+          && stages.getJsonObject("registrar").getJsonArray("instances").size() == 3;
+      });
+      checkedOnce(apiC, instanceId, container);
+      assertEquals(1, harness.registrations("dev", "divided").size());
+
+      harness.stop(b); // a clean stop of a node that owned nothing
+      checkedOnce(apiC, instanceId, container);
+
+      String before = harness.registrations("dev", "divided").keySet().iterator().next();
+      harness.stop(a); // the owner leaves: its instance moves to c, which replaces the znode
+      await("taken over by node c", () -> {
+        Map<String, JsonObject> now = harness.registrations("dev", "divided");
+        return now.size() == 1 && !now.containsKey(before);
+      });
+      checkedOnce(apiC, instanceId, container);
+      assertTrue(reader.listings() >= 3, "the reader saw the registration, its move and more: " + reader.listings());
+      assertEquals(1, reader.most(), "a reader never saw the container twice");
+      assertFalse(reader.fellToZero(), "nor saw it vanish while it stayed healthy");
+      harness.stop(c);
+    }
+  }
+
+  @Test
+  void severalInstancesOfAStageOnOneNodeDivideTheWork() throws Exception {
+    JsonObject conf = node("node-a", true);
+    conf.getJsonObject("verticles").put("health-checker", new JsonObject().put("instances", 2))
+      .put("registrar", new JsonObject().put("instances", 2));
+    Pharos a = harness.start(conf);
+    String api = Harness.api(a);
+    harness.define("dev", "many", """
+      {"nerve": {"check_interval": 0.2, "checks": [{"type": "tcp", "timeout": 0.5}]}}""");
+    for (int i = 0; i < 6; i++) {
+      harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "many"));
+    }
+    await("six registrations", () -> harness.registrations("dev", "many").size() == 6);
+    // statuses are heard every 2 s: wait for both instances' latest
+    await("each container watched once", () -> sum(Http.getJson(api + "/v1/health").getJsonObject("stages")
+      .getJsonObject("health-checker"), "watches") == 6);
+    assertEquals(6, Http.getJson(api + "/v1/instances").getJsonArray("checks").size());
+    await("each registration held once", () -> sum(Http.getJson(api + "/v1/health").getJsonObject("stages")
+      .getJsonObject("registrar"), "registrations") == 6);
+    assertEquals(6, Http.getJson(api + "/v1/instances").getJsonArray("registrations").size(),
+      "the registrations of both registrars listed");
+    harness.stop(a);
+  }
+
+  private static long sum(JsonObject stage, String detail) {
+    Predicate<Object> any = o -> true;
+    return stage.getJsonArray("instances").stream().filter(any).map(JsonObject.class::cast)
+      .mapToLong(i -> i.getJsonObject("details").getLong(detail, 0L)).sum();
+  }
+
+  @Test
+  void aNodeWithoutThePipelineIsHealthyAndNamesWhatRunsNowhere() throws Exception {
+    Pharos web = harness.start(harness.conf("host-" + harness.runId(), new JsonObject().put("node", "web-only")
+      .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", 0))
+      .put("verticles", new JsonObject().put("api", new JsonObject()))));
+    var response = Http.send("GET", Harness.api(web) + "/v1/health", null);
+    assertEquals(200, response.statusCode(), response.body());
+    Pharos checker = harness.start(harness.conf("host-" + harness.runId(), new JsonObject().put("node", "checker-only")
+      .put("cluster", new JsonObject().put("enabled", true).put("host", "127.0.0.1").put("port", 0))
+      .put("verticles", new JsonObject().put("health-checker", new JsonObject()))));
+    await("the checker's node shown, the registrar named as running nowhere", () -> {
+      JsonObject health = Http.getJson(Harness.api(web) + "/v1/health");
+      return health.getJsonObject("stages").containsKey("health-checker")
+        && health.getJsonArray("absent").contains("registrar") && "UP".equals(health.getString("status"));
+    });
+    harness.stop(checker);
+    harness.stop(web);
+  }
+}
