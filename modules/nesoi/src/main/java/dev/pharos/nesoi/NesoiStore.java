@@ -111,16 +111,30 @@ public final class NesoiStore {
 
   /**
    * Records a change made elsewhere (the registrar's Docker registrations, shown under
-   * {@code /srv/{app}}), so the hooks on that resource hear of it.
+   * {@code /srv/{app}}), so the hooks on that resource hear of it; nothing when it has none.
    */
   public void recordChange(String kind, String name, String uri) throws Exception {
+    if (!hooked(kind, name)) {
+      return;
+    }
     ensurePersistent(CHANGES);
     client.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
       .forPath(CHANGES + "/c-", bytes(change(kind, name, uri).put("ts", System.currentTimeMillis())));
   }
 
-  private static JsonObject change(String kind, String name, String uri) {
-    return new JsonObject().put("uri", uri).put("kind", kind).put("name", name);
+  /**
+   * The change record of a write, or null when no web-hook is registered on the resource: a
+   * record is only ever read to notify hooks, and without a hook (or without a web-hooks stage
+   * to remove it) it would stay, so {@link #CHANGES} grows only while hooks listen. A hook hears
+   * of the changes committed after it was registered.
+   */
+  private JsonObject change(String kind, String name, String uri) throws Exception {
+    return hooked(kind, name) ? new JsonObject().put("uri", uri).put("kind", kind).put("name", name) : null;
+  }
+
+  private boolean hooked(String kind, String name) throws Exception {
+    var stat = client.checkExists().forPath(hooksPath(kind, name));
+    return stat != null && stat.getNumChildren() > 0;
   }
 
   private static byte[] bytes(JsonObject json) {

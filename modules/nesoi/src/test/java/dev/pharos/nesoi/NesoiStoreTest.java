@@ -49,6 +49,7 @@ class NesoiStoreTest {
   @Test
   void writesGoOnWhenTheChangesNodeVanished() throws Exception {
     // as ZooKeeper's container manager did to an emptied /nesoi/changes container of an older version
+    store.putHook("srv", "web", new JsonObject().put("name", "h").put("endpoint", "http://127.0.0.1:1/"));
     zk.delete().forPath("/nesoi/changes");
     store.putHost("web", "host1", new JsonObject().put("name", "host1"));
     assertNotNull(zk.checkExists().forPath("/nesoi/srv/web/host1"));
@@ -58,5 +59,18 @@ class NesoiStoreTest {
     assertTrue(store.deleteHost("web", "host1"), "a delete is not mistaken for a missing host");
     assertNull(zk.checkExists().forPath("/nesoi/srv/web/host1"));
     assertFalse(store.deleteHost("web", "host1"), "now it is missing");
+  }
+
+  @Test
+  void changesAreRecordedOnlyForResourcesWithHooks() throws Exception {
+    // with no web-hook (and maybe no web-hooks stage to consume them) records would pile up forever
+    store.putHost("web", "host1", new JsonObject().put("name", "host1"));
+    store.putApp("dm", new JsonObject().put("name", "dm"));
+    store.recordChange("srv", "web", "/srv/web/docker-1");
+    assertEquals(0, zk.getChildren().forPath("/nesoi/changes").size());
+    store.putHook("app", "dm", new JsonObject().put("name", "h").put("endpoint", "http://127.0.0.1:1/"));
+    store.putApp("dm", new JsonObject().put("name", "dm"));
+    store.putHost("web", "host2", new JsonObject().put("name", "host2"));
+    assertEquals(1, zk.getChildren().forPath("/nesoi/changes").size(), "only the hooked app's change");
   }
 }

@@ -43,13 +43,15 @@ class RegistrarEtcdTest {
   private Client client;
   private String deployment;
 
+  private JsonObject conf;
+
   @BeforeEach
   void deployRegistrar(@TempDir Path dir, Vertx vertx) throws Exception {
     zookeeper = new TestingServer(true);
     etcd = EtcdServer.start(dir.resolve("etcd"));
     JsonObject etcdConf = new JsonObject().put("endpoints", new JsonArray().add(etcd.endpoint())).put("leaseTtlSeconds", 3);
     client = EtcdClients.create(vertx, etcdConf);
-    JsonObject conf = new JsonObject().put("instanceId", "h1").put("hostIp", "127.0.0.1")
+    conf = new JsonObject().put("instanceId", "h1").put("hostIp", "127.0.0.1")
       .put("zookeeper", new JsonObject().put("connect", zookeeper.getConnectString()))
       .put("etcd", etcdConf).put("registrar", new JsonObject().put("reconcileIntervalMs", 500));
     deployment = vertx.deployVerticle(new RegistrarVerticle(), new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
@@ -134,5 +136,26 @@ class RegistrarEtcdTest {
     assertNotEquals(0, lease);
     vertx.undeploy(deployment).await(20, TimeUnit.SECONDS);
     assertTrue(stored().isEmpty(), "revoking the lease removed the documents at once");
+  }
+
+  @Test
+  void anOutageAtStartGrantsOneLeaseWhenEtcdComesBack(Vertx vertx) throws Exception {
+    vertx.undeploy(deployment).await(20, TimeUnit.SECONDS);
+    etcd.stop();
+    deployment = vertx.deployVerticle(new RegistrarVerticle(), new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    Thread.sleep(3500); // several keep-alive ticks (every second with a 3 s TTL) while no lease can be granted
+    etcd.start();
+    Await.until("the document", () -> stored().size() == 1);
+    // a later write on the same ordered chain: every grant queued during the outage has run before it
+    publish(vertx, "up", instance("h1-bbb", 8081));
+    Await.until("the later document", () -> client.getKVClient()
+      .get(EtcdClients.bytes("/services/dev/web/80/8081/c-h1-bbb")).get(10, TimeUnit.SECONDS).getKvs().size() == 1);
+    // jetcd has no lease listing: etcdctl, as an operator would look
+    Process list = new ProcessBuilder("etcdctl", "--endpoints", etcd.endpoint(), "lease", "list")
+      .redirectErrorStream(true).start();
+    String out = new String(list.getInputStream().readAllBytes());
+    assertTrue(list.waitFor(10, TimeUnit.SECONDS) && list.exitValue() == 0, out);
+    assertTrue(out.startsWith("found 1 leases"), "one lease, not one per keep-alive tick of the outage: " + out);
   }
 }

@@ -51,6 +51,9 @@ public final class EtcdServiceReporter {
   private long leaseId;
   private long keepAliveTimer = -1;
   private boolean failing;
+  private boolean grantQueued;
+  /** Leases granted since start: one, plus one per lease that expired. */
+  private long grants;
 
   public EtcdServiceReporter(Context context, Client client, long ttlSeconds, StageStatus status, Changes changes,
                              StoreMeters meters) {
@@ -66,7 +69,11 @@ public final class EtcdServiceReporter {
   public void start() {
     long every = Math.max(500, TimeUnit.SECONDS.toMillis(ttlSeconds) / 3);
     keepAliveTimer = context.owner().setPeriodic(every, every, t -> keepAlive());
-    chain(this::grant);
+    requestGrant();
+  }
+
+  public long grants() {
+    return grants;
   }
 
   public int size() {
@@ -151,7 +158,24 @@ public final class EtcdServiceReporter {
     tail = tail.transform(x -> write.get()).onFailure(this::failed).recover(err -> Future.succeededFuture());
   }
 
+  /**
+   * Queues one grant unless one is queued already; it does nothing if a lease is held by the time
+   * it runs. Without this, every keep-alive tick of an outage queued a grant, and on recovery each
+   * granted a lease of its own and wrote every document again.
+   */
+  private void requestGrant() {
+    if (grantQueued) {
+      return;
+    }
+    grantQueued = true;
+    chain(() -> {
+      grantQueued = false;
+      return leaseId != 0 ? Future.succeededFuture() : grant();
+    });
+  }
+
   private Future<?> grant() {
+    grants++;
     return EtcdClients.onContext(context, client.getLeaseClient().grant(ttlSeconds)).compose(lease -> {
       leaseId = lease.getID();
       LOG.info("etcd lease {} granted for {} s; writing {} documents", Long.toHexString(leaseId), ttlSeconds, held.size());
@@ -166,7 +190,7 @@ public final class EtcdServiceReporter {
 
   private void keepAlive() {
     if (leaseId == 0) {
-      chain(this::grant);
+      requestGrant();
       return;
     }
     long lease = leaseId;
@@ -178,7 +202,7 @@ public final class EtcdServiceReporter {
       if (lost) {
         LOG.warn("etcd lease {} has expired; granting a new one and writing every document again", Long.toHexString(lease));
         leaseId = 0;
-        chain(this::grant);
+        requestGrant();
       } else if (ar.failed()) {
         failed(ar.cause());
       } else if (failing) {
