@@ -74,6 +74,8 @@ public class RegistrarVerticle extends VerticleBase {
   private StageMembership checkers;
   private long handoverMs;
   private volatile boolean stopping;
+  /** The connection was suspended or lost since the last sweep for strays. */
+  private volatile boolean connectionTrouble;
   private final ConnectionStateListener connectionListener = (c, state) -> context.runOnContext(y -> connectionChanged(state));
 
   /** Instances in maintenance, as ZooKeeper has them (every registrar sees all). */
@@ -388,6 +390,9 @@ public class RegistrarVerticle extends VerticleBase {
 
   private void connectionChanged(ConnectionState state) {
     status.detail("zookeeper", state.name());
+    if (state != ConnectionState.CONNECTED) {
+      connectionTrouble = true; // a reply may have been lost: look for strays at the next reconcile
+    }
     switch (state) {
       case SUSPENDED, LOST -> status.state(StageStatus.DEGRADED);
       case CONNECTED, RECONNECTED -> {
@@ -417,6 +422,10 @@ public class RegistrarVerticle extends VerticleBase {
       if (!client.getZookeeperClient().isConnected()) {
         return null;
       }
+      if (connectionTrouble) {
+        connectionTrouble = false;
+        sweepStrays();
+      }
       for (Held h : List.copyOf(held.values())) {
         if (h.path == null || !reporter.isOwned(h.path)) {
           if (h.path != null) {
@@ -431,6 +440,26 @@ public class RegistrarVerticle extends VerticleBase {
       return null;
     }).onFailure(err -> status.problem("reconcile", err.getMessage()))
       .onSuccess(v -> status.clear("reconcile"));
+  }
+
+  /**
+   * Blocking: removes second znodes of held instances, which Curator's retry of a create whose
+   * reply was lost leaves behind (Nerve's names cannot carry Curator's protection prefix). One
+   * listing per service held; run only after the connection was in trouble.
+   */
+  private void sweepStrays() throws Exception {
+    Map<String, Map<String, String>> byParent = new HashMap<>();
+    held.values().forEach(h -> {
+      if (h.path != null) {
+        byParent.computeIfAbsent(h.instance.registrationsPath(), k -> new HashMap<>()).put(h.instance.id(), h.path);
+      }
+    });
+    for (Map.Entry<String, Map<String, String>> e : byParent.entrySet()) {
+      for (String stray : reporter.strays(e.getKey(), e.getValue())) {
+        LOG.info("removing {}, a second registration left by a create retried after a lost reply", stray);
+        reporter.delete(stray);
+      }
+    }
   }
 
   /** Asks each instance's checker whether it still reports it up; a ready owner's "down" deregisters it. */

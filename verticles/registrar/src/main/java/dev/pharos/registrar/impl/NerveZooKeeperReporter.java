@@ -110,6 +110,22 @@ public final class NerveZooKeeperReporter {
     return found;
   }
 
+  /**
+   * Znodes under {@code parent} of the instances in {@code held} (instance id to the path held
+   * for it) other than the held path: what a create retried by Curator after a lost reply left.
+   */
+  public List<String> strays(String parent, java.util.Map<String, String> held) throws Exception {
+    List<String> found = new ArrayList<>();
+    for (String child : children(parent)) {
+      int sep = child.lastIndexOf('_');
+      String heldPath = sep > 0 ? held.get(child.substring(0, sep)) : null;
+      if (heldPath != null && !heldPath.equals(parent + "/" + child)) {
+        found.add(parent + "/" + child);
+      }
+    }
+    return found;
+  }
+
   /** Removes every znode of {@code instance}, whoever holds it (an owner that let go before a move). */
   public void deleteAll(Instance instance) throws Exception {
     try {
