@@ -20,6 +20,7 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
   private final String parent;
   private final AtomicInteger most = new AtomicInteger();
   private final AtomicInteger listings = new AtomicInteger();
+  private final AtomicInteger mostPerInstance = new AtomicInteger();
   private volatile boolean seenOne;
   private volatile boolean fellToZero;
   private volatile boolean closed;
@@ -43,6 +44,9 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
     }
     listings.incrementAndGet();
     most.accumulateAndGet(children.size(), Math::max);
+    java.util.Map<String, Integer> perInstance = new java.util.HashMap<>();
+    children.forEach(c -> perInstance.merge(c.substring(0, Math.max(0, c.lastIndexOf('_'))), 1, Integer::sum));
+    perInstance.values().forEach(n -> mostPerInstance.accumulateAndGet(n, Math::max));
     if (!children.isEmpty()) {
       seenOne = true;
     } else if (seenOne) {
@@ -61,6 +65,11 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
 
   int most() {
     return most.get();
+  }
+
+  /** The most znodes of one instance seen in one listing: 1 when no reader ever saw an instance twice. */
+  int mostPerInstance() {
+    return mostPerInstance.get();
   }
 
   int listings() {
