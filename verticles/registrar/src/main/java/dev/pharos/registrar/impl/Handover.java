@@ -38,16 +38,15 @@ public final class Handover {
   }
 
   private void poll(List<String> left, long deadline, Promise<List<String>> done) {
-    vertx.executeBlocking(() -> {
+    List<Future<Boolean>> checks = new ArrayList<>();
+    left.forEach(path -> checks.add(reporter.stat(path).map(stat -> stat != null).otherwise(true)));
+    Future.join(checks).onComplete(x -> {
       List<String> still = new ArrayList<>();
-      for (String path : left) {
-        if (reporter.exists(path)) {
-          still.add(path);
+      for (int i = 0; i < left.size(); i++) {
+        if (checks.get(i).result()) {
+          still.add(left.get(i));
         }
       }
-      return still;
-    }, false).onComplete(ar -> {
-      List<String> still = ar.succeeded() ? ar.result() : left;
       if (still.isEmpty() || System.currentTimeMillis() >= deadline) {
         done.complete(still);
       } else {

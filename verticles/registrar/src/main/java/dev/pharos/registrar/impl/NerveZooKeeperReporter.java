@@ -3,21 +3,29 @@ package dev.pharos.registrar.impl;
 import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
 import dev.pharos.model.NerveRegistration;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.api.transaction.OperationType;
+import org.apache.curator.x.async.AsyncCuratorFramework;
+import org.apache.curator.x.async.api.DeleteOption;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Writes Nerve registrations: ephemeral-sequential znodes {@code <instance_id>_NNNNNNNNNN} under
- * {@code /env/{env}/sd/{app}/sd} holding Nerve's JSON. Blocking: call from a worker.
+ * {@code /env/{env}/sd/{app}/sd} holding Nerve's JSON. On Curator's async API: no thread is
+ * parked on a ZooKeeper round trip; every result completes on the owner's context.
  *
  * <p>A registration is created in one transaction with the deletion of every other znode of the
  * same instance (an earlier owner's, a lost reply's retry, an earlier session's), so a reader
@@ -28,18 +36,36 @@ import java.util.Set;
  */
 public final class NerveZooKeeperReporter {
 
-  private static final int TAKEOVER_ATTEMPTS = 3;
+  private static final int REPLACE_ATTEMPTS = 3;
 
+  private final Context context;
   private final CuratorFramework client;
+  private final AsyncCuratorFramework async;
   private final StoreMeters meters;
 
-  public NerveZooKeeperReporter(CuratorFramework client, StoreMeters meters) {
-    this.meters = meters;
+  public NerveZooKeeperReporter(Context context, CuratorFramework client, StoreMeters meters) {
+    this.context = context;
     this.client = client;
+    this.async = AsyncCuratorFramework.wrap(client);
+    this.meters = meters;
   }
 
-  public long sessionId() throws Exception {
-    return client.getZookeeperClient().getZooKeeper().getSessionId();
+  /** This client's current session (0 while it has none). */
+  public long sessionId() {
+    try {
+      return client.getZookeeperClient().getZooKeeper().getSessionId();
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  public boolean connected() {
+    return client.getZookeeperClient().isConnected();
+  }
+
+  private <T> Future<T> on(CompletionStage<T> stage) {
+    return Future.<T>fromCompletionStage(stage, context).recover(err ->
+      Future.failedFuture(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err));
   }
 
   /**
@@ -48,121 +74,110 @@ public final class NerveZooKeeperReporter {
    *
    * @return the created path, or null when the definition node does not exist
    */
-  public String register(Instance instance) throws Exception {
+  public Future<String> register(Instance instance) {
+    return register(instance, 1);
+  }
+
+  private Future<String> register(Instance instance, int attempt) {
     String parent = instance.registrationsPath();
     byte[] data = instance.data().toBuffer().getBytes();
-    for (int attempt = 1; ; attempt++) {
-      List<String> existing;
-      try {
-        existing = existing(instance);
-      } catch (KeeperException.NoNodeException e) {
-        if (!ensureParent(parent)) {
-          return null;
-        }
-        existing = List.of();
-      }
-      try {
-        return replace(parent + "/" + NerveRegistration.nodePrefix(instance.id()), data, existing);
-      } catch (KeeperException.NoNodeException | KeeperException.NotEmptyException raced) {
-        // a listed znode went (its session ended, or another registrar took it) or the parent went
-        if (attempt >= TAKEOVER_ATTEMPTS) {
-          throw raced;
-        }
-      }
-    }
+    String path = parent + "/" + NerveRegistration.nodePrefix(instance.id());
+    return existing(instance)
+      .recover(err -> err instanceof KeeperException.NoNodeException
+        ? ensureParent(parent).map(made -> made ? List.<String>of() : null) : Future.failedFuture(err))
+      .compose(existing -> existing == null ? Future.succeededFuture((String) null) : replace(path, data, existing))
+      .recover(err -> {
+        // a listed znode went (its session ended, another registrar took it), or the parent went
+        boolean raced = err instanceof KeeperException.NoNodeException || err instanceof KeeperException.NotEmptyException;
+        return raced && attempt < REPLACE_ATTEMPTS ? register(instance, attempt + 1) : Future.failedFuture(err);
+      });
   }
 
-  private boolean ensureParent(String parent) throws Exception {
-    try {
-      client.create().withMode(CreateMode.PERSISTENT).forPath(parent);
-    } catch (KeeperException.NodeExistsException raced) {
-      // another writer made it first: fine
-    } catch (KeeperException.NoNodeException definitionGone) {
-      return false;
-    }
-    return true;
+  /** True when the parent exists now; false when the definition itself is gone. */
+  private Future<Boolean> ensureParent(String parent) {
+    return on(async.create().withMode(CreateMode.PERSISTENT).forPath(parent)).map(p -> true).recover(err -> {
+      if (err instanceof KeeperException.NodeExistsException) {
+        return Future.succeededFuture(true); // another writer made it first
+      }
+      return err instanceof KeeperException.NoNodeException ? Future.succeededFuture(false) : Future.failedFuture(err);
+    });
   }
 
-  private String replace(String path, byte[] data, List<String> existing) throws Exception {
+  private Future<String> replace(String path, byte[] data, List<String> existing) {
     if (existing.isEmpty()) {
-      return meters.time("create", () -> client.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data));
+      return meters.timeAsync("create", () -> on(async.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data)));
     }
     List<CuratorOp> ops = new ArrayList<>();
     for (String old : existing) {
-      ops.add(client.transactionOp().delete().forPath(old));
+      ops.add(async.transactionOp().delete().forPath(old));
     }
-    ops.add(client.transactionOp().create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data));
-    List<CuratorTransactionResult> results = meters.time("replace", () -> client.transaction().forOperations(ops));
-    return results.stream().filter(r -> r.getType() == OperationType.CREATE).findFirst()
-      .map(CuratorTransactionResult::getResultPath).orElseThrow();
+    ops.add(async.transactionOp().create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data));
+    return meters.timeAsync("replace", () -> on(async.transaction().forOperations(ops)))
+      .map(results -> results.stream().filter(r -> r.getType() == OperationType.CREATE).findFirst()
+        .map(CuratorTransactionResult::getResultPath).orElseThrow());
   }
 
-  /** Every znode of {@code instance} under its service, whoever holds it. */
-  public List<String> existing(Instance instance) throws Exception {
+  /** Every znode of {@code instance} under its service, whoever holds it; fails with NoNode without the service. */
+  public Future<List<String>> existing(Instance instance) {
     String parent = instance.registrationsPath();
     String prefix = NerveRegistration.nodePrefix(instance.id());
-    List<String> found = new ArrayList<>();
-    for (String child : client.getChildren().forPath(parent)) {
-      if (child.startsWith(prefix) && child.length() == prefix.length() + 10) {
-        found.add(parent + "/" + child);
+    return on(async.getChildren().forPath(parent)).map(children -> {
+      List<String> found = new ArrayList<>();
+      for (String child : children) {
+        if (child.startsWith(prefix) && child.length() == prefix.length() + 10) {
+          found.add(parent + "/" + child);
+        }
       }
-    }
-    return found;
+      return found;
+    });
+  }
+
+  /** Removes every znode of {@code instance}, whoever holds it (an owner that let go before a move). */
+  public Future<Void> deleteAll(Instance instance) {
+    return existing(instance).compose(paths -> {
+      List<Future<Void>> deletes = new ArrayList<>();
+      paths.forEach(p -> deletes.add(delete(p)));
+      return Future.all(deletes).<Void>mapEmpty();
+    }).recover(err -> err instanceof KeeperException.NoNodeException
+      ? Future.succeededFuture() : Future.failedFuture(err)); // the service's tree is gone, and its registrations
+  }
+
+  /** The znode's stat, or null when it does not exist. */
+  public Future<Stat> stat(String path) {
+    return on(async.checkExists().forPath(path));
+  }
+
+  public Future<Void> update(String path, Instance instance) {
+    return meters.timeAsync("update", () -> on(async.setData().forPath(path, instance.data().toBuffer().getBytes()))).mapEmpty();
+  }
+
+  /** Deletes {@code path}; already gone (by hand, or with its session) is success. */
+  public Future<Void> delete(String path) {
+    return meters.timeAsync("delete", () -> on(async.delete().withOptions(Set.of(DeleteOption.quietly)).forPath(path)));
   }
 
   /**
    * Znodes under {@code parent} of the instances in {@code held} (instance id to the path held
    * for it) other than the held path: what a create retried by Curator after a lost reply left.
    */
-  public List<String> strays(String parent, java.util.Map<String, String> held) throws Exception {
-    List<String> found = new ArrayList<>();
-    for (String child : children(parent)) {
-      int sep = child.lastIndexOf('_');
-      String heldPath = sep > 0 ? held.get(child.substring(0, sep)) : null;
-      if (heldPath != null && !heldPath.equals(parent + "/" + child)) {
-        found.add(parent + "/" + child);
+  public Future<List<String>> strays(String parent, Map<String, String> held) {
+    return on(async.getChildren().forPath(parent)).map(children -> {
+      List<String> found = new ArrayList<>();
+      for (String child : children) {
+        int sep = child.lastIndexOf('_');
+        String heldPath = sep > 0 ? held.get(child.substring(0, sep)) : null;
+        if (heldPath != null && !heldPath.equals(parent + "/" + child)) {
+          found.add(parent + "/" + child);
+        }
       }
-    }
-    return found;
-  }
-
-  /** Removes every znode of {@code instance}, whoever holds it (an owner that let go before a move). */
-  public void deleteAll(Instance instance) throws Exception {
-    try {
-      for (String path : existing(instance)) {
-        delete(path);
-      }
-    } catch (KeeperException.NoNodeException e) {
-      // the service's tree is gone: so are its registrations
-    }
-  }
-
-  /** True when {@code path} exists and belongs to this client's current session. */
-  public boolean isOwned(String path) throws Exception {
-    Stat stat = client.checkExists().forPath(path);
-    return stat != null && stat.getEphemeralOwner() == sessionId();
-  }
-
-  public boolean exists(String path) throws Exception {
-    return client.checkExists().forPath(path) != null;
-  }
-
-  public void update(String path, Instance instance) throws Exception {
-    meters.time("update", () -> client.setData().forPath(path, instance.data().toBuffer().getBytes()));
-  }
-
-  public void delete(String path) throws Exception {
-    try {
-      meters.time("delete", () -> client.delete().forPath(path));
-    } catch (KeeperException.NoNodeException e) {
-      // already gone (deleted by hand, or with its session): the goal is reached
-    }
+      return found;
+    }).recover(err -> err instanceof KeeperException.NoNodeException ? Future.succeededFuture(List.of()) : Future.failedFuture(err));
   }
 
   /**
    * Registrations under {@code /env/*}/sd/*}/sd} whose names start with {@code namePrefix} and
    * whose session is neither this one nor in {@code live}: what an earlier process of this host
-   * left behind. Walks the whole tree: run once, when a registrar starts.
+   * left behind. Blocking, and walks the whole tree: run once, on a worker, when a registrar starts.
    */
   public List<String> foreignRegistrations(String namePrefix, Set<Long> live) throws Exception {
     long session = sessionId();

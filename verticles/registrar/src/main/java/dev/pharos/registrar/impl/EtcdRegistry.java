@@ -3,6 +3,7 @@ package dev.pharos.registrar.impl;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
+import dev.pharos.registrar.RegistryAdapter;
 import dev.pharos.model.ServiceDocument;
 import dev.pharos.stage.StageStatus;
 import io.etcd.jetcd.ByteSequence;
@@ -29,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Runs on the registrar's context; writes are chained so they reach etcd in the order made.
  */
-public final class EtcdServiceReporter {
+public final class EtcdRegistry implements RegistryAdapter {
 
-  private static final Logger LOG = LoggerFactory.getLogger(EtcdServiceReporter.class);
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdRegistry.class);
   private static final String SUBJECT = "etcd";
 
   /** Told of each document written or removed: (type, instance, key). */
@@ -55,7 +56,7 @@ public final class EtcdServiceReporter {
   /** Leases granted since start: one, plus one per lease that expired. */
   private long grants;
 
-  public EtcdServiceReporter(Context context, Client client, long ttlSeconds, StageStatus status, Changes changes,
+  public EtcdRegistry(Context context, Client client, long ttlSeconds, StageStatus status, Changes changes,
                              StoreMeters meters) {
     this.meters = meters;
     this.context = context;
@@ -85,6 +86,38 @@ public final class EtcdServiceReporter {
     return java.util.List.copyOf(held.values());
   }
 
+  @Override
+  public String store() {
+    return "etcd";
+  }
+
+  @Override
+  public java.util.Collection<Instance> services() {
+    return instances();
+  }
+
+  @Override
+  public void deregister(Instance instance, boolean sweep) {
+    deregister(instance.id()); // documents are keyed by instance: a previous owner's is overwritten or expires
+  }
+
+  /** Its new owner writes the document under its own lease, so revoking this one leaves it. */
+  @Override
+  public void release(String instanceId) {
+    held.remove(instanceId);
+  }
+
+  @Override
+  public void refresh() {
+    reconcile();
+  }
+
+  @Override
+  public Future<Void> close(boolean othersLive) {
+    return close().mapEmpty();
+  }
+
+  @Override
   public void register(Instance instance) {
     Instance before = held.put(instance.id(), instance);
     if (before != null && !before.documentPath().equals(instance.documentPath())) {

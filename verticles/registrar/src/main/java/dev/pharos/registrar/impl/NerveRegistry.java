@@ -1,0 +1,253 @@
+package dev.pharos.registrar.impl;
+
+import dev.pharos.model.Instance;
+import dev.pharos.registrar.RegistryAdapter;
+import dev.pharos.stage.StageStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Nerve registrations in ZooKeeper ({@link NerveZooKeeperReporter}) for the instances this
+ * registrar owns. Each instance's writes form a chain of their own, so one instance's facts
+ * apply in order while different instances' writes run at once. Used on its context only.
+ */
+public final class NerveRegistry implements RegistryAdapter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NerveRegistry.class);
+
+  /** Told of each registration made or removed: (type, instance, path). */
+  public interface Changes {
+    void changed(String type, Instance instance, String path);
+  }
+
+  private static final class Held {
+    final Instance instance;
+    String path;
+    long since;
+
+    Held(Instance instance, String path, long since) {
+      this.instance = instance;
+      this.path = path;
+      this.since = since;
+    }
+  }
+
+  private final Vertx vertx;
+  private final NerveZooKeeperReporter reporter;
+  private final Predicate<Instance> owns;
+  private final Changes changes;
+  private final StageStatus status;
+  private final long handoverMs;
+  private final Map<String, Held> held = new HashMap<>();
+  private final Map<String, Future<Void>> chains = new HashMap<>();
+  private boolean connectionTrouble;
+
+  public NerveRegistry(Vertx vertx, NerveZooKeeperReporter reporter, Predicate<Instance> owns, Changes changes,
+                       StageStatus status, long handoverMs) {
+    this.vertx = vertx;
+    this.reporter = reporter;
+    this.owns = owns;
+    this.changes = changes;
+    this.status = status;
+    this.handoverMs = handoverMs;
+  }
+
+  @Override
+  public String store() {
+    return "zookeeper";
+  }
+
+  /** Runs {@code step} after the instance's earlier steps; a failure is reported and ends only that step. */
+  private void chain(String id, java.util.function.Supplier<Future<Void>> step) {
+    Future<Void> next = chains.getOrDefault(id, Future.succeededFuture()).transform(x -> step.get())
+      .recover(err -> Future.succeededFuture());
+    chains.put(id, next);
+    next.onComplete(x -> chains.remove(id, next));
+  }
+
+  @Override
+  public void register(Instance instance) {
+    chain(instance.id(), () -> write(instance));
+  }
+
+  private Future<Void> write(Instance instance) {
+    Held current = held.get(instance.id());
+    String path = current == null ? null : current.path;
+    if (path != null && current.instance.equals(instance)) {
+      return Future.succeededFuture();
+    }
+    if (path != null && current.instance.registrationsPath().equals(instance.registrationsPath())) {
+      return reporter.update(path, instance).onSuccess(v -> {
+        held.put(instance.id(), new Held(instance, path, current.since));
+        changes.changed("registered", instance, path);
+      }).onFailure(err -> failed(instance, err));
+    }
+    Held next = new Held(instance, null, 0);
+    held.put(instance.id(), next);
+    Future<Void> before = path == null ? Future.succeededFuture() : reporter.delete(path);
+    return before.compose(v -> create(next));
+  }
+
+  /** Creates the znode of {@code h} (replacing any other of its instance), or records why it cannot. */
+  private Future<Void> create(Held h) {
+    if (!owns.test(h.instance)) {
+      held.remove(h.instance.id(), h);
+      return Future.succeededFuture();
+    }
+    String subject = "registration " + h.instance.id();
+    return reporter.register(h.instance).onSuccess(path -> {
+      if (path == null) {
+        status.problem(subject, "definition " + h.instance.registrationsPath().replaceFirst("/sd$", "") + " is gone");
+        return;
+      }
+      status.clear(subject);
+      if (held.get(h.instance.id()) != h) {
+        reporter.delete(path); // deregistered or released while the create was on its way
+        return;
+      }
+      h.path = path;
+      h.since = System.currentTimeMillis();
+      changes.changed("registered", h.instance, path);
+    }).onFailure(err -> failed(h.instance, err)).mapEmpty();
+  }
+
+  private void failed(Instance instance, Throwable err) {
+    status.problem("registration " + instance.id(), "ZooKeeper write failed, will retry on refresh: " + err.getMessage());
+  }
+
+  @Override
+  public void deregister(Instance instance, boolean sweep) {
+    chain(instance.id(), () -> {
+      Held gone = held.remove(instance.id());
+      status.clear("registration " + instance.id());
+      if (gone != null && gone.path != null) {
+        return reporter.delete(gone.path).onSuccess(v -> changes.changed("deregistered", gone.instance, gone.path))
+          .onFailure(err -> LOG.warn("deregistering {} failed: {}", instance.id(), err.getMessage()));
+      }
+      return sweep ? reporter.deleteAll(instance) : Future.succeededFuture();
+    });
+  }
+
+  @Override
+  public void release(String instanceId) {
+    chain(instanceId, () -> {
+      held.remove(instanceId);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** The connection was suspended or lost: a create's reply may have been lost with it. */
+  public void connectionTrouble() {
+    connectionTrouble = true;
+  }
+
+  /**
+   * Re-creates what this session should hold but does not (an expired session, a node deleted
+   * by hand): one exists per registration. After connection trouble, also removes second znodes
+   * of held instances, which Curator's retry of a create whose reply was lost leaves behind
+   * (Nerve's names cannot carry Curator's protection prefix): one listing per service held.
+   */
+  @Override
+  public void refresh() {
+    if (!reporter.connected()) {
+      return;
+    }
+    if (connectionTrouble) {
+      connectionTrouble = false;
+      sweepStrays();
+    }
+    long session = reporter.sessionId();
+    for (Held h : List.copyOf(held.values())) {
+      String id = h.instance.id();
+      chain(id, () -> {
+        if (held.get(id) != h) {
+          return Future.succeededFuture();
+        }
+        Future<Boolean> owned = h.path == null ? Future.succeededFuture(false)
+          : reporter.stat(h.path).map(stat -> stat != null && stat.getEphemeralOwner() == session);
+        return owned.compose(yes -> {
+          if (yes || held.get(id) != h) {
+            return Future.succeededFuture();
+          }
+          if (h.path != null) {
+            LOG.info("registration {} at {} was lost; re-creating it", id, h.path);
+            changes.changed("deregistered", h.instance, h.path);
+            h.path = null;
+          }
+          return create(h);
+        });
+      });
+    }
+  }
+
+  private void sweepStrays() {
+    Map<String, Map<String, String>> byParent = new HashMap<>();
+    held.values().forEach(h -> {
+      if (h.path != null) {
+        byParent.computeIfAbsent(h.instance.registrationsPath(), k -> new HashMap<>()).put(h.instance.id(), h.path);
+      }
+    });
+    byParent.forEach((parent, paths) -> reporter.strays(parent, paths).onSuccess(strays -> strays.forEach(stray -> {
+      LOG.info("removing {}, a second registration left by a create retried after a lost reply", stray);
+      reporter.delete(stray);
+    })));
+  }
+
+  @Override
+  public Collection<Instance> services() {
+    List<Instance> list = new ArrayList<>();
+    held.values().forEach(h -> {
+      if (h.path != null) {
+        list.add(h.instance);
+      }
+    });
+    return list;
+  }
+
+  public boolean holds(String instanceId) {
+    return held.containsKey(instanceId);
+  }
+
+  public Instance instance(String instanceId) {
+    Held h = held.get(instanceId);
+    return h == null ? null : h.instance;
+  }
+
+  /** {"instance","path","since"} of each registration in ZooKeeper, for the registrations snapshot. */
+  public JsonArray toJson() {
+    JsonArray list = new JsonArray();
+    held.values().forEach(h -> {
+      if (h.path != null) {
+        list.add(new JsonObject().put("instance", h.instance.toJson()).put("path", h.path).put("since", h.since));
+      }
+    });
+    return list;
+  }
+
+  @Override
+  public Future<Void> close(boolean othersLive) {
+    List<String> paths = new ArrayList<>();
+    held.values().forEach(h -> {
+      if (h.path != null) {
+        paths.add(h.path);
+      }
+    });
+    held.clear();
+    return new Handover(vertx, reporter, handoverMs).await(paths, othersLive).compose(left -> {
+      List<Future<Void>> deletes = new ArrayList<>();
+      left.forEach(p -> deletes.add(reporter.delete(p)));
+      return Future.join(deletes).mapEmpty();
+    });
+  }
+}

@@ -1,0 +1,147 @@
+package dev.pharos.registrar.impl;
+
+import dev.pharos.bus.Addresses;
+import dev.pharos.model.Instance;
+import dev.pharos.ownership.Member;
+import dev.pharos.ownership.Ownership;
+import dev.pharos.zookeeper.StageMembership;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A registrar's place among the registrars and what it asks of the health checkers: it is a
+ * member of the registrars' group and follows the checkers' group; it owns what
+ * {@link Ownership} gives it. When the registrars change, it asks each checker for the up
+ * instances it now owns ({@link #catchUp}); on reconcile, it asks each instance's checker
+ * whether it still reports it up ({@link #verdicts}). Used on its context.
+ */
+public final class RegistrarGroup {
+
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);
+  private static final int CATCH_UP_TRIES = 10;
+  private static final long CATCH_UP_RETRY_MS = 500;
+
+  private final Vertx vertx;
+  private final Member me;
+  private final StageMembership registrars;
+  private final StageMembership checkers;
+  private volatile boolean leaving;
+
+  public RegistrarGroup(Vertx vertx, Context context, CuratorFramework client, String group, Member me,
+                        Consumer<Ownership> onChange) {
+    this.vertx = vertx;
+    this.me = me;
+    this.checkers = new StageMembership(client, group, Addresses.HEALTH_CHECKER, null, context, o -> { });
+    this.registrars = new StageMembership(client, group, Addresses.REGISTRAR, me, context, onChange);
+  }
+
+  /** Loads the checkers' group, then joins the registrars'. */
+  public Future<Void> start() {
+    return checkers.start().compose(v -> registrars.start());
+  }
+
+  public boolean ready() {
+    return registrars.ready();
+  }
+
+  public boolean owns(Instance instance) {
+    return !leaving && registrars.ready() && registrars.current().owns(me.id(), instance.hostId(), instance.id());
+  }
+
+  public Ownership registrars() {
+    return registrars.current();
+  }
+
+  /** Sessions of this node's earlier processes, whose members joining removed. */
+  public Set<Long> predecessors() {
+    return registrars.predecessors();
+  }
+
+  public boolean othersLive() {
+    return registrars.current().members().stream().anyMatch(m -> !m.id().equals(me.id()));
+  }
+
+  /** Sessions of the live registrars on other nodes: their registrations are not ghosts. */
+  public Set<Long> otherNodesSessions() {
+    Set<Long> live = new HashSet<>();
+    registrars.current().members().forEach(m -> {
+      if (!m.node().equals(me.node()) && !registrars.predecessors().contains(m.session())) {
+        live.add(m.session());
+      }
+    });
+    return live;
+  }
+
+  /** Asks every checker for the up instances this registrar owns now; each goes to {@code up}. */
+  public void catchUp(Consumer<Instance> up) {
+    Ownership group = registrars.current();
+    checkers.current().members().forEach(checker -> ask(checker, group, 0, up));
+  }
+
+  private void ask(Member checker, Ownership group, int attempt, Consumer<Instance> up) {
+    JsonObject request = new JsonObject().put("registrars", group.toJson()).put("registrar", me.id());
+    vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()), request, ASK)
+      .onSuccess(reply -> reply.body().getJsonArray("instances").forEach(i -> {
+        Instance instance = Instance.fromJson((JsonObject) i);
+        if (owns(instance)) {
+          up.accept(instance);
+        }
+      }))
+      .onFailure(err -> {
+        // its consumer may not be visible on this node yet; a checker that left is no longer asked
+        if (!leaving && attempt < CATCH_UP_TRIES && checkers.current().member(checker.id()) != null
+          && group.equals(registrars.current())) {
+          vertx.setTimer(CATCH_UP_RETRY_MS, t -> ask(checker, group, attempt + 1, up));
+        }
+      });
+  }
+
+  /**
+   * Asks each held instance's checker, when ready, whether it still reports it up; those it
+   * owns and reports down (a container gone while no checker watched) go to {@code down}.
+   */
+  public void verdicts(Collection<Instance> held, Consumer<Instance> down) {
+    Ownership checkerGroup = checkers.current();
+    Map<String, JsonArray> byChecker = new HashMap<>();
+    Map<String, Instance> byId = new HashMap<>();
+    held.forEach(i -> {
+      Member owner = checkerGroup.owner(i.hostId(), i.id());
+      if (owner != null) {
+        byId.put(i.id(), i);
+        byChecker.computeIfAbsent(owner.id(), k -> new JsonArray()).add(new JsonObject().put("id", i.id()).put("hostId", i.hostId()));
+      }
+    });
+    byChecker.forEach((checker, ids) -> vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker),
+      new JsonObject().put("ids", ids).put("registrars", new JsonArray()).put("registrar", ""), ASK).onSuccess(reply -> {
+        if (!reply.body().getBoolean("ready", false)) {
+          return;
+        }
+        JsonObject verdicts = reply.body().getJsonObject("verdicts", new JsonObject());
+        for (String id : verdicts.fieldNames()) {
+          Instance instance = byId.get(id);
+          if (instance != null && "down".equals(verdicts.getString(id)) && owns(instance)) {
+            down.accept(instance);
+          }
+        }
+      }));
+  }
+
+  /** Leaves the registrars' group (the others take over at once) and stops following both. Blocking. */
+  public void close() {
+    leaving = true;
+    registrars.close();
+    checkers.close();
+  }
+}
