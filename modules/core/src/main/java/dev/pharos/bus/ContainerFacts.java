@@ -3,10 +3,8 @@ package dev.pharos.bus;
 import dev.pharos.model.Container;
 import io.vertx.core.json.JsonObject;
 
-import io.vertx.core.Vertx;
 
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /** Applies a {@link Addresses#CONTAINERS} fact to what a consumer knows of that fact's host. */
 public final class ContainerFacts {
@@ -38,16 +36,5 @@ public final class ContainerFacts {
       }
     }
     return true;
-  }
-
-  /**
-   * Asks every docker watcher for a snapshot every 2 s until {@code seen} says this host's came:
-   * a stage deployed after the watcher's start would otherwise wait for the next container event.
-   */
-  public static void announceUntil(Vertx vertx, BooleanSupplier seen) {
-    if (!seen.getAsBoolean()) {
-      vertx.eventBus().publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
-      vertx.setTimer(2000, t -> announceUntil(vertx, seen));
-    }
   }
 }

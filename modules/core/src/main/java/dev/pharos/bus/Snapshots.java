@@ -38,4 +38,16 @@ public final class Snapshots {
         vertx.setTimer(RETRY_MS, t -> askUntilAnswered(vertx, address, body, status, apply));
       });
   }
+
+  /**
+   * The same for the docker watchers, whose snapshot is a fact every consumer hears: publishes
+   * {@link Addresses#CONTAINERS_ANNOUNCE} every 2 s until {@code seen} says this host's came (a
+   * request would reach only one watcher of a cluster of hosts).
+   */
+  public static void announceUntil(Vertx vertx, java.util.function.BooleanSupplier seen) {
+    if (!seen.getAsBoolean()) {
+      vertx.eventBus().publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
+      vertx.setTimer(2000, t -> announceUntil(vertx, seen));
+    }
+  }
 }

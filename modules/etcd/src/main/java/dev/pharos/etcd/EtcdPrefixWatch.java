@@ -1,5 +1,6 @@
 package dev.pharos.etcd;
 
+import dev.pharos.stage.Backoff;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
@@ -42,7 +43,7 @@ public final class EtcdPrefixWatch implements AutoCloseable {
   private final String prefix;
   private final Listener listener;
   private Watch.Watcher watcher;
-  private long retryMs = 250;
+  private final Backoff retry = new Backoff(250, 10_000);
   private boolean closed;
 
   public EtcdPrefixWatch(Client client, Context context, String prefix, Listener listener) {
@@ -71,7 +72,7 @@ public final class EtcdPrefixWatch implements AutoCloseable {
         values.put(EtcdClients.string(kv.getKey()), kv.getValue().getBytes());
       }
       long revision = response.getHeader().getRevision();
-      retryMs = 250;
+      retry.reset();
       listener.snapshot(values, revision);
       watch(revision + 1);
     }).onFailure(this::failed);
@@ -108,8 +109,7 @@ public final class EtcdPrefixWatch implements AutoCloseable {
       watcher.close();
       watcher = null;
     }
-    long delay = retryMs;
-    retryMs = Math.min(retryMs * 2, 10_000);
+    long delay = retry.next();
     listener.failed(err, delay);
     context.owner().setTimer(delay, t -> pull());
   }

@@ -9,6 +9,7 @@ import dev.pharos.ambassador.impl.UdpProxy;
 import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.bus.ContainerFacts;
+import dev.pharos.bus.Snapshots;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdPrefixWatch;
 import dev.pharos.model.Container;
@@ -98,7 +99,7 @@ public class AmbassadorVerticle extends VerticleBase {
         } else {
           status.detail("etcd", "not configured");
         }
-        ContainerFacts.announceUntil(vertx, () -> snapshotSeen);
+        Snapshots.announceUntil(vertx, () -> snapshotSeen);
         apply();
         vertx.setPeriodic(5000, 5000, t -> apply()); // retries listeners whose port was taken
       });

@@ -12,6 +12,7 @@ import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.model.Container;
 import dev.pharos.model.Host;
+import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.reactivex.rxjava3.core.BackpressureStrategy;
@@ -33,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Follows dockerd's {@code /events} stream (never polls) and publishes containers on
@@ -56,8 +56,14 @@ public class DockerWatcherVerticle extends VerticleBase {
   private Host host;
   private String dockerHost;
   private Disposable subscription;
-  /** Reconnect attempts since the stream last opened: the backoff grows with it. */
-  private final AtomicLong failures = new AtomicLong();
+  /**
+   * Docker's calls block: they get workers of their own, so a stalled store elsewhere in the node
+   * (ZooKeeper calls on the shared pool) cannot hold back Docker's events. Ordered per context,
+   * as Docker's events must be.
+   */
+  private io.vertx.core.WorkerExecutor dockerPool;
+  /** Grows with each reconnect since the stream last opened; read on Rx's thread, reset on the context. */
+  private Backoff reconnect;
 
   @Override
   public Future<?> start() {
@@ -68,15 +74,20 @@ public class DockerWatcherVerticle extends VerticleBase {
     status = new StageStatus(Addresses.DOCKER_WATCHER, PharosConfig.node(conf));
     meters = PharosMetrics.registry(conf);
     status.detail("dockerHost", dockerHost).detail("host", host.toJson());
+    dockerPool = vertx.createSharedWorkerExecutor("pharos-docker", dockerConf.getInteger("workers", 4));
     http = DockerClients.http(dockerHost);
     docker = DockerClients.create(dockerHost, http);
     long minDelay = dockerConf.getLong("reconnectMinMs", 200L);
     long maxDelay = dockerConf.getLong("reconnectMaxMs", 10_000L);
+    reconnect = new Backoff(minDelay, maxDelay);
     subscription = events()
       .retryWhen(errors -> errors.concatMap(err -> {
-        long attempt = failures.getAndIncrement();
+        long delay;
+        synchronized (reconnect) {
+          delay = reconnect.next();
+        }
         context.runOnContext(v -> disconnected(err));
-        return Flowable.timer(Math.min(maxDelay, minDelay << Math.min(attempt, 16)), TimeUnit.MILLISECONDS);
+        return Flowable.timer(delay, TimeUnit.MILLISECONDS);
       }))
       .observeOn(RxHelper.scheduler(new io.vertx.rxjava3.core.Context(context)))
       .subscribe(this::onSignal, err -> LOG.error("docker event stream ended", err));
@@ -94,10 +105,10 @@ public class DockerWatcherVerticle extends VerticleBase {
     if (subscription != null) {
       subscription.dispose();
     }
-    return vertx.executeBlocking(() -> {
+    return dockerPool.executeBlocking(() -> {
       docker.close();
       return null;
-    });
+    }).eventually(() -> dockerPool.close());
   }
 
   /**
@@ -140,7 +151,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     if (id == null || id.isEmpty() || !id.matches("[A-Za-z0-9_.-]+")) {
       return Future.failedFuture("not a container id or name: " + id);
     }
-    return vertx.executeBlocking(() -> {
+    return dockerPool.executeBlocking(() -> {
       var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET)
         .path("/containers/" + id + "/json").build();
       try (DockerHttpClient.Response response = http.execute(request)) {
@@ -163,7 +174,9 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   private void onSignal(Optional<Event> signal) {
     if (signal.isEmpty()) {
-      failures.set(0);
+      synchronized (reconnect) {
+        reconnect.reset();
+      }
       resync();
       return;
     }
@@ -173,7 +186,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     String action = event.getAction() != null ? event.getAction() : event.getStatus();
     meters.counter("pharos.docker.events", "action", String.valueOf(action)).increment();
     if ("create".equals(action)) {
-      created.put(id, vertx.executeBlocking(() -> ContainerListing.beforeStart(docker.inspectContainerCmd(id).exec()))
+      created.put(id, dockerPool.executeBlocking(() -> ContainerListing.beforeStart(docker.inspectContainerCmd(id).exec()))
         .otherwise(Optional.empty()));
       return;
     }
@@ -181,9 +194,9 @@ public class DockerWatcherVerticle extends VerticleBase {
     if ("start".equals(action) && known != null && known.isComplete() && known.result().isPresent()) {
       // host ports fixed at create: no inspect needed; still queued behind earlier events
       Container container = known.result().get();
-      vertx.executeBlocking(() -> container).onSuccess(this::up);
+      dockerPool.executeBlocking(() -> container).onSuccess(this::up);
     } else if ("start".equals(action)) {
-      vertx.executeBlocking(() -> docker.inspectContainerCmd(id).exec())
+      dockerPool.executeBlocking(() -> docker.inspectContainerCmd(id).exec())
         .onSuccess(c -> {
           if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
             up(ContainerListing.toModel(c));
@@ -192,12 +205,12 @@ public class DockerWatcherVerticle extends VerticleBase {
         .onFailure(err -> LOG.warn("cannot inspect container {} after its start event: {}", id, err.getMessage()));
     } else {
       // die and destroy: queue behind a start being looked up, so the two stay in order
-      vertx.executeBlocking(() -> id).onSuccess(this::down);
+      dockerPool.executeBlocking(() -> id).onSuccess(this::down);
     }
   }
 
   private void resync() {
-    vertx.executeBlocking(this::listRunning)
+    dockerPool.executeBlocking(this::listRunning)
       .onSuccess(list -> {
         containers.clear();
         list.forEach(container -> containers.put(container.id(), container));

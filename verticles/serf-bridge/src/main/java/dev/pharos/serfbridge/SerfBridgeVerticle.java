@@ -14,6 +14,7 @@ import dev.pharos.serf.SerfnodeFiles;
 import dev.pharos.serfbridge.impl.ChildContainers;
 import dev.pharos.serfbridge.impl.SerfnodeChildren;
 import dev.pharos.serfbridge.impl.StoreConfigSource;
+import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.etcd.jetcd.Client;
@@ -61,7 +62,7 @@ public class SerfBridgeVerticle extends VerticleBase {
   private ConfigFiles configs;
   private long reconnectMinMs;
   private long reconnectMaxMs;
-  private long backoff;
+  private Backoff backoff;
   private volatile SerfRpcClient client;
   private Path serfnodeRoot;
   private SerfnodeChildren children;
@@ -89,6 +90,7 @@ public class SerfBridgeVerticle extends VerticleBase {
     configs = new ConfigFiles(Path.of(serf.getString("configsDir", "data/serf/configs")));
     reconnectMinMs = serf.getLong("reconnectMinMs", 200L);
     reconnectMaxMs = serf.getLong("reconnectMaxMs", 10_000L);
+    backoff = new Backoff(reconnectMinMs, reconnectMaxMs);
     status = new StageStatus(Addresses.SERF_BRIDGE, PharosConfig.node(conf));
     vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> ("query".equals(msg.headers().get("as"))
       ? queryConfig(msg.body()) : sendConfig(msg.body()).map(v -> new JsonObject().put("sent", true).put("as", "event")))
@@ -188,14 +190,13 @@ public class SerfBridgeVerticle extends VerticleBase {
     }
     vertx.executeBlocking(() -> SerfRpcClient.connect(agentHost, agentPort, authKey, 5000), false).onComplete(ar -> {
       if (ar.failed()) {
-        long delay = backoff == 0 ? reconnectMinMs : Math.min(backoff * 2, reconnectMaxMs);
-        backoff = delay;
+        long delay = backoff.next();
         status.problem(AGENT, agentHost + ":" + agentPort + ": " + ar.cause().getMessage() + "; retrying in " + delay + " ms");
         status.state(StageStatus.DEGRADED);
         vertx.setTimer(delay, t -> connect());
         return;
       }
-      backoff = 0;
+      backoff.reset();
       client = ar.result();
       SerfRpcClient connected = client;
       connected.closed().whenComplete((v, err) -> context.runOnContext(x -> disconnected(connected, err)));

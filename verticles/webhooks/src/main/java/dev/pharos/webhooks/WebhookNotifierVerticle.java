@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import dev.pharos.nesoi.DeliveryQueue;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
+import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
@@ -60,7 +61,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
   /** What is left to deliver, by queue, in order: a copy of ZooKeeper's queues. */
   private final Map<String, Deque<DeliveryQueue.Delivery>> pending = new HashMap<>();
   /** Queues with a delivery in flight or waiting to retry, with the current backoff of each. */
-  private final Map<String, Long> backoff = new HashMap<>();
+  private final Map<String, Backoff> backoff = new HashMap<>();
   private NesoiView view;
 
   @Override
@@ -185,7 +186,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
       q.addLast(delivery);
     }
     if (!backoff.containsKey(delivery.queue())) {
-      backoff.put(delivery.queue(), 0L);
+      backoff.put(delivery.queue(), new Backoff(retryMinMs, retryMaxMs));
       next(delivery.queue());
     }
   }
@@ -212,7 +213,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
           status.clear("web-hook " + delivery.hook());
           status.increment("delivered");
           delivered.increment();
-          backoff.put(queuePath, 0L);
+          backoff.get(queuePath).reset();
           Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
           if (q != null) {
             q.pollFirst();
@@ -232,9 +233,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
   }
 
   private void retry(String queuePath, String reason) {
-    long last = backoff.getOrDefault(queuePath, 0L);
-    long delay = last == 0 ? retryMinMs : Math.min(last * 2, retryMaxMs);
-    backoff.put(queuePath, delay);
+    long delay = backoff.computeIfAbsent(queuePath, q -> new Backoff(retryMinMs, retryMaxMs)).next();
     status.increment("retries");
     retries.increment();
     status.problem("web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1), reason + "; retrying in " + delay + " ms");

@@ -2,6 +2,7 @@ package dev.pharos.serfbridge.impl;
 
 import dev.pharos.bus.Addresses;
 import dev.pharos.bus.ContainerFacts;
+import dev.pharos.bus.Snapshots;
 import dev.pharos.model.Container;
 import dev.pharos.model.Host;
 import dev.pharos.serf.ConfigFiles;
@@ -78,7 +79,7 @@ public final class SerfnodeChildren implements AutoCloseable {
     children.all().forEach(this::openFifo);
     vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body()));
     if (throughDocker) {
-      ContainerFacts.announceUntil(vertx, () -> snapshotSeen);
+      Snapshots.announceUntil(vertx, () -> snapshotSeen);
     }
   }
 
