@@ -14,7 +14,8 @@ case "${1:-}" in
     ;;
   stop)
     if has_systemd; then systemctl stop docker docker.socket; exit 0; fi
-    pid=$(pidof dockerd || true)
+    # the main dockerd by its pidfile: the second host's dockerd (second-dockerd.sh) keeps running
+    pid=$(cat /var/run/docker.pid 2>/dev/null || true)
     [ -n "$pid" ] || exit 0
     kill "$pid"
     for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.25; done

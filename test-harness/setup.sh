@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work="$here/work"
 mkdir -p "$work"
 
-packages=(docker.io zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl chromium chromium-driver)
+packages=(docker.io iproute2 zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -30,7 +30,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 if [ "$(docker info --format '{{.LiveRestoreEnabled}}')" != "true" ] && grep -q '"live-restore": true' /etc/docker/daemon.json; then
   # a dockerd started before daemon.json was written: live restore is reloadable
-  kill -HUP "$(pidof dockerd)" && sleep 1
+  kill -HUP "$(cat /var/run/docker.pid)" && sleep 1
 fi
 
 # The test image: no registry is reachable, so import a folder holding the static busybox.
@@ -46,6 +46,10 @@ if ! docker image inspect "$image" >/dev/null 2>&1; then
   tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - "$image" >/dev/null
   rm -rf "$root"
 fi
+
+# A second Docker host on this machine, for multi-host clusters: its own dockerd, socket,
+# data-root and exec-root, with no bridge (its test containers use the host's network).
+bash "$here/second-dockerd.sh" start "$image"
 
 # ZooKeeper from Debian's package, standalone on a loopback port, with its own data dir.
 zk_port=${PHAROS_TEST_ZK_PORT:-21810}
@@ -72,5 +76,6 @@ cat >"$work/env" <<ENV
 export PHAROS_TEST_ZK=127.0.0.1:$zk_port
 export PHAROS_TEST_IMAGE=$image
 export PHAROS_TEST_DOCKER=unix:///var/run/docker.sock
+export PHAROS_TEST_DOCKER_B=unix:///var/run/pharos-docker-b.sock
 ENV
 echo "== ready: dockerd, ZooKeeper 127.0.0.1:$zk_port, image $image"

@@ -47,6 +47,7 @@ public final class Harness implements AutoCloseable {
   private final CuratorFramework zk;
   private final DockerClient docker;
   private final List<Pharos> nodes = new ArrayList<>();
+  private SecondDockerHost hostB;
   private boolean closed;
 
   public Harness() throws Exception {
@@ -92,6 +93,14 @@ public final class Harness implements AutoCloseable {
 
   public DockerClient docker() {
     return docker;
+  }
+
+  /** The second Docker host on this machine (test-harness/second-dockerd.sh), started on first use. */
+  public synchronized SecondDockerHost hostB() {
+    if (hostB == null) {
+      hostB = new SecondDockerHost(runId);
+    }
+    return hostB;
   }
 
   /** A resolved node conf on this chroot: api on a free port, quick reconciles; {@code overrides} last. */
@@ -308,6 +317,9 @@ public final class Harness implements AutoCloseable {
     }
     docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, runId)).exec()
       .forEach(c -> remove(c.getId()));
+    if (hostB != null) {
+      hostB.close();
+    }
     try {
       zk.delete().deletingChildrenIfNeeded().forPath("/");
     } catch (Exception e) {

@@ -84,7 +84,10 @@
     // a clock time, not "n s ago": the row's markup stays the same until the instance changes
     var since = i.since ? 'since ' + esc(new Date(i.since).toLocaleTimeString()) : esc(i.updatedAt || '');
     return '<tr data-instance-id="' + esc(i.id) + '" data-state="' + esc(i.state) + '" data-source="' + esc(i.source) + '">' +
-      '<td><div>' + esc(i.id) + '</div><div class="source">' + esc(i.source) + (i.env ? ' · ' + esc(i.env) : '') + '</div></td>' +
+      '<td><div>' + esc(i.id) + '</div><div class="source">' + esc(i.source) + (i.env ? ' · ' + esc(i.env) : '') +
+      // who owns it in the cluster: the node whose checker checks it and whose registrar holds it
+      (i.checker ? ' · checked on ' + esc(i.checker) : '') + (i.registrar ? ' · registered by ' + esc(i.registrar) : '') +
+      '</div></td>' +
       '<td>' + where + '</td>' +
       '<td><span class="badge ' + esc(i.state) + '">' + esc(i.state) + '</span>' +
       (i.reason ? ' <span class="muted">' + esc(i.reason) + '</span>' : '') + checksHtml(i) + '</td>' +

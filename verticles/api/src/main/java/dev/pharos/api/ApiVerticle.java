@@ -183,11 +183,13 @@ public class ApiVerticle extends VerticleBase {
       JsonArray held = new JsonArray();
       JsonArray drained = new JsonArray();
       JsonArray checks = new JsonArray();
+      // each entry says which node's registrar or checker owns it
       registrations.result().forEach(r -> {
-        held.addAll(r.getJsonArray("registrations", new JsonArray()));
-        drained.addAll(r.getJsonArray("maintenance", new JsonArray()));
+        r.getJsonArray("registrations", new JsonArray()).forEach(e -> held.add(((JsonObject) e).put("registrar", r.getString("node"))));
+        r.getJsonArray("maintenance", new JsonArray()).forEach(e -> drained.add(((JsonObject) e).put("registrar", r.getString("node"))));
       });
-      watches.result().forEach(w -> checks.addAll(w.getJsonArray("watches", new JsonArray())));
+      watches.result().forEach(w -> w.getJsonArray("watches", new JsonArray())
+        .forEach(e -> checks.add(((JsonObject) e).put("checker", w.getString("node")))));
       return new JsonObject().put("registrations", held).put("maintenance", drained).put("checks", checks);
     });
   }

@@ -57,14 +57,15 @@ public final class ServiceOverview {
       Boolean up = watch.getBoolean("up");
       JsonObject i = docker(Instance.fromJson(watch.getJsonObject("instance")))
         .put("state", up == null ? "checking" : up ? "up" : "down").put("checks", watch.getJsonArray("checks", new JsonArray()))
-        .put("rounds", watch.getLong("rounds", 0L));
+        .put("rounds", watch.getLong("rounds", 0L)).put("checker", watch.getString("checker"));
       byId.put(i.getString("id"), i);
     }
     for (Object o : instances.getJsonArray("registrations", new JsonArray())) {
       JsonObject r = (JsonObject) o;
       Instance instance = Instance.fromJson(r.getJsonObject("instance"));
       byId.computeIfAbsent(instance.id(), id -> docker(instance).put("state", "up"))
-        .put("registered", true).put("since", r.getLong("since", 0L)).put("path", r.getString("path"));
+        .put("registered", true).put("since", r.getLong("since", 0L)).put("path", r.getString("path"))
+        .put("registrar", r.getString("registrar"));
     }
     for (Object o : instances.getJsonArray("maintenance", new JsonArray())) {
       JsonObject m = (JsonObject) o;
