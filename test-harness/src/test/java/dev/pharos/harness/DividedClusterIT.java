@@ -156,4 +156,14 @@ class DividedClusterIT extends EndToEndTest {
     harness.stop(checker);
     harness.stop(web);
   }
+
+  @Test
+  void aSecondLiveProcessWithTheSameNodeNameIsRefused() throws Exception {
+    Pharos first = harness.start(node("twin", false));
+    Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> harness.start(node("twin", false)));
+    assertTrue(String.valueOf(refused.getMessage()).contains("used by another live process"), refused.getMessage());
+    // the first one still owns its work: its checker is in the group
+    await("the first node still runs", () -> "UP".equals(Http.getJson(Harness.api(first) + "/v1/health").getString("status")));
+    harness.stop(first);
+  }
 }

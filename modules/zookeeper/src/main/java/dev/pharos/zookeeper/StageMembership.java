@@ -40,6 +40,8 @@ public final class StageMembership {
   private static final Logger LOG = LoggerFactory.getLogger(StageMembership.class);
   public static final String ROOT = "/pharos/members";
   private static final long JOIN_TIMEOUT_S = 30;
+  /** How long a removed predecessor's member has to come back to prove its process alive. */
+  private static final long LIVE_CHECK_MS = 2000;
 
   private final CuratorFramework client;
   private final String group;
@@ -127,10 +129,19 @@ public final class StageMembership {
         LOG.info("{}: removing member {} of node {}, left by an earlier process of this node (session 0x{})",
           path(), m.id(), m.node(), Long.toHexString(m.session()));
         predecessors.add(m.session());
+        String memberPath = path() + "/" + m.id();
+        CountDownLatch back = new CountDownLatch(1);
         try {
-          client.delete().forPath(path() + "/" + m.id());
+          client.delete().forPath(memberPath);
+          // a live process re-creates its member at once (its PersistentNode): then two live
+          // processes share this node name, which would make them remove each other forever
+          client.checkExists().usingWatcher((org.apache.zookeeper.Watcher) e -> back.countDown()).forPath(memberPath);
         } catch (KeeperException.NoNodeException gone) {
-          // its session ended meanwhile
+          continue; // its session ended meanwhile
+        }
+        if (back.await(LIVE_CHECK_MS, TimeUnit.MILLISECONDS) && client.checkExists().forPath(memberPath) != null) {
+          throw new IllegalStateException("node name '" + me.node() + "' is used by another live process (ZooKeeper session 0x"
+            + Long.toHexString(m.session()) + "): give each process its own `node` or `instanceId`");
         }
       }
     }
