@@ -6,12 +6,11 @@ import dev.pharos.etcd.EtcdClients;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
-import dev.pharos.model.Maintenance;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.ownership.Member;
 import dev.pharos.ownership.Ownership;
 import dev.pharos.registrar.impl.EtcdRegistry;
-import dev.pharos.registrar.impl.MaintenanceStore;
+import dev.pharos.registrar.impl.Drains;
 import dev.pharos.registrar.impl.NerveRegistry;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
 import dev.pharos.registrar.impl.RegistrarGroup;
@@ -22,8 +21,6 @@ import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -32,9 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -67,10 +62,7 @@ public class RegistrarVerticle extends VerticleBase {
   private boolean stopping;
   private final ConnectionStateListener connectionListener = (c, state) -> context.runOnContext(y -> connectionChanged(state));
 
-  /** Instances in maintenance, as ZooKeeper has them (every registrar sees all). */
-  private MaintenanceStore maintenance;
-  /** Up instances of this registrar held back because they are in maintenance. */
-  private final Map<String, Instance> drained = new HashMap<>();
+  private Drains drains;
 
   /** On the process's one ZooKeeper session, shared with the node's other stages. */
   public RegistrarVerticle() {
@@ -112,12 +104,32 @@ public class RegistrarVerticle extends VerticleBase {
           adapters.add(etcd);
         }
         client.getConnectionStateListenable().addListener(connectionListener);
-        maintenance = new MaintenanceStore(context, client, this::maintenanceOn, this::maintenanceOff);
-        return maintenance.start().compose(x -> group.start());
+        drains = new Drains(context, client, new Drains.Registrar() {
+          @Override
+          public Instance held(String instanceId) {
+            return nerve.instance(instanceId);
+          }
+
+          @Override
+          public void register(Instance instance) {
+            up(instance);
+          }
+
+          @Override
+          public void deregister(Instance instance) {
+            down(instance, false);
+          }
+
+          @Override
+          public void changed(String type, Instance instance, String path) {
+            RegistrarVerticle.this.changed(type, "maintenance", instance, path);
+          }
+        });
+        return drains.start().compose(x -> group.start());
       })
       .compose(v -> Future.all(
-        bus.<JsonObject>consumer(Addresses.MAINTENANCE, this::maintenanceRequest).completion(),
-        bus.<JsonObject>consumer(Addresses.maintenance(status.id()), this::maintenanceRequest).completion(),
+        bus.<JsonObject>consumer(Addresses.MAINTENANCE, msg -> drains.request(msg)).completion(),
+        bus.<JsonObject>consumer(Addresses.maintenance(status.id()), msg -> drains.request(msg)).completion(),
         bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion(),
         bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
         bus.<JsonObject>consumer(Addresses.registrationsSnapshot(status.id()), msg -> msg.reply(snapshot())).completion()))
@@ -132,8 +144,8 @@ public class RegistrarVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    if (maintenance != null) {
-      maintenance.close();
+    if (drains != null) {
+      drains.close();
     }
     Future<Void> left = group == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       client.getConnectionStateListenable().removeListener(connectionListener);
@@ -186,7 +198,7 @@ public class RegistrarVerticle extends VerticleBase {
         }
       }
     }
-    drained.values().removeIf(i -> !mine(i));
+    drains.forgetIf(i -> !mine(i));
     group.catchUp(this::up);
   }
 
@@ -198,18 +210,13 @@ public class RegistrarVerticle extends VerticleBase {
     if ("up".equals(fact.getString("type"))) {
       up(instance);
     } else {
-      drained.remove(instance.id());
+      drains.forget(instance.id());
       down(instance, true);
     }
   }
 
   private void up(Instance instance) {
-    if (maintenance.contains(instance.id())) {
-      boolean held = nerve.holds(instance.id());
-      drained.put(instance.id(), instance); // registered again when taken out
-      if (held) {
-        down(instance, false);
-      }
+    if (drains.holdsBack(instance)) {
       return;
     }
     adapters.forEach(a -> a.register(instance));
@@ -217,49 +224,6 @@ public class RegistrarVerticle extends VerticleBase {
 
   private void down(Instance instance, boolean sweep) {
     adapters.forEach(a -> a.deregister(instance, sweep));
-  }
-
-  /** Drains the instance: out of every store, kept so it comes back when taken out. */
-  private void maintenanceOn(Maintenance entry) {
-    boolean first = !drained.containsKey(entry.instanceId());
-    Instance held = nerve.instance(entry.instanceId());
-    if (held != null) {
-      drained.put(entry.instanceId(), held);
-      down(held, false);
-    }
-    Instance instance = drained.get(entry.instanceId());
-    if (first && instance != null) {
-      LOG.info("{} is in maintenance: deregistered while its container runs", entry.instanceId());
-      changed("maintenance-on", "maintenance", instance, Maintenance.path(entry.instanceId()));
-    }
-  }
-
-  private void maintenanceOff(String id) {
-    Instance instance = drained.remove(id);
-    if (instance != null) {
-      LOG.info("{} is out of maintenance: registering it again", id);
-      changed("maintenance-off", "maintenance", instance, Maintenance.path(id));
-      up(instance);
-    }
-  }
-
-  /** {@code pharos.maintenance}: writes or removes the instance's maintenance znode. */
-  private void maintenanceRequest(Message<JsonObject> msg) {
-    String id = msg.body().getString("id");
-    boolean on = msg.body().getBoolean("maintenance", true);
-    try {
-      Maintenance.path(id);
-    } catch (IllegalArgumentException e) {
-      msg.fail(400, e.getMessage());
-      return;
-    }
-    if (!nerve.holds(id) && !drained.containsKey(id) && !maintenance.contains(id)) {
-      msg.fail(404, "no instance " + id + " is registered or drained here");
-      return;
-    }
-    Maintenance entry = new Maintenance(id, System.currentTimeMillis(), msg.body().getString("reason", ""));
-    maintenance.write(entry, on).onSuccess(v -> msg.reply(new JsonObject().put("id", id).put("maintenance", on)))
-      .onFailure(err -> msg.fail(503, "ZooKeeper refused the maintenance change: " + err.getMessage()));
   }
 
   private void connectionChanged(ConnectionState state) {
@@ -290,7 +254,7 @@ public class RegistrarVerticle extends VerticleBase {
     adapters.forEach(RegistryAdapter::refresh);
     group.verdicts(nerve.services(), instance -> {
       LOG.info("{} is no longer reported up by its health checker; deregistering it", instance.id());
-      drained.remove(instance.id());
+      drains.forget(instance.id());
       down(instance, false);
     });
   }
@@ -314,13 +278,7 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   private JsonObject snapshot() {
-    JsonArray inMaintenance = new JsonArray();
-    drained.forEach((id, instance) -> {
-      Maintenance entry = maintenance.get(id);
-      inMaintenance.add(new JsonObject().put("instance", instance.toJson())
-        .put("since", entry == null ? 0L : entry.since()).put("reason", entry == null ? "" : entry.reason()));
-    });
     return new JsonObject().put("member", status.id()).put("node", status.node())
-      .put("registrations", nerve.toJson()).put("maintenance", inMaintenance);
+      .put("registrations", nerve.toJson()).put("maintenance", drains.toJson());
   }
 }
