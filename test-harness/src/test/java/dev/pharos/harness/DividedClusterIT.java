@@ -101,6 +101,9 @@ class DividedClusterIT extends EndToEndTest {
         return now.size() == 1 && !now.containsKey(before);
       });
       checkedOnce(apiC, instanceId, container);
+      String held = Http.getJson(apiC + "/v1/instances").getJsonArray("registrations").getJsonObject(0).getString("path");
+      assertEquals("/env/dev/divided/sd/" + harness.registrations("dev", "divided").keySet().iterator().next(),
+        held.replace("/env/dev/sd/divided/sd/", "/env/dev/divided/sd/"), "the new owner holds the znode it made");
       assertTrue(reader.listings() >= 3, "the reader saw the registration, its move and more: " + reader.listings());
       assertEquals(1, reader.most(), "a reader never saw the container twice");
       assertFalse(reader.fellToZero(), "nor saw it vanish while it stayed healthy");

@@ -215,6 +215,9 @@ class RegistrarTest {
       assertEquals(2, left.size(), left.toString());
       assertTrue(left.stream().anyMatch(c -> c.startsWith("h2-other_")), "another host's registration stays");
       assertEquals(1, left.stream().filter(c -> c.startsWith("h1-aaa_")).count());
+      // the registration that replaced the ghost in one transaction is held under its real path
+      String held = snapshot(vertx).getJsonArray("registrations").getJsonObject(0).getString("path");
+      assertEquals("/env/dev/sd/web/sd/" + left.stream().filter(c -> c.startsWith("h1-aaa_")).findFirst().orElseThrow(), held);
     }
   }
 }

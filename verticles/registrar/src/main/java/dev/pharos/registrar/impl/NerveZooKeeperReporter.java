@@ -7,7 +7,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
-import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.api.transaction.OperationType;
 import org.apache.curator.x.async.AsyncCuratorFramework;
 import org.apache.curator.x.async.api.DeleteOption;
@@ -114,7 +113,17 @@ public final class NerveZooKeeperReporter {
     ops.add(async.transactionOp().create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data));
     return meters.timeAsync("replace", () -> on(async.transaction().forOperations(ops)))
       .map(results -> results.stream().filter(r -> r.getType() == OperationType.CREATE).findFirst()
-        .map(CuratorTransactionResult::getResultPath).orElseThrow());
+        .map(r -> unchrooted(r.getResultPath(), path)).orElseThrow());
+  }
+
+  /**
+   * The created path as this client names it. A multi's create result keeps the chroot of the
+   * connect string (a plain create's does not), so it is cut to the requested path and its
+   * sequence number.
+   */
+  static String unchrooted(String created, String requested) {
+    int length = requested.length() + 10;
+    return created.length() > length ? created.substring(created.length() - length) : created;
   }
 
   /** Every znode of {@code instance} under its service, whoever holds it; fails with NoNode without the service. */
