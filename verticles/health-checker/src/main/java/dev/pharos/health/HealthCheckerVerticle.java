@@ -85,12 +85,12 @@ public class HealthCheckerVerticle extends VerticleBase {
         Snapshots.askUntilAnswered(vertx, Addresses.DEFINITIONS_SNAPSHOT, new JsonObject(), status, body -> {
           body.getJsonArray("definitions").forEach(d -> putDefinition(Definition.fromJson((JsonObject) d)));
           haveDefinitions = true;
-          reconcile();
+          reconcile(true);
         });
         Snapshots.askUntilAnswered(vertx, Addresses.CONTAINERS_SNAPSHOT, new JsonObject(), status, body -> {
           onContainers(body.copy().put("type", "snapshot"));
           haveContainers = true;
-          reconcile();
+          reconcile(true);
         });
         // the request reaches one docker watcher; the announce makes every host's watcher publish
         bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
@@ -113,7 +113,7 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   private void membersChanged() {
     status.detail("checkers", membership.current().members().size());
-    reconcile();
+    reconcile(true);
   }
 
   private void onContainers(JsonObject fact) {
@@ -123,10 +123,11 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (!ContainerFacts.apply(fact, ofHost)) {
       status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
     }
-    if ("snapshot".equals(fact.getString("type"))) {
+    boolean snapshot = "snapshot".equals(fact.getString("type"));
+    if (snapshot) {
       snapshotted.add(host.id());
     }
-    reconcile();
+    reconcile(snapshot);
   }
 
   private void onDefinition(JsonObject fact) {
@@ -140,7 +141,7 @@ public class HealthCheckerVerticle extends VerticleBase {
       }
       default -> status.problem("message on " + Addresses.DEFINITIONS, "unknown type " + fact.getString("type"));
     }
-    reconcile();
+    reconcile(false);
   }
 
   private void putDefinition(Definition definition) {
@@ -159,8 +160,11 @@ public class HealthCheckerVerticle extends VerticleBase {
    * Brings the watches in line with containers x definitions x ownership: new instances this
    * checker owns get a watch, gone ones are stopped (and reported down if they were up),
    * changed ones are restarted, and those now owned elsewhere are stopped silently.
+   *
+   * @param adoptive new watches may be of instances that are registered already: taken over
+   *                 from another checker, or known from a snapshot (see {@link ServiceWatch})
    */
-  private void reconcile() {
+  private void reconcile(boolean adoptive) {
     Set<String> wanted = new HashSet<>();
     Map<String, String> problems = new HashMap<>();
     for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
@@ -173,7 +177,7 @@ public class HealthCheckerVerticle extends VerticleBase {
         Instance instance = resolve(host, container, subject, problems);
         if (instance != null) {
           wanted.add(instance.id());
-          watch(instance, definitions.get(instance.env() + "/" + instance.app()));
+          watch(instance, definitions.get(instance.env() + "/" + instance.app()), adoptive);
         }
       }
     }
@@ -221,7 +225,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     return resolution.instance();
   }
 
-  private void watch(Instance instance, Definition definition) {
+  private void watch(Instance instance, Definition definition, boolean adopted) {
     ServiceWatch watch = watches.get(instance.id());
     if (watch != null && (!watch.instance().equals(instance) || !watch.definition().sameRulesAs(definition))) {
       // no "down" in between: the new watch's first result either updates the registration
@@ -231,7 +235,7 @@ public class HealthCheckerVerticle extends VerticleBase {
       watch = null;
     }
     if (watch == null) {
-      watch = new ServiceWatch(vertx, runner, instance, definition, this::transition);
+      watch = new ServiceWatch(vertx, runner, instance, definition, this::transition, adopted);
       watches.put(instance.id(), watch);
       watch.start();
     }

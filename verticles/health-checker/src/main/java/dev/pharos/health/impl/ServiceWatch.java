@@ -31,6 +31,8 @@ public final class ServiceWatch {
   private final List<RiseFallWindow> windows = new ArrayList<>();
   private final List<CheckRunner.Result> lastResults = new ArrayList<>();
   private final BiConsumer<ServiceWatch, String> onTransition;
+  /** Taken over from another checker (or a restart): it may be registered and healthy already. */
+  private final boolean adopted;
   private Boolean up;
   private long timerId = -1;
   private boolean stopped;
@@ -44,6 +46,19 @@ public final class ServiceWatch {
   /** {@code onTransition} gets the watch and a reason whenever {@link #up()} changes. */
   public ServiceWatch(Vertx vertx, CheckRunner runner, Instance instance, Definition definition,
                       BiConsumer<ServiceWatch, String> onTransition) {
+    this(vertx, runner, instance, definition, onTransition, false);
+  }
+
+  /**
+   * @param adopted the instance moved here from another checker, or this checker restarted: it
+   *                may be registered and healthy. Its first round starts at a random point of
+   *                its interval, so a checker that takes many over does not open them all at
+   *                once, and a first failed round is confirmed by a second before it says "down"
+   *                (a cold checker's first checks can time out).
+   */
+  public ServiceWatch(Vertx vertx, CheckRunner runner, Instance instance, Definition definition,
+                      BiConsumer<ServiceWatch, String> onTransition, boolean adopted) {
+    this.adopted = adopted;
     this.vertx = vertx;
     this.runner = runner;
     this.instance = instance;
@@ -56,7 +71,12 @@ public final class ServiceWatch {
   }
 
   public void start() {
-    round();
+    if (adopted) {
+      long spread = 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, definition.checkIntervalMs()));
+      timerId = vertx.setTimer(spread, t -> round());
+    } else {
+      round();
+    }
   }
 
   public void stop() {
@@ -104,12 +124,13 @@ public final class ServiceWatch {
           reason = check.type() + " check " + (check.uri() == null ? "" : check.uri() + " ") + "down: " + result.detail();
         }
       }
-      if (up == null || up != allUp) {
+      boolean unconfirmed = adopted && up == null && !allUp && rounds == 1;
+      if (!unconfirmed && (up == null || up != allUp)) {
         up = allUp;
         onTransition.accept(this, reason);
       }
       long interval = definition.checkIntervalMs();
-      if (!everPassed && started - createdAt < BOOT_PROBE_WINDOW_MS) {
+      if (!adopted && !everPassed && started - createdAt < BOOT_PROBE_WINDOW_MS) {
         interval = Math.min(interval, BOOT_PROBE_MS);
       }
       long delay = Math.max(1, interval - (System.currentTimeMillis() - started));

@@ -1,0 +1,70 @@
+package dev.pharos.health.impl;
+
+import dev.pharos.model.Definition;
+import dev.pharos.model.DefinitionParser;
+import dev.pharos.model.Instance;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A watch's first result, for a new instance and for one taken over from another checker. */
+@ExtendWith(VertxExtension.class)
+class ServiceWatchTest {
+
+  private static int closedPort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort(); // nothing listens once it is closed
+    }
+  }
+
+  private static Definition tcp() throws Exception {
+    return DefinitionParser.parse("dev", "web", 1,
+      "{\"nerve\":{\"check_interval\":0.05,\"checks\":[{\"type\":\"tcp\",\"timeout\":0.2}]}}".getBytes());
+  }
+
+  /** Runs a watch of a dead port until its first reported transition; returns the rounds it had then. */
+  private static long roundsAtFirstDown(Vertx vertx, boolean adopted) throws Exception {
+    CheckRunner runner = new CheckRunner(vertx.createHttpClient(new HttpClientOptions()),
+      vertx.createNetClient(new NetClientOptions()), new SimpleMeterRegistry());
+    int port = closedPort();
+    Instance instance = new Instance("h1-aaa", "dev", "web", "h1", "c1", "127.0.0.1", port, new JsonObject(), new JsonObject());
+    List<Long> roundsAtTransition = new CopyOnWriteArrayList<>();
+    CountDownLatch down = new CountDownLatch(1);
+    Definition definition = tcp();
+    vertx.runOnContext(v -> {
+      ServiceWatch[] watch = new ServiceWatch[1];
+      watch[0] = new ServiceWatch(vertx, runner, instance, definition, (w, reason) -> {
+        roundsAtTransition.add(w.toJson().getLong("rounds"));
+        w.stop();
+        down.countDown();
+      }, adopted);
+      watch[0].start();
+    });
+    assertTrue(down.await(10, TimeUnit.SECONDS), "reported down");
+    return roundsAtTransition.get(0);
+  }
+
+  @Test
+  void aNewInstanceIsDownAfterItsFirstFailedRound(Vertx vertx) throws Exception {
+    assertEquals(1, roundsAtFirstDown(vertx, false));
+  }
+
+  @Test
+  void anAdoptedInstanceIsDownOnlyWhenASecondRoundConfirmsIt(Vertx vertx) throws Exception {
+    assertEquals(2, roundsAtFirstDown(vertx, true));
+  }
+}
