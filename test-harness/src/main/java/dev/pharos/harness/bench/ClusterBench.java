@@ -73,25 +73,29 @@ public final class ClusterBench {
         bus = joinCluster(harness.connect());
         hosts.serve(bus);
         try (RegistrationView view = new RegistrationView(harness.zk(), SyntheticHosts.ENV)) {
-          ClusterMeasures measures = new ClusterMeasures(params, harness.zk(), hosts, backends, load, view,
-            new StageStatuses(bus), new UpFacts(bus));
+          InstanceFacts facts = new InstanceFacts(bus);
+          StageStatuses statuses = new StageStatuses(bus);
+          ClusterSettling settling = new ClusterSettling(harness.zk(), hosts, load, view, statuses, facts);
+          ClusterMeasures measures = new ClusterMeasures(params, harness.zk(), hosts, backends, load, view, statuses, facts);
           nodes.add(NodeProcess.launch(harness, dir, "node-1", true, GROUP, SESSION_TIMEOUT_MS));
-          measures.awaitMembers(nodes);
+          settling.awaitMembers(nodes);
           hosts.publishSnapshots();
-          measures.awaitSettled(nodes);
+          settling.awaitSettled(nodes);
           log("single node settled");
-          ClusterMeasures.Phase single = measures.measure(nodes);
+          ClusterMeasures.Phase single = measures.measure(nodes, facts.falseDowns());
           log("single node measured");
+          long downs0 = facts.falseDowns();
           for (int i = 2; i <= params.nodes(); i++) {
             nodes.add(NodeProcess.launch(harness, dir, "node-" + i, false, GROUP, SESSION_TIMEOUT_MS));
           }
-          measures.awaitMembers(nodes);
-          measures.awaitSettled(nodes);
+          settling.awaitMembers(nodes);
+          settling.awaitSettled(nodes);
           log(params.nodes() + " nodes settled");
-          ClusterMeasures.Phase cluster = measures.measure(nodes);
+          ClusterMeasures.Phase cluster = measures.measure(nodes, facts.falseDowns() - downs0);
           log(params.nodes() + " nodes measured");
           ClusterMeasures.Handover handover = measures.handover(nodes.get(nodes.size() - 1));
           BenchOutput.publish("cluster", ClusterTable.format(params, single, cluster, handover));
+          System.out.println("down facts by reason over the run: " + facts.downs());
         }
       } finally {
         stopAll(nodes);

@@ -3,23 +3,20 @@ package dev.pharos.harness.bench;
 import dev.pharos.bus.Addresses;
 import dev.pharos.harness.Harness;
 import dev.pharos.harness.bench.SyntheticHosts.Synthetic;
-import dev.pharos.ownership.Member;
 import dev.pharos.ownership.Ownership;
 import org.apache.curator.framework.CuratorFramework;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What {@link ClusterBench} measures on the cluster as it stands: the checks the backends get,
- * each node's CPU and memory, the latency of a new registration under load, and the handover
- * after a {@code kill -9}. Owners are computed from the members in ZooKeeper with Pharos's own
- * {@link Ownership}, so "settled" means every instance is registered once, by its owner.
+ * What {@link ClusterBench} measures on a settled cluster ({@link ClusterSettling}): the checks
+ * the backends get, each node's CPU and memory, the latency of a new registration under load,
+ * and the handover after a {@code kill -9}.
  */
 final class ClusterMeasures {
 
@@ -30,19 +27,21 @@ final class ClusterMeasures {
   /**
    * A cluster's figures; {@code overChecked}: instances checked more than once per interval, by
    * half an interval's slack; {@code latencyMs}: each probe's fact to znode, {@code upMs} of which
-   * to its checker's "up" fact.
+   * to its checker's "up" fact; {@code settlingDowns}/{@code measuredDowns}: the checkers' "down"
+   * facts of healthy instances while the cluster came to this state, and while measured.
    */
   record Phase(int nodes, double checksPerInstance, int unchecked, int overChecked, List<NodeFigures> perNode,
-               double[] latencyMs, double[] upMs) {
+               double[] latencyMs, double[] upMs, long settlingDowns, long measuredDowns) {
   }
 
   /**
    * From the kill: {@code lastMs} until every instance the node held was registered again by
    * another ({@code firstMs} the first of them); {@code firstUpMs}/{@code lastUpMs} until the new
-   * checkers' "up" facts of the {@code movedChecks} of them that the victim also checked.
+   * checkers' "up" facts of the {@code movedChecks} of them that the victim also checked; {@code downs}:
+   * "down" facts of healthy instances meanwhile.
    */
   record Handover(String node, int held, double firstMs, double lastMs, int movedChecks, double firstUpMs, double lastUpMs,
-                  int duplicates, int missing) {
+                  int duplicates, int missing, long downs) {
   }
 
   private final ClusterBench.Params params;
@@ -52,10 +51,10 @@ final class ClusterMeasures {
   private final List<Synthetic> load;
   private final RegistrationView view;
   private final StageStatuses statuses;
-  private final UpFacts ups;
+  private final InstanceFacts ups;
 
   ClusterMeasures(ClusterBench.Params params, CuratorFramework zk, SyntheticHosts hosts, Backends backends,
-                  List<Synthetic> load, RegistrationView view, StageStatuses statuses, UpFacts ups) {
+                  List<Synthetic> load, RegistrationView view, StageStatuses statuses, InstanceFacts ups) {
     this.params = params;
     this.zk = zk;
     this.hosts = hosts;
@@ -66,82 +65,17 @@ final class ClusterMeasures {
     this.ups = ups;
   }
 
-  /** Waits until each node has joined the checkers' and the registrars' groups. */
-  void awaitMembers(List<NodeProcess> nodes) throws Exception {
-    Set<String> names = nodes.stream().map(NodeProcess::name).collect(Collectors.toSet());
-    Harness.await(names + " in both groups", Duration.ofSeconds(90), () -> {
-      for (NodeProcess n : nodes) {
-        if (!n.alive()) {
-          throw new IllegalStateException(n.name() + " exited: see " + n.log());
-        }
-      }
-      return Members.sessions(members(Addresses.HEALTH_CHECKER)).keySet().equals(names)
-        && Members.sessions(members(Addresses.REGISTRAR)).keySet().equals(names);
-    });
-  }
-
-  /**
-   * Waits until every instance has exactly one znode, held by the session of its owning
-   * registrar, and the checkers watch what they own. Snapshots are published again when it
-   * stalls (a fact published before a node's subscription reached the bench is lost), and said.
-   */
-  void awaitSettled(List<NodeProcess> nodes) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-    long republishAt = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    String state = "";
-    while (System.nanoTime() < deadline) {
-      state = unsettled(nodes);
-      if (state == null) {
-        return;
-      }
-      if (System.nanoTime() > republishAt) {
-        System.out.println("not settled after 20 s (" + state + "): publishing the hosts' snapshots again");
-        hosts.publishSnapshots();
-        republishAt = deadline;
-      }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("the cluster did not settle within 150 s: " + state);
-  }
-
-  /** Null when settled, else what is not. */
-  private String unsettled(List<NodeProcess> nodes) throws Exception {
-    Ownership registrars = members(Addresses.REGISTRAR);
-    Ownership checkers = members(Addresses.HEALTH_CHECKER);
-    Map<String, List<Long>> owners = view.owners();
-    int missing = 0;
-    int duplicated = 0;
-    int misplaced = 0;
-    Map<String, Long> expectedWatches = new LinkedHashMap<>();
-    for (Synthetic s : load) {
-      List<Long> held = owners.getOrDefault(s.instanceId(), List.of());
-      Member owner = registrars.owner(s.hostId(), s.instanceId());
-      missing += held.isEmpty() ? 1 : 0;
-      duplicated += held.size() > 1 ? 1 : 0;
-      misplaced += held.size() == 1 && (owner == null || held.get(0) != owner.session()) ? 1 : 0;
-      Member checker = checkers.owner(s.hostId(), s.instanceId());
-      expectedWatches.merge(checker == null ? "?" : checker.node(), 1L, Long::sum);
-    }
-    List<String> watchesOff = new ArrayList<>();
-    for (NodeProcess n : nodes) {
-      long watches = statuses.sum(n.name(), Addresses.HEALTH_CHECKER, "watches");
-      if (watches != expectedWatches.getOrDefault(n.name(), 0L)) {
-        watchesOff.add(n.name() + " watches " + watches + " of " + expectedWatches.getOrDefault(n.name(), 0L));
-      }
-    }
-    if (missing + duplicated + misplaced == 0 && watchesOff.isEmpty()) {
-      return null;
-    }
-    return missing + " unregistered, " + duplicated + " registered twice, " + misplaced + " held by another than their owner"
-      + (watchesOff.isEmpty() ? "" : ", " + String.join(", ", watchesOff));
-  }
-
   private Ownership members(String stage) throws Exception {
     return Members.of(zk, ClusterBench.GROUP, stage);
   }
 
-  /** The steady load over {@code params.seconds()}, then the probes' registration latency. */
-  Phase measure(List<NodeProcess> nodes) throws Exception {
+  /**
+   * The steady load over {@code params.seconds()}, then the probes' registration latency.
+   *
+   * @param settlingDowns the false "down" facts while the cluster settled, for the record
+   */
+  Phase measure(List<NodeProcess> nodes, long settlingDowns) throws Exception {
+    long downs0 = ups.falseDowns();
     Thread.sleep(3000); // past the rounds of the last moves
     long[] before = backends.counts();
     double[] cpu0 = new double[nodes.size()];
@@ -177,30 +111,36 @@ final class ClusterMeasures {
     double[] latency = new double[probes.size()];
     double[] up = new double[probes.size()];
     probe(probes, latency, up);
-    return new Phase(nodes.size(), perInstance, unchecked, overChecked, perNode, latency, up);
+    return new Phase(nodes.size(), perInstance, unchecked, overChecked, perNode, latency, up, settlingDowns,
+      ups.falseDowns() - downs0);
   }
 
   /** Publishes new containers one at a time; each one's time from its fact to its "up", and to its znode seen. */
   private void probe(List<Synthetic> probes, double[] latency, double[] up) throws Exception {
+    long[] published = new long[probes.size()];
     for (int i = 0; i < probes.size(); i++) {
       Synthetic s = probes.get(i);
-      long t0 = System.nanoTime();
+      published[i] = System.nanoTime();
       hosts.up(s);
       Harness.await("registration of probe " + s.instanceId(), Duration.ofSeconds(30), () -> view.firstCreated(s.instanceId()) != null);
-      latency[i] = (view.firstCreated(s.instanceId()) - t0) / 1e6;
-      Long upAt = ups.firstAfter(s.instanceId(), t0);
-      up[i] = upAt == null ? Double.NaN : (upAt - t0) / 1e6;
+      latency[i] = (view.firstCreated(s.instanceId()) - published[i]) / 1e6;
       Thread.sleep(100); // apart: each meets the steady load, not the previous probe's work
     }
     // gone again, so the next phase has the same load
     probes.forEach(hosts::down);
     Set<String> ids = probes.stream().map(Synthetic::instanceId).collect(Collectors.toSet());
     Harness.await("probes deregistered", Duration.ofSeconds(30), () -> view.owners().keySet().stream().noneMatch(ids::contains));
+    // read last: the "up" reaches the bench over the bus, which may be behind the znode's watch
+    for (int i = 0; i < probes.size(); i++) {
+      Long upAt = ups.firstAfter(probes.get(i).instanceId(), published[i]);
+      up[i] = upAt == null ? Double.NaN : (upAt - published[i]) / 1e6;
+    }
   }
 
   /** Kills {@code victim} and times until every instance it held is registered by another node. */
   Handover handover(NodeProcess victim) throws Exception {
     long dead = Members.sessions(members(Addresses.REGISTRAR)).get(victim.name());
+    long downs0 = ups.falseDowns();
     List<String> held = view.owners().entrySet().stream().filter(e -> e.getValue().contains(dead))
       .map(Map.Entry::getKey).toList();
     long t0 = System.nanoTime();
@@ -218,6 +158,6 @@ final class ClusterMeasures {
     int missing = (int) load.stream().filter(s -> !owners.containsKey(s.instanceId())).count();
     return new Handover(victim.name(), held.size(), (first - t0) / 1e6, (last - t0) / 1e6,
       upAt.length, upAt.length == 0 ? 0 : (upAt[0] - t0) / 1e6, upAt.length == 0 ? 0 : (upAt[upAt.length - 1] - t0) / 1e6,
-      duplicates, missing);
+      duplicates, missing, ups.falseDowns() - downs0);
   }
 }

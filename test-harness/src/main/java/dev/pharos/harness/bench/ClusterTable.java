@@ -46,6 +46,9 @@ final class ClusterTable {
     row(out, "bound: 2 check intervals + session timeout (ms)", "",
       fixed(2 * ClusterBench.INTERVAL_S * 1000 + ClusterBench.SESSION_TIMEOUT_MS, 0));
     row(out, "after the handover: instances registered twice / not at all", "", handover.duplicates() + " / " + handover.missing());
+    row(out, "checkers' \"down\" facts of healthy instances: while starting or joining / measured / handover",
+      single.settlingDowns() + " / " + single.measuredDowns() + " / -",
+      cluster.settlingDowns() + " / " + cluster.measuredDowns() + " / " + handover.downs());
     out.append(String.format(Locale.ROOT, "%nWhere the time went: a probe's container fact to its checker's \"up\" "
         + "p50 %s / p99 %s ms on 1 node, %s / %s on %d; after the kill, the new checkers' \"up\" facts (of the %d "
         + "instances the killed node also checked) came %s to %s ms after it, the new znodes %s to %s ms.%n",

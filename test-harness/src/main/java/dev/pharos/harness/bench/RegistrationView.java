@@ -26,6 +26,7 @@ final class RegistrationView implements AutoCloseable {
   private final String root;
   private final CuratorCache cache;
   private final Map<String, List<Created>> created = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong deleted = new java.util.concurrent.atomic.AtomicLong();
 
   RegistrationView(CuratorFramework zk, String env) {
     root = "/env/" + env + "/sd";
@@ -34,6 +35,10 @@ final class RegistrationView implements AutoCloseable {
       String id = instanceId(node.getPath());
       if (id != null) {
         created.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(new Created(System.nanoTime(), owner(node)));
+      }
+    }).forDeletes(node -> {
+      if (instanceId(node.getPath()) != null) {
+        deleted.incrementAndGet();
       }
     }).build());
     cache.start();
@@ -82,6 +87,11 @@ final class RegistrationView implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** Registration znodes seen created and deleted so far: the churn. */
+  String churn() {
+    return created.values().stream().mapToInt(List::size).sum() + " znodes created, " + deleted.get() + " deleted";
   }
 
   @Override
