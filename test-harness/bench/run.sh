@@ -4,20 +4,29 @@
 # it in the README between its markers.
 #   bash test-harness/bench/run.sh [containers (50)] [check instances (2000)] [proxy seconds per run (10)]
 #   BENCH_ONLY=proxy bash test-harness/bench/run.sh ...   runs one of them
+#   BENCH_ONLY=cluster bash test-harness/bench/run.sh       the cluster benchmark; its own arguments, in
+#     CLUSTER_ARGS ("instances hosts nodes seconds probes", default "4000 100 3 10 24")
+# Built with the reactor, never installed: ~/.m2's SNAPSHOT jars may be someone else's. Each
+# benchmark is a plain java run on the reactor's own jars (the classpath comes from the
+# dependency plugin in the same reactor build), from test-harness/, as
+#   java -cp test-harness/target/classes:$(cat test-harness/target/bench.classpath) \
+#     -Dpharos.jar=deploy/target/pharos-all.jar -Dbench.out=... dev.pharos.harness.bench.ClusterBench 4000 100 3 10 24
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bash "$top/test-harness/setup.sh"
 # shellcheck disable=SC1091
 source "$top/test-harness/work/env"
 cd "$top"
-mvn -B -q -ntp -DskipTests install
+mvn -B -q -ntp -pl test-harness -am -DskipTests package \
+  org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath -Dmdep.outputFile=target/bench.classpath
+classpath="$top/test-harness/target/classes:$(cat "$top/test-harness/target/bench.classpath")"
 results="$top/test-harness/bench/results"
 
 bench() { # name main-class args... (extra -D properties in BENCH_PROPS)
   local name=$1 main=$2; shift 2
   # shellcheck disable=SC2086
-  (cd "$top/test-harness" && mvn -B -q -ntp exec:java -Dexec.mainClass="$main" -Dexec.args="$*" \
-    -Dbench.raw="${BENCH_RAW:-false}" -Dbench.out="$results/$name.md" ${BENCH_PROPS:-})
+  (cd "$top/test-harness" && java -cp "$classpath" -Dpharos.jar="$top/deploy/target/pharos-all.jar" \
+    -Dbench.raw="${BENCH_RAW:-false}" -Dbench.out="$results/$name.md" ${BENCH_PROPS:-} "$main" "$@")
   cat "$results/$name.md"
   awk -v f="$results/$name.md" -v first="<!-- bench:$name -->" -v last="<!-- /bench:$name -->" '
     $0 == first { print; while ((getline line < f) > 0) print line; skip = 1; next }
@@ -33,5 +42,7 @@ only=${BENCH_ONLY:-}
   bench proxy-1thread dev.pharos.harness.bench.ProxyBench "${3:-10}" 7
 [[ -z $only || $only == nesoi ]] && bench nesoi dev.pharos.harness.bench.NesoiBench 10 20
 [[ -z $only || $only == serf ]] && bench serf dev.pharos.harness.bench.SerfBench 50
+# shellcheck disable=SC2086
+[[ -z $only || $only == cluster ]] && bench cluster dev.pharos.harness.bench.ClusterBench ${CLUSTER_ARGS:-4000 100 3 10 24}
 [[ -z $only || $only == dashboard ]] && bench dashboard dev.pharos.harness.bench.DashboardBench 30 20 1000
 true

@@ -1,6 +1,7 @@
 package dev.pharos.harness.bench;
 
 import dev.pharos.bus.Addresses;
+import dev.pharos.harness.Harness;
 import dev.pharos.health.HealthCheckerVerticle;
 import dev.pharos.model.Container;
 import dev.pharos.model.DefinitionParser;
@@ -41,10 +42,11 @@ public final class CheckThroughputBench {
       .requestHandler(req -> req.response().end("ok"))
       .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     int port = server.actualPort();
-    try {
+    // the checker joins its group in ZooKeeper (membership), on a chroot of this run
+    try (Harness harness = new Harness()) {
       floor(n, 3, port); // warm-up: JIT and sockets, so the order of the rows does not matter
       Figures floor = floor(n, seconds, port);
-      Figures pharos = pharos(n, seconds, port);
+      Figures pharos = pharos(n, seconds, port, harness.connect());
       String table = String.format(Locale.ROOT, """
         Health checks, %d instances checked every second (new connection per check), %d s measured
 
@@ -64,10 +66,11 @@ public final class CheckThroughputBench {
     }
   }
 
-  private static Figures pharos(int n, int seconds, int port) throws Exception {
+  private static Figures pharos(int n, int seconds, int port, String zookeeper) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      JsonObject conf = new JsonObject().put("instanceId", "bench");
+      JsonObject conf = new JsonObject().put("instanceId", "bench")
+        .put("zookeeper", new JsonObject().put("connect", zookeeper));
       vertx.deployVerticle(new HealthCheckerVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
       // the bench plays the watchers: it publishes their facts, the bus contract being public
       var definition = DefinitionParser.parse("bench", "checks", 1, """

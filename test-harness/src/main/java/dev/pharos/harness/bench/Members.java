@@ -1,0 +1,53 @@
+package dev.pharos.harness.bench;
+
+import dev.pharos.ownership.Member;
+import dev.pharos.ownership.Ownership;
+import dev.pharos.zookeeper.StageMembership;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stage's members as ZooKeeper holds them ({@link StageMembership}), read the way the stages
+ * read them, so the bench computes the same owner of every instance as they do.
+ */
+final class Members {
+
+  private Members() {
+  }
+
+  /** The live members of {@code stage} in {@code group}, each with its session (its znode's ephemeral owner). */
+  static Ownership of(CuratorFramework zk, String group, String stage) throws Exception {
+    String parent = StageMembership.ROOT + "/" + group + "/" + stage;
+    List<Member> members = new ArrayList<>();
+    List<String> children;
+    try {
+      children = zk.getChildren().forPath(parent);
+    } catch (KeeperException.NoNodeException none) {
+      return Ownership.empty();
+    }
+    for (String child : children) {
+      Stat stat = new Stat();
+      try {
+        Member read = Member.fromJson(new JsonObject(new String(zk.getData().storingStatIn(stat).forPath(parent + "/" + child))));
+        members.add(new Member(read.id(), read.node(), read.affinity(), stat.getEphemeralOwner()));
+      } catch (KeeperException.NoNodeException gone) {
+        // left between the listing and the read
+      }
+    }
+    return new Ownership(members);
+  }
+
+  /** Node name to the ZooKeeper session of its process. */
+  static Map<String, Long> sessions(Ownership members) {
+    Map<String, Long> sessions = new HashMap<>();
+    members.members().forEach(m -> sessions.put(m.node(), m.session()));
+    return sessions;
+  }
+}

@@ -1,0 +1,101 @@
+package dev.pharos.harness.bench;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The Nerve registrations of one env as a Synapse-style reader sees them, through one
+ * {@link CuratorCache} on {@code /env/<env>/sd}: which session holds each instance's znodes now,
+ * and when each znode was seen created ({@link System#nanoTime()}) and by which session.
+ */
+final class RegistrationView implements AutoCloseable {
+
+  /** One znode seen created: when, and its ephemeral owner (the session of the registrar's process). */
+  record Created(long nanos, long owner) {
+  }
+
+  private final String root;
+  private final CuratorCache cache;
+  private final Map<String, List<Created>> created = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong deleted = new java.util.concurrent.atomic.AtomicLong();
+
+  RegistrationView(CuratorFramework zk, String env) {
+    root = "/env/" + env + "/sd";
+    cache = CuratorCache.build(zk, root);
+    cache.listenable().addListener(CuratorCacheListener.builder().forCreates(node -> {
+      String id = instanceId(node.getPath());
+      if (id != null) {
+        created.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(new Created(System.nanoTime(), owner(node)));
+      }
+    }).forDeletes(node -> {
+      if (instanceId(node.getPath()) != null) {
+        deleted.incrementAndGet();
+      }
+    }).build());
+    cache.start();
+  }
+
+  /** {@code <root>/<app>/sd/<instance>_0000000001} to its instance id; null for any other znode. */
+  private String instanceId(String path) {
+    if (!path.startsWith(root + "/")) {
+      return null;
+    }
+    String[] parts = path.substring(root.length() + 1).split("/");
+    if (parts.length != 3 || !parts[1].equals("sd")) {
+      return null;
+    }
+    int underscore = parts[2].lastIndexOf('_');
+    return underscore < 0 ? null : parts[2].substring(0, underscore);
+  }
+
+  private static long owner(ChildData node) {
+    return node.getStat() == null ? 0 : node.getStat().getEphemeralOwner();
+  }
+
+  /** The owner session of every registration there is now, by instance id. */
+  Map<String, List<Long>> owners() {
+    Map<String, List<Long>> owners = new HashMap<>();
+    cache.stream().forEach(node -> {
+      String id = instanceId(node.getPath());
+      if (id != null) {
+        owners.computeIfAbsent(id, k -> new ArrayList<>()).add(owner(node));
+      }
+    });
+    return owners;
+  }
+
+  /** When the instance was first seen registered, or null. */
+  Long firstCreated(String instanceId) {
+    List<Created> seen = created.get(instanceId);
+    return seen == null || seen.isEmpty() ? null : seen.get(0).nanos();
+  }
+
+  /** When the instance was first seen registered after {@code since} by a session other than {@code not}, or null. */
+  Long createdAfter(String instanceId, long since, long not) {
+    for (Created c : created.getOrDefault(instanceId, List.of())) {
+      if (c.nanos() > since && c.owner() != not) {
+        return c.nanos();
+      }
+    }
+    return null;
+  }
+
+  /** Registration znodes seen created and deleted so far: the churn. */
+  String churn() {
+    return created.values().stream().mapToInt(List::size).sum() + " znodes created, " + deleted.get() + " deleted";
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+  }
+}
