@@ -142,4 +142,17 @@ class FaultProxyTest {
       assertEquals("r", new String(b.array(), StandardCharsets.UTF_8));
     }
   }
+
+  @Test
+  void aStallOfRepliesCanStartOnAChosenRequest() throws Exception {
+    try (SocketChannel c = connect()) {
+      proxy.stallRepliesAfter(chunk -> StandardCharsets.UTF_8.decode(chunk).toString().contains("write"), Duration.ofMillis(600));
+      assertEquals("read", roundTrip(c, "read"), "other requests are answered at once");
+      long start = System.nanoTime();
+      assertEquals("write", roundTrip(c, "write"));
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(tookMs >= 550, "the chosen request's answer waited for the stall's end: " + tookMs + " ms");
+      assertEquals(4 + 5, received.get(), "the chosen request itself went through once");
+    }
+  }
 }
