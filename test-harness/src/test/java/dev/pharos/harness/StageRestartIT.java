@@ -222,38 +222,47 @@ class StageRestartIT extends EndToEndTest {
    * session of the registrar that owns it.
    */
   private void awaitSettled(int checkers, int registrars) throws Exception {
-    await("the cluster settled with " + checkers + " checkers and " + registrars + " registrars", Duration.ofSeconds(30), () -> {
-      Ownership checkerGroup = StageMembers.of(harness.zk(), GROUP, Addresses.HEALTH_CHECKER);
-      Ownership registrarGroup = StageMembers.of(harness.zk(), GROUP, Addresses.REGISTRAR);
-      if (checkerGroup.members().size() != checkers || registrarGroup.members().size() != registrars) {
-        return false;
+    String what = "the cluster settled with " + checkers + " checkers and " + registrars + " registrars";
+    try {
+      await(what, Duration.ofSeconds(30), () -> unsettled(checkers, registrars) == null);
+    } catch (AssertionError e) {
+      throw new AssertionError(what + ", but " + unsettled(checkers, registrars), e);
+    }
+  }
+
+  /** What keeps the cluster from having settled, or null when it has. */
+  private String unsettled(int checkers, int registrars) throws Exception {
+    Ownership checkerGroup = StageMembers.of(harness.zk(), GROUP, Addresses.HEALTH_CHECKER);
+    Ownership registrarGroup = StageMembers.of(harness.zk(), GROUP, Addresses.REGISTRAR);
+    if (checkerGroup.members().size() != checkers || registrarGroup.members().size() != registrars) {
+      return "members: checkers " + checkerGroup.members() + ", registrars " + registrarGroup.members();
+    }
+    for (Member checker : checkerGroup.members()) {
+      JsonObject reply = anyNode().vertx().eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()),
+        new JsonObject(), new DeliveryOptions().setSendTimeout(2000)).await(5, TimeUnit.SECONDS).body();
+      if (!reply.getBoolean("ready", false)) {
+        return "checker " + checker.id() + " of " + checker.node() + " not ready";
       }
-      for (Member checker : checkerGroup.members()) {
-        JsonObject reply = anyNode().vertx().eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()),
-          new JsonObject(), new DeliveryOptions().setSendTimeout(2000)).await(5, TimeUnit.SECONDS).body();
-        if (!reply.getBoolean("ready", false)) {
-          return false;
-        }
+    }
+    Map<String, List<String>> byInstance = new TreeMap<>();
+    for (String child : harness.zk().getChildren().forPath(PARENT)) {
+      byInstance.computeIfAbsent(RegistrationWatcher.instanceOf(child), k -> new ArrayList<>()).add(child);
+    }
+    if (!byInstance.keySet().equals(instanceIds())) {
+      return "registered " + byInstance.keySet().size() + " of " + instanceIds().size() + " instances, " + byInstance;
+    }
+    for (Map.Entry<String, List<String>> e : byInstance.entrySet()) {
+      if (e.getValue().size() != 1) {
+        return e.getKey() + " has " + e.getValue();
       }
-      Map<String, List<String>> byInstance = new TreeMap<>();
-      for (String child : harness.zk().getChildren().forPath(PARENT)) {
-        byInstance.computeIfAbsent(RegistrationWatcher.instanceOf(child), k -> new ArrayList<>()).add(child);
+      Stat stat = harness.zk().checkExists().forPath(PARENT + "/" + e.getValue().get(0));
+      Member owner = registrarGroup.owner(hostId(), e.getKey());
+      if (stat == null || stat.getEphemeralOwner() != owner.session()) {
+        return e.getValue().get(0) + " is held by session 0x" + (stat == null ? "(gone)" : Long.toHexString(stat.getEphemeralOwner()))
+          + ", its owner " + owner.node() + "'s is 0x" + Long.toHexString(owner.session());
       }
-      if (!byInstance.keySet().equals(instanceIds())) {
-        return false;
-      }
-      for (Map.Entry<String, List<String>> e : byInstance.entrySet()) {
-        if (e.getValue().size() != 1) {
-          return false;
-        }
-        Stat stat = harness.zk().checkExists().forPath(PARENT + "/" + e.getValue().get(0));
-        Member owner = registrarGroup.owner(hostId(), e.getKey());
-        if (stat == null || stat.getEphemeralOwner() != owner.session()) {
-          return false;
-        }
-      }
-      return true;
-    });
+    }
+    return null;
   }
 
   private static void log(String what) {
