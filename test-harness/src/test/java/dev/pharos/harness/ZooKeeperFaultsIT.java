@@ -89,6 +89,11 @@ class ZooKeeperFaultsIT extends EndToEndTest {
     assertTrue(proxy.dropped() >= 3, "the proxy cut connections: " + proxy.dropped());
   }
 
+  /**
+   * 1500 ms is also under the client's 2667 ms read timeout: the connection usually stays and
+   * replies just come late. What this guards is that a slow ZooKeeper alone makes no second
+   * znode and loses none.
+   */
   @Test
   void stallShorterThanTheSessionDuringTheBurst() throws Exception {
     burst(() -> {
