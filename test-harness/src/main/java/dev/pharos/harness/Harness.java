@@ -83,6 +83,11 @@ public final class Harness implements AutoCloseable {
     return connect;
   }
 
+  /** This harness's ZooKeeper chroot ({@code /pharos-test-<runId>}), to append to another address (a proxy's). */
+  public String chroot() {
+    return chroot;
+  }
+
   public String runId() {
     return runId;
   }

@@ -5,14 +5,26 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Synapse-style reader of one service's registrations: it lists the children of
  * {@code /env/{env}/sd/{app}/sd} with a watch and lists them again on every change, as
  * Synapse's ZooKeeper watcher does. It records each listing: the most registrations seen at
- * once, and whether the list fell to empty once something was registered.
+ * once, the most znodes of one instance seen at once, whether the list fell to empty once
+ * something was registered, and every deregistration: an instance that had a znode in one
+ * listing and none in the next (a replacement in one transaction shows old and new in no
+ * listing together and never neither, so it is not one).
+ *
+ * <p>Like Synapse, it sees listings, not every change: a gap shorter than one re-listing can
+ * go unseen. ZooKeeper 3.8's watch events carry no zxid to tell a transaction's delete and
+ * create apart from two separate writes.
  */
 final class RegistrationWatcher implements AutoCloseable, Watcher {
 
@@ -24,6 +36,11 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
   private volatile boolean seenOne;
   private volatile boolean fellToZero;
   private volatile boolean closed;
+  /** Guarded by this. */
+  private Map<String, List<String>> previous = Map.of();
+  private int mostOfOneInstance;
+  private String duplicateSeen;
+  private final List<String> deregistrations = new ArrayList<>();
 
   RegistrationWatcher(CuratorFramework zk, String env, String app) throws Exception {
     this.zk = zk;
@@ -31,7 +48,8 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
     list();
   }
 
-  private void list() throws Exception {
+  /** Synchronized: the first listing and the first event's may overlap. */
+  private synchronized void list() throws Exception {
     if (closed) {
       return;
     }
@@ -52,6 +70,29 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
     } else if (seenOne) {
       fellToZero = true;
     }
+    Map<String, List<String>> byInstance = new HashMap<>();
+    for (String child : children) {
+      byInstance.computeIfAbsent(instanceOf(child), k -> new ArrayList<>()).add(child);
+    }
+    String at = LocalTime.now().toString();
+    for (Map.Entry<String, List<String>> e : byInstance.entrySet()) {
+      if (e.getValue().size() > mostOfOneInstance) {
+        mostOfOneInstance = e.getValue().size();
+        duplicateSeen = at + " " + e.getValue();
+      }
+    }
+    for (Map.Entry<String, List<String>> e : previous.entrySet()) {
+      if (!byInstance.containsKey(e.getKey())) {
+        deregistrations.add(at + " " + e.getKey() + " (" + e.getValue() + " gone, none in its place)");
+      }
+    }
+    previous = byInstance;
+  }
+
+  /** {@code <instanceId>_NNNNNNNNNN}: the instance id. */
+  static String instanceOf(String child) {
+    int underscore = child.lastIndexOf('_');
+    return underscore < 0 ? child : child.substring(0, underscore);
   }
 
   @Override
@@ -78,6 +119,26 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
 
   boolean fellToZero() {
     return fellToZero;
+  }
+
+  /** The most znodes one instance had in a single listing. */
+  synchronized int mostOfOneInstance() {
+    return mostOfOneInstance;
+  }
+
+  /** When and which znodes made {@link #mostOfOneInstance()}. */
+  synchronized String mostOfOneInstanceSeen() {
+    return duplicateSeen;
+  }
+
+  /** Every deregistration seen, oldest first: when, which instance, which znodes went. */
+  synchronized List<String> deregistrations() {
+    return List.copyOf(deregistrations);
+  }
+
+  /** The instances in the latest listing. */
+  synchronized Set<String> instances() {
+    return Set.copyOf(previous.keySet());
   }
 
   @Override
