@@ -6,12 +6,14 @@ import dev.pharos.model.NerveRegistration;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.transaction.CuratorOp;
-import org.apache.curator.framework.api.transaction.OperationType;
 import org.apache.curator.x.async.AsyncCuratorFramework;
 import org.apache.curator.x.async.api.DeleteOption;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 import java.util.ArrayList;
@@ -24,7 +26,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * Writes Nerve registrations: ephemeral-sequential znodes {@code <instance_id>_NNNNNNNNNN} under
  * {@code /env/{env}/sd/{app}/sd} holding Nerve's JSON. On Curator's async API: no thread is
- * parked on a ZooKeeper round trip; every result completes on the owner's context.
+ * parked on a ZooKeeper round trip; every result completes on the owner's context. Creates go
+ * through ZooKeeper's own handle instead, so that a create whose reply was lost is not blindly
+ * written again.
  *
  * <p>A registration is created in one transaction with the deletion of every other znode of the
  * same instance (an earlier owner's, a lost reply's retry, an earlier session's), so a reader
@@ -36,6 +40,7 @@ import java.util.concurrent.CompletionStage;
 public final class NerveZooKeeperReporter {
 
   private static final int REPLACE_ATTEMPTS = 3;
+  private static final long RECONNECT_WAIT_MS = 30_000;
 
   private final Context context;
   private final CuratorFramework client;
@@ -86,10 +91,46 @@ public final class NerveZooKeeperReporter {
         ? ensureParent(parent).map(made -> made ? List.<String>of() : null) : Future.failedFuture(err))
       .compose(existing -> existing == null ? Future.succeededFuture((String) null) : replace(path, data, existing))
       .recover(err -> {
+        if ((err instanceof KeeperException.ConnectionLossException || err instanceof KeeperException.SessionExpiredException)
+          && attempt < REPLACE_ATTEMPTS) {
+          // the write may have been applied with its reply lost: never write blindly again
+          return reconnected().compose(v -> adoptLost(instance)).compose(adopted ->
+            adopted != null ? Future.succeededFuture(adopted) : register(instance, attempt + 1));
+        }
         // a listed znode went (its session ended, another registrar took it), or the parent went
         boolean raced = err instanceof KeeperException.NoNodeException || err instanceof KeeperException.NotEmptyException;
         return raced && attempt < REPLACE_ATTEMPTS ? register(instance, attempt + 1) : Future.failedFuture(err);
       });
+  }
+
+  /**
+   * After a write whose reply was lost: the one znode of the instance, when this session holds
+   * it, is that write applied; it is kept rather than written again (Curator's own retry of a
+   * create would leave a second one, which a reader would see).
+   */
+  private Future<String> adoptLost(Instance instance) {
+    long session = sessionId();
+    return existing(instance).compose(paths -> paths.size() != 1 ? Future.succeededFuture((String) null)
+      : stat(paths.get(0)).map(stat -> stat != null && stat.getEphemeralOwner() == session ? paths.get(0) : null))
+      .otherwise((String) null);
+  }
+
+  /** Completes once the client is connected again, or fails after {@link #RECONNECT_WAIT_MS}. */
+  private Future<Void> reconnected() {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    long deadline = System.currentTimeMillis() + RECONNECT_WAIT_MS;
+    context.runOnContext(v -> waitConnected(deadline, done));
+    return done.future();
+  }
+
+  private void waitConnected(long deadline, io.vertx.core.Promise<Void> done) {
+    if (connected()) {
+      done.complete();
+    } else if (System.currentTimeMillis() > deadline) {
+      done.fail(new KeeperException.ConnectionLossException());
+    } else {
+      context.owner().setTimer(100, t -> waitConnected(deadline, done));
+    }
   }
 
   /** True when the parent exists now; false when the definition itself is gone. */
@@ -102,18 +143,63 @@ public final class NerveZooKeeperReporter {
     });
   }
 
+  /**
+   * One create, or one transaction deleting {@code existing} and creating, on ZooKeeper's own
+   * handle: unlike Curator's, it is not retried after a lost reply (see {@link #adoptLost}).
+   */
   private Future<String> replace(String path, byte[] data, List<String> existing) {
+    io.vertx.core.Promise<String> created = io.vertx.core.Promise.promise();
+    ZooKeeper zk;
+    try {
+      zk = client.getZookeeperClient().getZooKeeper();
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
     if (existing.isEmpty()) {
-      return meters.timeAsync("create", () -> on(async.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data)));
+      return meters.timeAsync("create", () -> {
+        zk.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL_SEQUENTIAL, (rc, p, ctx, name) ->
+          context.runOnContext(v -> {
+            if (rc == KeeperException.Code.OK.intValue()) {
+              created.complete(unchrooted(name, path));
+            } else {
+              created.fail(KeeperException.create(KeeperException.Code.get(rc), p));
+            }
+          }), null);
+        return created.future();
+      });
     }
-    List<CuratorOp> ops = new ArrayList<>();
+    List<Op> ops = new ArrayList<>();
     for (String old : existing) {
-      ops.add(async.transactionOp().delete().forPath(old));
+      ops.add(Op.delete(old, -1));
     }
-    ops.add(async.transactionOp().create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(path, data));
-    return meters.timeAsync("replace", () -> on(async.transaction().forOperations(ops)))
-      .map(results -> results.stream().filter(r -> r.getType() == OperationType.CREATE).findFirst()
-        .map(r -> unchrooted(r.getResultPath(), path)).orElseThrow());
+    ops.add(Op.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL_SEQUENTIAL));
+    return meters.timeAsync("replace", () -> {
+      zk.multi(ops, (rc, p, ctx, results) -> context.runOnContext(v -> {
+        if (rc != KeeperException.Code.OK.intValue()) {
+          // a multi's own code is its first failed op's: NoNode when a listed znode went
+          KeeperException.Code code = KeeperException.Code.get(rc);
+          if (results != null) {
+            for (OpResult r : results) {
+              if (r instanceof OpResult.ErrorResult e && e.getErr() != KeeperException.Code.OK.intValue()
+                && e.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+                code = KeeperException.Code.get(e.getErr());
+                break;
+              }
+            }
+          }
+          created.fail(KeeperException.create(code, path));
+          return;
+        }
+        String name = null;
+        for (OpResult r : results) {
+          if (r instanceof OpResult.CreateResult c) {
+            name = c.getPath();
+          }
+        }
+        created.complete(unchrooted(name, path));
+      }), null);
+      return created.future();
+    });
   }
 
   /**
