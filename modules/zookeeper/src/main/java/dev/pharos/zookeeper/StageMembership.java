@@ -131,15 +131,18 @@ public final class StageMembership {
         predecessors.add(m.session());
         String memberPath = path() + "/" + m.id();
         CountDownLatch back = new CountDownLatch(1);
+        boolean recreated;
         try {
           client.delete().forPath(memberPath);
           // a live process re-creates its member at once (its PersistentNode): then two live
-          // processes share this node name, which would make them remove each other forever
-          client.checkExists().usingWatcher((org.apache.zookeeper.Watcher) e -> back.countDown()).forPath(memberPath);
+          // processes share this node name, which would make them remove each other forever.
+          // It may be back before the watch is set: the answer to setting it says so.
+          recreated = client.checkExists().usingWatcher((org.apache.zookeeper.Watcher) e -> back.countDown())
+            .forPath(memberPath) != null;
         } catch (KeeperException.NoNodeException gone) {
           continue; // its session ended meanwhile
         }
-        if (back.await(LIVE_CHECK_MS, TimeUnit.MILLISECONDS) && client.checkExists().forPath(memberPath) != null) {
+        if (recreated || back.await(LIVE_CHECK_MS, TimeUnit.MILLISECONDS) && client.checkExists().forPath(memberPath) != null) {
           throw new IllegalStateException("node name '" + me.node() + "' is used by another live process (ZooKeeper session 0x"
             + Long.toHexString(m.session()) + "): give each process its own `node` or `instanceId`");
         }
