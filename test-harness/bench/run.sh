@@ -34,6 +34,8 @@ bench() { # name main-class args... (extra -D properties in BENCH_PROPS)
     !skip { print }' "$top/README.md" >"$top/README.md.new" && mv "$top/README.md.new" "$top/README.md"
 }
 
+# thousands of backends and their connections in one JVM: more descriptors than a login shell's
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 only=${BENCH_ONLY:-}
 [[ -z $only || $only == registration ]] && bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
 [[ -z $only || $only == checks ]] && bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-2000}" 10
