@@ -169,4 +169,12 @@ class DividedClusterIT extends EndToEndTest {
     await("the first node still runs", () -> "UP".equals(Http.getJson(Harness.api(first) + "/v1/health").getString("status")));
     harness.stop(first);
   }
+
+  @Test
+  void twoNodesWatchingDockerUnderOneInstanceIdAreRefused() throws Exception {
+    Pharos first = harness.start(node("first", true));
+    Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> harness.start(node("second", true)));
+    assertTrue(String.valueOf(refused.getMessage()).contains("give each Docker host its own `instanceId`"), refused.getMessage());
+    harness.stop(first);
+  }
 }

@@ -117,6 +117,7 @@ public final class StageMembership {
       }
       if (me != null) {
         removePredecessors();
+        refuseSecondWatcherOfMyHost();
       }
       return null;
     }, false);
@@ -146,6 +147,24 @@ public final class StageMembership {
           throw new IllegalStateException("node name '" + me.node() + "' is used by another live process (ZooKeeper session 0x"
             + Long.toHexString(m.session()) + "): give each process its own `node` or `instanceId`");
         }
+      }
+    }
+  }
+
+  /**
+   * Two nodes whose docker watchers claim one host id would give one instance id to two
+   * containers: refused, naming the setting. A killed earlier process of this host under another
+   * node name holds its claim until its session expires.
+   */
+  private void refuseSecondWatcherOfMyHost() {
+    if (me.affinity() == null) {
+      return;
+    }
+    for (Member m : current.members()) {
+      if (me.affinity().equals(m.affinity()) && !m.node().equals(me.node()) && !predecessors.contains(m.session())) {
+        throw new IllegalStateException("instanceId '" + me.affinity() + "' is also the Docker host of node '" + m.node()
+          + "' (ZooKeeper session 0x" + Long.toHexString(m.session()) + "): give each Docker host its own `instanceId`"
+          + " (if that node was this host's earlier process, its session expires within zookeeper.sessionTimeoutMs)");
       }
     }
   }
