@@ -23,9 +23,9 @@ class ReplacedRegistrationIT extends EndToEndTest {
   private static final String PARENT = "/env/dev/sd/replaced/sd";
 
   /**
-   * FAILS NOW, a Pharos bug: the path NerveZooKeeperReporter#replace returns comes from a
-   * ZooKeeper multi and keeps the client's chroot, so the registrar's delete of it, through the
-   * same chrooted client, finds nothing and the znode stays (until the session ends).
+   * Guards a bug found here: the path of a ZooKeeper multi's create result keeps the client's
+   * chroot (Debian's ZooKeeper 3.8 server), so the registrar's delete of it, through the same
+   * chrooted client, found nothing and the znode stayed until the session ended.
    */
   @Test
   void aReplacingRegistrationGoesWithItsContainer() throws Exception {

@@ -149,14 +149,10 @@ class StageRestartIT extends EndToEndTest {
    * Two nodes both check and register: when one stops the other takes its share over, each
    * znode replaced in one transaction; when it comes back it takes its share back the same way.
    *
-   * <p>FAILS NOW, a Pharos bug: with a chroot in {@code zookeeper.connect} (as here), the path
-   * that NerveZooKeeperReporter#replace returns comes from a ZooKeeper multi, whose create result
-   * keeps the chroot ({@code /pharos-test-x/env/...}); the registrar then uses it through its
-   * chrooted client. So a stopping registrar's Handover sees "its" znodes gone at once and its
-   * session closes before the other took over (registrations go, none in their place); down()
-   * deletes nothing (the removed container's znode stays, a ghost); and reconcile finds every
-   * replaced registration "lost" and replaces it again each interval. Stripping the chroot from
-   * that path (tried, not committed) makes this test pass.
+   * <p>It found two bugs: a multi's create result kept the chroot of {@code zookeeper.connect}, so
+   * a stopping registrar's handover saw "its" znodes gone at once (registrations went, none in
+   * their place); and a stopping checker answered verdicts with its watches already cleared, so
+   * a registrar took healthy instances for down.
    */
   @Test
   void twoCheckerRegistrarNodesRestartWithoutDeregistering() throws Exception {

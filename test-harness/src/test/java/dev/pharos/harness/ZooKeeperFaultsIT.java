@@ -108,11 +108,10 @@ class ZooKeeperFaultsIT extends EndToEndTest {
    * A registration's create reaches ZooKeeper, which applies it; its reply is held and the
    * connection dropped, so the client hears ConnectionLoss and Curator retries the create.
    *
-   * <p>FAILS NOW, a Pharos bug: the retry makes a second ephemeral-sequential znode of the
-   * instance in the same session; the registrar holds the second and its reconcile never sweeps
-   * the first, which stays beside it, then stays as a ghost once the container is gone (until
-   * the session ends). NerveZooKeeperReporter#replace's plain create has no protection and the
-   * reconcile only checks that held znodes are its session's.
+   * <p>Guards a bug found here: Curator's retry of the create made a second ephemeral-sequential
+   * znode of the instance in the same session, beside the first and then a ghost once the
+   * container was gone. Creates now go through ZooKeeper's own handle and are never retried
+   * blindly (NerveZooKeeperReporter).
    */
   @Test
   void aCreateWhoseReplyIsLostToADrop() throws Exception {
@@ -130,7 +129,7 @@ class ZooKeeperFaultsIT extends EndToEndTest {
    * As above, but the reply is held past the client's patience (2667 ms) and the client gives the
    * connection up itself, as across a partition that heals within the session.
    *
-   * <p>FAILS NOW, the same Pharos bug as {@link #aCreateWhoseReplyIsLostToADrop}.
+   * <p>Guards the same bug as {@link #aCreateWhoseReplyIsLostToADrop}.
    */
   @Test
   void aCreateWhoseReplyIsHeldUntilTheClientGivesUp() throws Exception {

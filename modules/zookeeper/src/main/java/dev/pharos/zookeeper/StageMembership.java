@@ -52,6 +52,10 @@ public final class StageMembership {
   private PersistentNode node;
   private CuratorCache cache;
   private volatile boolean initialized;
+  private volatile boolean closed;
+  /** The group as last read from the cache, on Curator's thread. */
+  private volatile Ownership latest = Ownership.empty();
+  /** The group as delivered to the owner's context: what its decisions use, so none is ahead of onChange. */
   private volatile Ownership current = Ownership.empty();
   private final Set<Long> predecessors = ConcurrentHashMap.newKeySet();
 
@@ -88,7 +92,7 @@ public final class StageMembership {
    * an earlier process of this node that was killed, whose session has not expired yet.
    */
   public Future<Void> start() {
-    return context.owner().executeBlocking(() -> {
+    return context.owner().<Void>executeBlocking(() -> {
       if (me != null) {
         byte[] data = me.toJson().put("session", (Object) null).toBuffer().getBytes();
         node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path() + "/" + me.id(), data);
@@ -120,12 +124,15 @@ public final class StageMembership {
         refuseSecondWatcherOfMyHost();
       }
       return null;
-    }, false);
+    }, false).onFailure(err -> context.owner().executeBlocking(() -> {
+      close(); // a refused or timed-out start leaves no member behind
+      return null;
+    }, false));
   }
 
   private void removePredecessors() throws Exception {
     long session = client.getZookeeperClient().getZooKeeper().getSessionId();
-    for (Member m : current.members()) {
+    for (Member m : latest.members()) {
       if (m.node().equals(me.node()) && m.session() != session && m.session() != 0) {
         LOG.info("{}: removing member {} of node {}, left by an earlier process of this node (session 0x{})",
           path(), m.id(), m.node(), Long.toHexString(m.session()));
@@ -160,7 +167,7 @@ public final class StageMembership {
     if (me.affinity() == null) {
       return;
     }
-    for (Member m : current.members()) {
+    for (Member m : latest.members()) {
       if (me.affinity().equals(m.affinity()) && !m.node().equals(me.node()) && !predecessors.contains(m.session())) {
         throw new IllegalStateException("instanceId '" + me.affinity() + "' is also the Docker host of node '" + m.node()
           + "' (ZooKeeper session 0x" + Long.toHexString(m.session()) + "): give each Docker host its own `instanceId`"
@@ -174,7 +181,7 @@ public final class StageMembership {
     return Set.copyOf(predecessors);
   }
 
-  /** True once the group has loaded and, for a member, shows this member. */
+  /** True once the group has loaded and, for a member, shows this member (on the owner's context). */
   public boolean ready() {
     return initialized && (me == null || current.member(me.id()) != null);
   }
@@ -189,6 +196,7 @@ public final class StageMembership {
 
   /** Leaves the group (its znode goes at once) and stops following it. Blocking: call from a worker. */
   public void close() {
+    closed = true;
     try {
       if (node != null) {
         node.close();
@@ -211,9 +219,14 @@ public final class StageMembership {
       }
     });
     Ownership next = new Ownership(members);
-    if (!next.equals(current)) {
-      current = next;
-      context.runOnContext(v -> onChange.accept(next));
+    if (!next.equals(latest)) {
+      latest = next;
+      context.runOnContext(v -> {
+        if (!closed) {
+          current = next;
+          onChange.accept(next);
+        }
+      });
     }
   }
 

@@ -45,6 +45,8 @@ import java.util.TreeMap;
  */
 public class HealthCheckerVerticle extends VerticleBase {
 
+  static final long LEAVE_TIMEOUT_S = 10;
+
   /** Containers by host id, then container id; hosts by id. */
   private final Map<String, Map<String, Container>> containers = new HashMap<>();
   private final Map<String, Host> hosts = new HashMap<>();
@@ -60,6 +62,8 @@ public class HealthCheckerVerticle extends VerticleBase {
   private NetClient tcp;
   private CuratorFramework client;
   private StageMembership membership;
+  /** Set when stopping: no new watch and no fact from a watch after this. */
+  private boolean stopping;
 
   @Override
   public Future<?> start() {
@@ -81,6 +85,7 @@ public class HealthCheckerVerticle extends VerticleBase {
         membership = new StageMembership(client, StageMembership.group(vertx, config()), Addresses.HEALTH_CHECKER, me, context, o -> membersChanged());
         return membership.start();
       })
+      .onFailure(err -> ZooKeeperSessions.release(vertx, client))
       .onSuccess(v -> {
         Snapshots.askUntilAnswered(vertx, Addresses.DEFINITIONS_SNAPSHOT, new JsonObject(), status, body -> {
           body.getJsonArray("definitions").forEach(d -> putDefinition(Definition.fromJson((JsonObject) d)));
@@ -100,18 +105,24 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     watches.values().forEach(ServiceWatch::stop);
-    // leave first: the others take this checker's instances over at once
+    watches.clear();
+    // leave first: the others take this checker's instances over at once (bounded: leaving
+    // retries while ZooKeeper is away, and the session's end removes the member anyway)
     Future<Void> left = membership == null ? Future.succeededFuture()
-      : vertx.executeBlocking(() -> {
+      : vertx.<Void>executeBlocking(() -> {
         membership.close();
         return null;
-      }, false);
+      }, false).timeout(LEAVE_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
     return left.eventually(() -> ZooKeeperSessions.release(vertx, client))
       .eventually(() -> Future.all(http.close(), tcp.close()));
   }
 
   private void membersChanged() {
+    if (stopping) {
+      return;
+    }
     status.detail("checkers", membership.current().members().size());
     reconcile(true);
   }
@@ -165,6 +176,9 @@ public class HealthCheckerVerticle extends VerticleBase {
    *                 from another checker, or known from a snapshot (see {@link ServiceWatch})
    */
   private void reconcile(boolean adoptive) {
+    if (stopping) {
+      return;
+    }
     Set<String> wanted = new HashSet<>();
     Map<String, String> problems = new HashMap<>();
     for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
@@ -242,6 +256,9 @@ public class HealthCheckerVerticle extends VerticleBase {
   }
 
   private void transition(ServiceWatch watch, String reason) {
+    if (stopping) {
+      return;
+    }
     // a first-round "down" is published too: a registrar may hold a registration from before a move
     publish(watch.up() ? "up" : "down", watch.instance(), reason);
     countUp();
@@ -263,6 +280,11 @@ public class HealthCheckerVerticle extends VerticleBase {
   }
 
   private void replySnapshot(Message<JsonObject> msg) {
+    if (stopping) {
+      // its watches are gone: an answer now would say "down" of instances that are merely moving
+      msg.fail(503, "health checker " + status.id() + " is stopping");
+      return;
+    }
     JsonObject request = msg.body() == null ? new JsonObject() : msg.body();
     Ownership registrars = request.containsKey("registrars") ? Ownership.fromJson(request.getJsonArray("registrars")) : null;
     String registrar = request.getString("registrar");

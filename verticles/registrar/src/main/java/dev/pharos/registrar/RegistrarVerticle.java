@@ -47,6 +47,8 @@ import java.util.function.Function;
  */
 public class RegistrarVerticle extends VerticleBase {
 
+  static final long LEAVE_TIMEOUT_S = 10;
+
   private static final Logger LOG = LoggerFactory.getLogger(RegistrarVerticle.class);
 
   private final Function<JsonObject, CuratorFramework> clients;
@@ -94,7 +96,7 @@ public class RegistrarVerticle extends VerticleBase {
         group = new RegistrarGroup(vertx, context, client, StageMembership.group(vertx, conf), me, this::registrarsChanged);
         reporter = new NerveZooKeeperReporter(context, client, new StoreMeters(meters, "zookeeper"));
         nerve = new NerveRegistry(vertx, reporter, this::mine, (type, instance, path) -> changed(type, "zookeeper", instance, path),
-          status, handoverMs);
+          status, handoverMs, () -> group.unsettled());
         adapters.add(nerve);
         JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
         if (EtcdClients.configured(etcdConf)) {
@@ -133,10 +135,16 @@ public class RegistrarVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion(),
         bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
         bus.<JsonObject>consumer(Addresses.registrationsSnapshot(status.id()), msg -> msg.reply(snapshot())).completion()))
-      .compose(v -> sweepPredecessors(PharosConfig.host(conf).id() + "-"))
+      .onFailure(err -> {
+        if (clients == null) {
+          ZooKeeperSessions.release(vertx, client);
+        }
+      })
       .onSuccess(v -> {
         status.state(StageStatus.RUNNING);
-        group.catchUp(this::up);
+        // what moved here first (its replaces remove an earlier process's znodes in one step),
+        // then the earlier process's leftovers of instances no checker reports up
+        group.catchUp(this::up).onComplete(x -> sweepPredecessors(PharosConfig.host(conf).id() + "-"));
         vertx.setPeriodic(reconcileMs, reconcileMs, t -> reconcile());
       });
   }
@@ -152,7 +160,7 @@ public class RegistrarVerticle extends VerticleBase {
       boolean others = group.othersLive();
       group.close(); // leave first: the others take over at once
       return others;
-    }, false).compose(others -> {
+    }, false).timeout(LEAVE_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS).otherwise(false).compose(others -> {
       List<Future<Void>> closed = new ArrayList<>();
       adapters.forEach(a -> closed.add(a.close(others)));
       return Future.join(closed).mapEmpty();
@@ -187,6 +195,7 @@ public class RegistrarVerticle extends VerticleBase {
   /** The group changed: let go of what moved away, then ask the checkers for what moved here. */
   private void registrarsChanged(Ownership now) {
     status.detail("registrars", now.members().size());
+    group.changed();
     if (stopping || !group.ready()) {
       return;
     }
@@ -195,6 +204,7 @@ public class RegistrarVerticle extends VerticleBase {
         if (!mine(instance)) {
           // its new owner replaces the registration in one transaction: no gap, no duplicate
           adapter.release(instance.id());
+          counts.changed("deregistered", adapter.store(), instance); // no longer counted here
         }
       }
     }

@@ -49,12 +49,16 @@ public final class NerveRegistry implements RegistryAdapter {
   private final Changes changes;
   private final StageStatus status;
   private final long handoverMs;
+  /** True while the registrars' group changed recently: creates then check for a concurrent one. */
+  private final java.util.function.BooleanSupplier unsettled;
+  private final java.util.Set<String> lostToAnother = new java.util.HashSet<>();
   private final Map<String, Held> held = new HashMap<>();
   private final Map<String, Future<Void>> chains = new HashMap<>();
   private boolean connectionTrouble;
 
   public NerveRegistry(Vertx vertx, NerveZooKeeperReporter reporter, Predicate<Instance> owns, Changes changes,
-                       StageStatus status, long handoverMs) {
+                       StageStatus status, long handoverMs, java.util.function.BooleanSupplier unsettled) {
+    this.unsettled = unsettled;
     this.vertx = vertx;
     this.reporter = reporter;
     this.owns = owns;
@@ -106,9 +110,13 @@ public final class NerveRegistry implements RegistryAdapter {
       return Future.succeededFuture();
     }
     String subject = "registration " + h.instance.id();
-    return reporter.register(h.instance).onSuccess(path -> {
+    return reporter.register(h.instance).compose(path -> path == null || !unsettled.getAsBoolean()
+      ? Future.succeededFuture(path) : keepOneOf(h.instance, path)).onSuccess(path -> {
       if (path == null) {
-        status.problem(subject, "definition " + h.instance.registrationsPath().replaceFirst("/sd$", "") + " is gone");
+        if (!lostToAnother.contains(h.instance.id())) {
+          status.problem(subject, "definition " + h.instance.registrationsPath().replaceFirst("/sd$", "") + " is gone");
+        }
+        lostToAnother.remove(h.instance.id());
         return;
       }
       status.clear(subject);
@@ -122,6 +130,25 @@ public final class NerveRegistry implements RegistryAdapter {
     }).onFailure(err -> failed(h.instance, err)).mapEmpty();
   }
 
+  /**
+   * While the registrars' group is settling, two of them may each think they own an instance and
+   * both create it. Both then see both znodes; the one of the highest sequence stays, the other's
+   * maker deletes its own and lets go (a reader may see the two for that moment only).
+   */
+  private Future<String> keepOneOf(Instance instance, String mine) {
+    return reporter.existing(instance).compose(all -> {
+      String highest = all.stream().max(java.util.Comparator.comparing((String p) -> p.substring(p.lastIndexOf('_') + 1)))
+        .orElse(mine);
+      if (all.size() <= 1 || highest.equals(mine)) {
+        return Future.succeededFuture(mine);
+      }
+      LOG.info("{}: another registrar registered it at the same moment ({}); letting go of {}", instance.id(), highest, mine);
+      held.remove(instance.id());
+      lostToAnother.add(instance.id());
+      return reporter.delete(mine).map((String) null);
+    }).recover(err -> Future.succeededFuture(mine));
+  }
+
   private void failed(Instance instance, Throwable err) {
     status.problem("registration " + instance.id(), "ZooKeeper write failed, will retry on refresh: " + err.getMessage());
   }
@@ -131,11 +158,11 @@ public final class NerveRegistry implements RegistryAdapter {
     chain(instance.id(), () -> {
       Held gone = held.remove(instance.id());
       status.clear("registration " + instance.id());
-      if (gone != null && gone.path != null) {
-        return reporter.delete(gone.path).onSuccess(v -> changes.changed("deregistered", gone.instance, gone.path))
+      Future<Void> removed = gone == null || gone.path == null ? Future.succeededFuture()
+        : reporter.delete(gone.path).onSuccess(v -> changes.changed("deregistered", gone.instance, gone.path))
           .onFailure(err -> LOG.warn("deregistering {} failed: {}", instance.id(), err.getMessage()));
-      }
-      return sweep ? reporter.deleteAll(instance) : Future.succeededFuture();
+      // a registrar that still thought it owned the instance may have replaced this one's znode
+      return sweep ? removed.transform(x -> reporter.deleteAll(instance)) : removed;
     });
   }
 
@@ -143,6 +170,7 @@ public final class NerveRegistry implements RegistryAdapter {
   public void release(String instanceId) {
     chain(instanceId, () -> {
       held.remove(instanceId);
+      status.clear("registration " + instanceId);
       return Future.succeededFuture();
     });
   }

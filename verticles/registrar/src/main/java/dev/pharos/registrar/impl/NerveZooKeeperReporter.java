@@ -256,16 +256,29 @@ public final class NerveZooKeeperReporter {
    * for it) other than the held path: what a create retried by Curator after a lost reply left.
    */
   public Future<List<String>> strays(String parent, Map<String, String> held) {
-    return on(async.getChildren().forPath(parent)).map(children -> {
-      List<String> found = new ArrayList<>();
+    long session = sessionId();
+    return on(async.getChildren().forPath(parent)).compose(children -> {
+      List<String> candidates = new ArrayList<>();
       for (String child : children) {
         int sep = child.lastIndexOf('_');
         String heldPath = sep > 0 ? held.get(child.substring(0, sep)) : null;
         if (heldPath != null && !heldPath.equals(parent + "/" + child)) {
-          found.add(parent + "/" + child);
+          candidates.add(parent + "/" + child);
         }
       }
-      return found;
+      // only this session's own: another's may be a new owner's, made while this one was away
+      List<Future<Stat>> stats = new ArrayList<>();
+      candidates.forEach(c -> stats.add(stat(c)));
+      return Future.join(stats).transform(x -> {
+        List<String> found = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+          Stat st = stats.get(i).succeeded() ? stats.get(i).result() : null;
+          if (st != null && st.getEphemeralOwner() == session) {
+            found.add(candidates.get(i));
+          }
+        }
+        return Future.succeededFuture(found);
+      });
     }).recover(err -> err instanceof KeeperException.NoNodeException ? Future.succeededFuture(List.of()) : Future.failedFuture(err));
   }
 

@@ -13,7 +13,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 
+import io.vertx.core.Promise;
+
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -38,6 +42,8 @@ public final class RegistrarGroup {
   private final StageMembership registrars;
   private final StageMembership checkers;
   private volatile boolean leaving;
+  private volatile long changedAt = System.currentTimeMillis();
+  static final long UNSETTLED_MS = 10_000;
 
   public RegistrarGroup(Vertx vertx, Context context, CuratorFramework client, String group, Member me,
                         Consumer<Ownership> onChange) {
@@ -69,8 +75,19 @@ public final class RegistrarGroup {
     return registrars.predecessors();
   }
 
+  /** Registrars on other nodes: this node's own are stopping with it. */
   public boolean othersLive() {
-    return registrars.current().members().stream().anyMatch(m -> !m.id().equals(me.id()));
+    return registrars.current().members().stream().anyMatch(m -> !m.node().equals(me.node()));
+  }
+
+  /** True for a while after the registrars' group changed, while members may disagree on owners. */
+  public boolean unsettled() {
+    return System.currentTimeMillis() - changedAt < UNSETTLED_MS;
+  }
+
+  /** Called on each group change, on the context. */
+  public void changed() {
+    changedAt = System.currentTimeMillis();
   }
 
   /** Sessions of the live registrars on other nodes: their registrations are not ghosts. */
@@ -85,25 +102,37 @@ public final class RegistrarGroup {
   }
 
   /** Asks every checker for the up instances this registrar owns now; each goes to {@code up}. */
-  public void catchUp(Consumer<Instance> up) {
+  /** Completes once every checker has answered, or has been given up on. */
+  public Future<Void> catchUp(Consumer<Instance> up) {
     Ownership group = registrars.current();
-    checkers.current().members().forEach(checker -> ask(checker, group, 0, up));
+    List<Future<Void>> asks = new ArrayList<>();
+    checkers.current().members().forEach(checker -> {
+      Promise<Void> answered = Promise.promise();
+      ask(checker, group, 0, up, answered);
+      asks.add(answered.future());
+    });
+    return Future.join(asks).mapEmpty();
   }
 
-  private void ask(Member checker, Ownership group, int attempt, Consumer<Instance> up) {
+  private void ask(Member checker, Ownership group, int attempt, Consumer<Instance> up, Promise<Void> answered) {
     JsonObject request = new JsonObject().put("registrars", group.toJson()).put("registrar", me.id());
     vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()), request, ASK)
-      .onSuccess(reply -> reply.body().getJsonArray("instances").forEach(i -> {
-        Instance instance = Instance.fromJson((JsonObject) i);
-        if (owns(instance)) {
-          up.accept(instance);
-        }
-      }))
+      .onSuccess(reply -> {
+        reply.body().getJsonArray("instances").forEach(i -> {
+          Instance instance = Instance.fromJson((JsonObject) i);
+          if (owns(instance)) {
+            up.accept(instance);
+          }
+        });
+        answered.tryComplete();
+      })
       .onFailure(err -> {
         // its consumer may not be visible on this node yet; a checker that left is no longer asked
         if (!leaving && attempt < CATCH_UP_TRIES && checkers.current().member(checker.id()) != null
           && group.equals(registrars.current())) {
-          vertx.setTimer(CATCH_UP_RETRY_MS, t -> ask(checker, group, attempt + 1, up));
+          vertx.setTimer(CATCH_UP_RETRY_MS, t -> ask(checker, group, attempt + 1, up, answered));
+        } else {
+          answered.tryComplete();
         }
       });
   }
