@@ -1,5 +1,6 @@
 package dev.pharos.harness.bench;
 
+import dev.pharos.harness.StageMembers;
 import dev.pharos.bus.Addresses;
 import dev.pharos.harness.Harness;
 import dev.pharos.harness.bench.SyntheticHosts.Synthetic;
@@ -66,7 +67,7 @@ final class ClusterMeasures {
   }
 
   private Ownership members(String stage) throws Exception {
-    return Members.of(zk, ClusterBench.GROUP, stage);
+    return StageMembers.of(zk, ClusterBench.GROUP, stage);
   }
 
   /**
@@ -87,7 +88,7 @@ final class ClusterMeasures {
     long[] after = backends.counts();
     double elapsed = (System.nanoTime() - t0) / 1e9;
     List<NodeFigures> perNode = new ArrayList<>();
-    Map<String, Long> sessions = Members.sessions(members(Addresses.REGISTRAR));
+    Map<String, Long> sessions = StageMembers.sessions(members(Addresses.REGISTRAR));
     Map<Long, Long> bySession = view.owners().values().stream().flatMap(List::stream)
       .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
     for (int i = 0; i < nodes.size(); i++) {
@@ -139,7 +140,7 @@ final class ClusterMeasures {
 
   /** Kills {@code victim} and times until every instance it held is registered by another node. */
   Handover handover(NodeProcess victim) throws Exception {
-    long dead = Members.sessions(members(Addresses.REGISTRAR)).get(victim.name());
+    long dead = StageMembers.sessions(members(Addresses.REGISTRAR)).get(victim.name());
     long downs0 = ups.falseDowns();
     List<String> held = view.owners().entrySet().stream().filter(e -> e.getValue().contains(dead))
       .map(Map.Entry::getKey).toList();

@@ -1,5 +1,6 @@
 package dev.pharos.harness.bench;
 
+import dev.pharos.harness.StageMembers;
 import dev.pharos.bus.Addresses;
 import dev.pharos.harness.Harness;
 import dev.pharos.harness.bench.SyntheticHosts.Synthetic;
@@ -49,8 +50,8 @@ final class ClusterSettling {
           throw new IllegalStateException(n.name() + " exited: see " + n.log());
         }
       }
-      return Members.sessions(members(Addresses.HEALTH_CHECKER)).keySet().equals(names)
-        && Members.sessions(members(Addresses.REGISTRAR)).keySet().equals(names);
+      return StageMembers.sessions(members(Addresses.HEALTH_CHECKER)).keySet().equals(names)
+        && StageMembers.sessions(members(Addresses.REGISTRAR)).keySet().equals(names);
     });
   }
 
@@ -120,6 +121,6 @@ final class ClusterSettling {
   }
 
   private Ownership members(String stage) throws Exception {
-    return Members.of(zk, ClusterBench.GROUP, stage);
+    return StageMembers.of(zk, ClusterBench.GROUP, stage);
   }
 }
