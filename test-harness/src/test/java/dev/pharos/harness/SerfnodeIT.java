@@ -63,7 +63,9 @@ class SerfnodeIT extends EndToEndTest {
       assertTrue(me.getJsonObject("inspect").getJsonObject("State").getBoolean("Running"));
       assertEquals(read(root.resolve("me.json")), read(childDir.resolve("parent.json")), "parent.json is the node's me.json");
 
-      await("the node's children_by_name.json", () -> read(root.resolve("children_by_name.json")).containsKey(name));
+      // the file lists a child first, then again with its docker inspect once the watcher answered
+      await("the node's children_by_name.json", () -> read(root.resolve("children_by_name.json")).containsKey(name)
+        && read(root.resolve("children_by_name.json")).getJsonObject(name).getJsonObject("inspect") != null);
       assertEquals(child, read(root.resolve("children_by_name.json")).getJsonObject(name).getJsonObject("inspect").getString("Id"));
       await("the cluster's files in the child", () -> Files.exists(childDir.resolve("serfnodes_by_id.json"))
         && read(childDir.resolve("serfnodes_by_id.json")).size() == 2);
