@@ -98,7 +98,7 @@ public final class Pharos {
           + ": unknown stage (known: " + new java.util.TreeSet<>(Stages.ALL.keySet()) + ")"));
       }
       try {
-        Stages.instances(entry.getKey(), entry.getValue());
+        PharosConfig.instances(entry.getKey(), entry.getValue());
       } catch (IllegalArgumentException e) {
         return Future.failedFuture(e);
       }
@@ -160,15 +160,7 @@ public final class Pharos {
     List<Future<String>> deployments = new ArrayList<>();
     for (Map.Entry<String, Object> entry : conf.getJsonObject("verticles")) {
       var stage = Stages.ALL.get(entry.getKey());
-      if (stage == null) {
-        return Future.failedFuture("verticles." + entry.getKey() + ": unknown stage (known: " + Stages.ALL.keySet() + ")");
-      }
-      int instances;
-      try {
-        instances = Stages.instances(entry.getKey(), entry.getValue());
-      } catch (IllegalArgumentException e) {
-        return Future.failedFuture(e.getMessage());
-      }
+      int instances = PharosConfig.instances(entry.getKey(), entry.getValue()); // valid: start() checked it
       if (instances == 0) {
         continue; // "instances": 0 turns a stage off
       }

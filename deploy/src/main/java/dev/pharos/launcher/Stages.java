@@ -29,26 +29,4 @@ final class Stages {
 
   private Stages() {
   }
-
-  /**
-   * How many instances of {@code stage} the conf's {@code verticles.<stage>} asks for: 1 by
-   * default, 0 for none.
-   *
-   * @throws IllegalArgumentException naming the key, for a count that is not a whole number of 0 or more
-   */
-  static int instances(String stage, Object value) {
-    String key = "verticles." + stage;
-    if (value == null) {
-      return 1;
-    }
-    if (!(value instanceof io.vertx.core.json.JsonObject section)) {
-      throw new IllegalArgumentException(key + ": expected an object such as {\"instances\": 1}, got " + value);
-    }
-    Object count = section.getValue("instances", 1);
-    if (!(count instanceof Integer || count instanceof Long) || ((Number) count).longValue() < 0
-      || ((Number) count).longValue() > 64) {
-      throw new IllegalArgumentException(key + ".instances: expected a whole number from 0 to 64, got " + count);
-    }
-    return ((Number) count).intValue();
-  }
 }

@@ -17,8 +17,8 @@ class StageCountTest {
 
   @Test
   void zeroTurnsAStageOffAndAMissingCountIsOne() {
-    assertEquals(0, Stages.instances("registrar", new JsonObject().put("instances", 0)));
-    assertEquals(1, Stages.instances("registrar", new JsonObject()));
+    assertEquals(0, PharosConfig.instances("registrar", new JsonObject().put("instances", 0)));
+    assertEquals(1, PharosConfig.instances("registrar", new JsonObject()));
     assertEquals(Set.of("api"), PharosConfig.stages(new JsonObject().put("verticles", new JsonObject()
       .put("api", new JsonObject()).put("registrar", new JsonObject().put("instances", 0)))));
   }
@@ -26,10 +26,10 @@ class StageCountTest {
   @Test
   void impossibleCountsNameTheKey() {
     IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
-      () -> Stages.instances("health-checker", new JsonObject().put("instances", -1)));
+      () -> PharosConfig.instances("health-checker", new JsonObject().put("instances", -1)));
     assertTrue(negative.getMessage().startsWith("verticles.health-checker.instances: "), negative.getMessage());
     IllegalArgumentException text = assertThrows(IllegalArgumentException.class,
-      () -> Stages.instances("registrar", new JsonObject().put("instances", "two")));
+      () -> PharosConfig.instances("registrar", new JsonObject().put("instances", "two")));
     assertTrue(text.getMessage().contains("verticles.registrar.instances"), text.getMessage());
   }
 

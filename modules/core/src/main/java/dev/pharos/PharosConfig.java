@@ -73,24 +73,42 @@ public final class PharosConfig {
    * when the node runs a docker watcher; otherwise null.
    */
   public static String affinity(JsonObject conf) {
-    JsonObject verticles = conf.getJsonObject("verticles", new JsonObject());
-    Object watcher = verticles.getValue("docker-watcher");
-    if (watcher == null) {
-      return null;
-    }
-    int instances = watcher instanceof JsonObject j ? j.getInteger("instances", 1) : 1;
-    return instances > 0 ? host(conf).id() : null;
+    return stages(conf).contains("docker-watcher") ? host(conf).id() : null;
   }
 
-  /** The stages this node's conf turns on: named in {@code verticles} with an instance count above 0. */
+  /**
+   * How many instances of {@code stage} the conf's {@code verticles.<stage>} asks for: 1 by
+   * default, 0 for none.
+   *
+   * @throws IllegalArgumentException naming the key, for a count that is not a whole number from 0 to 64
+   */
+  public static int instances(String stage, Object section) {
+    String key = "verticles." + stage;
+    if (section == null) {
+      return 1;
+    }
+    if (!(section instanceof JsonObject json)) {
+      throw new IllegalArgumentException(key + ": expected an object such as {\"instances\": 1}, got " + section);
+    }
+    Object count = json.getValue("instances", 1);
+    if (!(count instanceof Integer || count instanceof Long) || ((Number) count).longValue() < 0
+      || ((Number) count).longValue() > 64) {
+      throw new IllegalArgumentException(key + ".instances: expected a whole number from 0 to 64, got " + count);
+    }
+    return ((Number) count).intValue();
+  }
+
+  /** The stages this node's conf turns on: named in {@code verticles} with a valid instance count above 0. */
   public static java.util.Set<String> stages(JsonObject conf) {
     java.util.Set<String> on = new java.util.TreeSet<>();
     JsonObject verticles = conf.getJsonObject("verticles", new JsonObject());
     for (String stage : verticles.fieldNames()) {
-      Object section = verticles.getValue(stage);
-      Object count = section instanceof JsonObject j ? j.getValue("instances", 1) : 1;
-      if (count instanceof Number n && n.intValue() > 0) {
-        on.add(stage);
+      try {
+        if (instances(stage, verticles.getValue(stage)) > 0) {
+          on.add(stage);
+        }
+      } catch (IllegalArgumentException invalid) {
+        // the launcher refuses such a conf before any stage starts
       }
     }
     return on;

@@ -53,8 +53,6 @@ public final class EtcdRegistry implements RegistryAdapter {
   private long keepAliveTimer = -1;
   private boolean failing;
   private boolean grantQueued;
-  /** Leases granted since start: one, plus one per lease that expired. */
-  private long grants;
 
   public EtcdRegistry(Context context, Client client, long ttlSeconds, StageStatus status, Changes changes,
                              StoreMeters meters) {
@@ -73,48 +71,30 @@ public final class EtcdRegistry implements RegistryAdapter {
     requestGrant();
   }
 
-  public long grants() {
-    return grants;
-  }
-
-  public int size() {
-    return held.size();
-  }
-
-  /** What etcd should hold: the instances whose documents this reporter keeps. */
-  public java.util.Collection<Instance> instances() {
-    return java.util.List.copyOf(held.values());
-  }
-
   @Override
   public String store() {
     return "etcd";
   }
 
+  /** What etcd should hold: the instances whose documents this reporter keeps. */
   @Override
   public java.util.Collection<Instance> services() {
-    return instances();
+    return java.util.List.copyOf(held.values());
   }
 
+  /** Documents are keyed by instance: a previous owner's is overwritten, or expires with its lease. */
   @Override
   public void deregister(Instance instance, boolean sweep) {
-    deregister(instance.id()); // documents are keyed by instance: a previous owner's is overwritten or expires
+    Instance gone = held.remove(instance.id());
+    if (gone != null) {
+      chain(() -> delete(gone));
+    }
   }
 
   /** Its new owner writes the document under its own lease, so revoking this one leaves it. */
   @Override
   public void release(String instanceId) {
     held.remove(instanceId);
-  }
-
-  @Override
-  public void refresh() {
-    reconcile();
-  }
-
-  @Override
-  public Future<Void> close(boolean othersLive) {
-    return close().mapEmpty();
   }
 
   @Override
@@ -128,18 +108,12 @@ public final class EtcdRegistry implements RegistryAdapter {
     }
   }
 
-  public void deregister(String instanceId) {
-    Instance gone = held.remove(instanceId);
-    if (gone != null) {
-      chain(() -> delete(gone));
-    }
-  }
-
   /**
    * Writes again every document that etcd lacks, holds under another lease or holds changed, and
    * removes documents under this lease that nothing here holds (a delete that failed).
    */
-  public void reconcile() {
+  @Override
+  public void refresh() {
     chain(() -> {
       if (leaseId == 0) {
         return grant();
@@ -171,7 +145,8 @@ public final class EtcdRegistry implements RegistryAdapter {
   }
 
   /** Revokes the lease, which removes every document at once (a clean stop). */
-  public Future<?> close() {
+  @Override
+  public Future<Void> close(boolean othersLive) {
     if (keepAliveTimer >= 0) {
       context.owner().cancelTimer(keepAliveTimer);
     }
@@ -181,7 +156,7 @@ public final class EtcdRegistry implements RegistryAdapter {
           LOG.warn("could not revoke etcd lease {} ({}); its documents go when it expires", Long.toHexString(leaseId), err.getMessage());
           return Future.succeededFuture();
         });
-    return done.eventually(() -> {
+    return done.<Void>mapEmpty().eventually(() -> {
       client.close();
       return Future.succeededFuture();
     });
@@ -208,7 +183,6 @@ public final class EtcdRegistry implements RegistryAdapter {
   }
 
   private Future<?> grant() {
-    grants++;
     return EtcdClients.onContext(context, client.getLeaseClient().grant(ttlSeconds)).compose(lease -> {
       leaseId = lease.getID();
       LOG.info("etcd lease {} granted for {} s; writing {} documents", Long.toHexString(leaseId), ttlSeconds, held.size());
@@ -241,7 +215,7 @@ public final class EtcdRegistry implements RegistryAdapter {
       } else if (failing) {
         // etcd is back within the lease: make sure it still has everything
         recovered();
-        reconcile();
+        refresh();
       }
     });
   }

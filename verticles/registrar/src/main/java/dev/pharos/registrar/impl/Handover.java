@@ -5,12 +5,14 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A stopping registrar's wait for its registrations to be taken over: after it has left the
  * group, each new owner replaces its znode in one transaction, so the znode's disappearance is
- * the sign. Polls every {@link #POLL_MS} within a bound; what is left after it (no other
+ * the sign. Lists each service's registrations every {@link #POLL_MS} within a bound; what is left after it (no other
  * registrar, or one too slow) the stopping registrar deletes itself.
  */
 public final class Handover {
@@ -38,13 +40,15 @@ public final class Handover {
   }
 
   private void poll(List<String> left, long deadline, Promise<List<String>> done) {
-    List<Future<Boolean>> checks = new ArrayList<>();
-    left.forEach(path -> checks.add(reporter.stat(path).map(stat -> stat != null).otherwise(true)));
-    Future.join(checks).onComplete(x -> {
+    // one listing per service, not one read per registration
+    Map<String, Future<List<String>>> listings = new HashMap<>();
+    left.forEach(path -> listings.computeIfAbsent(parent(path), reporter::children));
+    Future.join(new ArrayList<>(listings.values())).onComplete(x -> {
       List<String> still = new ArrayList<>();
-      for (int i = 0; i < left.size(); i++) {
-        if (checks.get(i).result()) {
-          still.add(left.get(i));
+      for (String path : left) {
+        Future<List<String>> listing = listings.get(parent(path));
+        if (listing.failed() || listing.result().contains(path.substring(path.lastIndexOf('/') + 1))) {
+          still.add(path);
         }
       }
       if (still.isEmpty() || System.currentTimeMillis() >= deadline) {
@@ -53,5 +57,9 @@ public final class Handover {
         vertx.setTimer(POLL_MS, t -> poll(still, deadline, done));
       }
     });
+  }
+
+  private static String parent(String path) {
+    return path.substring(0, path.lastIndexOf('/'));
   }
 }

@@ -243,10 +243,6 @@ public final class NerveRegistry implements RegistryAdapter {
     return list;
   }
 
-  public boolean holds(String instanceId) {
-    return held.containsKey(instanceId);
-  }
-
   public Instance instance(String instanceId) {
     Held h = held.get(instanceId);
     return h == null ? null : h.instance;

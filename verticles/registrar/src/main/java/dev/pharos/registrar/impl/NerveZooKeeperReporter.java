@@ -212,6 +212,12 @@ public final class NerveZooKeeperReporter {
     return created.length() > length ? created.substring(created.length() - length) : created;
   }
 
+  /** The names under {@code parent}; none when it does not exist. */
+  public Future<List<String>> children(String parent) {
+    return on(async.getChildren().forPath(parent)).recover(err -> err instanceof KeeperException.NoNodeException
+      ? Future.succeededFuture(List.of()) : Future.failedFuture(err));
+  }
+
   /** Every znode of {@code instance} under its service, whoever holds it; fails with NoNode without the service. */
   public Future<List<String>> existing(Instance instance) {
     String parent = instance.registrationsPath();
@@ -257,7 +263,7 @@ public final class NerveZooKeeperReporter {
    */
   public Future<List<String>> strays(String parent, Map<String, String> held) {
     long session = sessionId();
-    return on(async.getChildren().forPath(parent)).compose(children -> {
+    return children(parent).compose(children -> {
       List<String> candidates = new ArrayList<>();
       for (String child : children) {
         int sep = child.lastIndexOf('_');
@@ -279,7 +285,7 @@ public final class NerveZooKeeperReporter {
         }
         return Future.succeededFuture(found);
       });
-    }).recover(err -> err instanceof KeeperException.NoNodeException ? Future.succeededFuture(List.of()) : Future.failedFuture(err));
+    });
   }
 
   /**
@@ -290,10 +296,10 @@ public final class NerveZooKeeperReporter {
   public List<String> foreignRegistrations(String namePrefix, Set<Long> live) throws Exception {
     long session = sessionId();
     List<String> found = new ArrayList<>();
-    for (String env : children("/env")) {
-      for (String app : children("/env/" + env + "/sd")) {
+    for (String env : childrenBlocking("/env")) {
+      for (String app : childrenBlocking("/env/" + env + "/sd")) {
         String parent = "/env/" + env + "/sd/" + app + "/sd";
-        for (String child : children(parent)) {
+        for (String child : childrenBlocking(parent)) {
           if (child.startsWith(namePrefix)) {
             Stat stat = client.checkExists().forPath(parent + "/" + child);
             long owner = stat == null ? 0 : stat.getEphemeralOwner();
@@ -307,7 +313,7 @@ public final class NerveZooKeeperReporter {
     return found;
   }
 
-  private List<String> children(String path) throws Exception {
+  private List<String> childrenBlocking(String path) throws Exception {
     try {
       return client.getChildren().forPath(path);
     } catch (KeeperException.NoNodeException e) {
