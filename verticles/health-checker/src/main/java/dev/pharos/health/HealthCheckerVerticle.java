@@ -286,8 +286,17 @@ public class HealthCheckerVerticle extends VerticleBase {
       return;
     }
     JsonObject request = msg.body() == null ? new JsonObject() : msg.body();
-    Ownership registrars = request.containsKey("registrars") ? Ownership.fromJson(request.getJsonArray("registrars")) : null;
-    String registrar = request.getString("registrar");
+    Ownership registrars;
+    String registrar;
+    try {
+      registrars = request.containsKey("registrars") ? Ownership.fromJson(request.getJsonArray("registrars")) : null;
+      registrar = request.getString("registrar");
+      request.getJsonArray("ids", new JsonArray()).forEach(o -> ((JsonObject) o).getString("id"));
+    } catch (RuntimeException e) {
+      msg.fail(400, "a snapshot request is {\"registrars\":[members],\"registrar\":id,\"ids\":[{\"id\",\"hostId\"}]}: "
+        + e.getMessage());
+      return;
+    }
     JsonArray up = new JsonArray();
     JsonArray all = new JsonArray();
     watches.values().forEach(w -> {
