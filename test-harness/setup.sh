@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs and starts the real servers the tests talk to, on a fresh Debian 12 machine (root):
 # dockerd, a ZooKeeper server on a loopback port, the busybox test image, and Debian's chromium with
-# its chromedriver for the dashboard's browser tests. Idempotent.
+# its chromedriver for the dashboard's browser tests, and the servers Nerve's check types talk to
+# (redis, MariaDB, PostgreSQL, RabbitMQ: check-servers.sh). Idempotent.
 # Writes the addresses to test-harness/work/env, which run-tests.sh sources.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work="$here/work"
 mkdir -p "$work"
 
-packages=(docker.io iproute2 zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl chromium chromium-driver)
+packages=(docker.io iproute2 zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl chromium chromium-driver
+  redis-server mariadb-server mariadb-client postgresql rabbitmq-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -72,10 +74,13 @@ CFG
   (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null || { echo "ZooKeeper did not start"; tail -20 "$work/zookeeper/server.log"; exit 1; }
 fi
 
+bash "$here/check-servers.sh" start
+
 cat >"$work/env" <<ENV
 export PHAROS_TEST_ZK=127.0.0.1:$zk_port
 export PHAROS_TEST_IMAGE=$image
 export PHAROS_TEST_DOCKER=unix:///var/run/docker.sock
 export PHAROS_TEST_DOCKER_B=unix:///var/run/pharos-docker-b.sock
 ENV
-echo "== ready: dockerd, ZooKeeper 127.0.0.1:$zk_port, image $image"
+cat "$work/check-servers/env" >>"$work/env"
+echo "== ready: dockerd, ZooKeeper 127.0.0.1:$zk_port, image $image, redis, MariaDB, PostgreSQL, RabbitMQ"

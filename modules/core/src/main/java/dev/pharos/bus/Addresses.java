@@ -21,7 +21,9 @@ public final class Addresses {
    * <pre>{"type":"up"|"down","host":{"id","ip"},"container":{Container JSON},"ts":millis}</pre>
    * and, after every resync against {@code docker ps},
    * <pre>{"type":"snapshot","host":{"id","ip"},"containers":[...],"ts":millis}</pre>
-   * which replaces everything known from that host (containers that vanished are retracted).
+   * which replaces everything known from that host (containers that vanished are retracted), and
+   * when Docker's HEALTHCHECK of a container changes its verdict ({@code health_status} events),
+   * <pre>{"type":"health","host":{"id","ip"},"id":containerId,"health":"starting"|"healthy"|"unhealthy","ts":millis}</pre>
    */
   public static final String CONTAINERS = "pharos.containers";
 

@@ -31,6 +31,7 @@ public final class ContainerFacts {
         ofHost.put(container.id(), container);
       }
       case "down" -> ofHost.remove(fact.getJsonObject("container").getString("id"));
+      case "health" -> ofHost.computeIfPresent(fact.getString("id"), (id, known) -> known.withHealth(fact.getString("health")));
       default -> {
         return false;
       }

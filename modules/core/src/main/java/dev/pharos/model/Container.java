@@ -17,10 +17,19 @@ import java.util.Map;
  * @param env         the container's environment, in Docker's order
  * @param mounts      the container's mounts: destination inside it to source on the host
  *                    (a serf child is a container with one at {@code /serfnode})
+ * @param health      Docker's health status ({@code starting}, {@code healthy}, {@code unhealthy}),
+ *                    or null when the container has no HEALTHCHECK
  */
 public record Container(String id, String name, String image, Map<String, String> labels,
                         List<PortBinding> ports, String networkMode, String hostname, Map<String, String> env,
-                        Map<String, String> mounts) {
+                        Map<String, String> mounts, String health) {
+
+  /** A container without a HEALTHCHECK. */
+  public Container(String id, String name, String image, Map<String, String> labels,
+                   List<PortBinding> ports, String networkMode, String hostname, Map<String, String> env,
+                   Map<String, String> mounts) {
+    this(id, name, image, labels, ports, networkMode, hostname, env, mounts, null);
+  }
 
   /** A container whose mounts nobody asked about. */
   public Container(String id, String name, String image, Map<String, String> labels,
@@ -39,6 +48,11 @@ public record Container(String id, String name, String image, Map<String, String
                              List<PortBinding> ports, boolean hostNetwork) {
     return new Container(id, name, image, labels, ports, hostNetwork ? "host" : "default",
       id.length() > 12 ? id.substring(0, 12) : id, Map.of());
+  }
+
+  /** The same container after Docker reported a new health status. */
+  public Container withHealth(String status) {
+    return new Container(id, name, image, labels, ports, networkMode, hostname, env, mounts, status);
   }
 
   public String shortId() {
@@ -75,7 +89,7 @@ public record Container(String id, String name, String image, Map<String, String
     ports.forEach(p -> portsJson.add(p.toJson()));
     return new JsonObject().put("id", id).put("name", name).put("image", image).put("labels", stringMap(labels))
       .put("ports", portsJson).put("networkMode", networkMode).put("hostname", hostname).put("env", stringMap(env))
-      .put("mounts", stringMap(mounts));
+      .put("mounts", stringMap(mounts)).put("health", health);
   }
 
   private static JsonObject stringMap(Map<String, String> map) {
@@ -97,6 +111,7 @@ public record Container(String id, String name, String image, Map<String, String
       .map(o -> PortBinding.fromJson((JsonObject) o)).toList();
     return new Container(json.getString("id"), json.getString("name"), json.getString("image"),
       stringMap(json.getJsonObject("labels")), ports, json.getString("networkMode", "default"),
-      json.getString("hostname"), stringMap(json.getJsonObject("env")), stringMap(json.getJsonObject("mounts")));
+      json.getString("hostname"), stringMap(json.getJsonObject("env")), stringMap(json.getJsonObject("mounts")),
+      json.getString("health"));
   }
 }

@@ -21,7 +21,9 @@ public final class DefinitionParser {
   private DefinitionParser() {
   }
 
-  public static Definition parse(String env, String app, long version, byte[] data) throws InvalidDefinitionException {
+  /** @param checkTypes reads each check's type-specific options (an unknown type is refused there) */
+  public static Definition parse(String env, String app, long version, byte[] data, CheckValidator checkTypes)
+    throws InvalidDefinitionException {
     String path = Definition.path(env, app);
     String envProblem = Names.problem(env);
     if (envProblem != null) {
@@ -55,7 +57,7 @@ public final class DefinitionParser {
     }
     JsonArray checksJson = checksValue == null ? new JsonArray() : (JsonArray) checksValue;
     for (int i = 0; i < checksJson.size(); i++) {
-      checks.add(check(checksJson.getValue(i), "nerve.checks[" + i + "]"));
+      checks.add(check(checksJson.getValue(i), "nerve.checks[" + i + "]", checkTypes));
     }
     Integer weight = weight(nerve.getValue("weight"));
     Object options = nerve.getValue("haproxy_server_options");
@@ -70,33 +72,33 @@ public final class DefinitionParser {
       (String) options, (JsonObject) labels);
   }
 
-  private static Check check(Object value, String field) throws InvalidDefinitionException {
+  private static Check check(Object value, String field, CheckValidator checkTypes) throws InvalidDefinitionException {
     if (!(value instanceof JsonObject json)) {
       throw new InvalidDefinitionException(field, "not a JSON object");
     }
-    Object type = json.getValue("type");
-    if (!Check.HTTP.equals(type) && !Check.TCP.equals(type)) {
-      throw new InvalidDefinitionException(field + ".type", "unknown check type '" + type + "' (http or tcp)");
+    if (!(json.getValue("type") instanceof String type)) {
+      throw new InvalidDefinitionException(field + ".type", json.containsKey("type") ? "not a string" : "missing");
     }
-    String uri = null;
-    if (Check.HTTP.equals(type)) {
-      Object uriValue = json.getValue("uri");
-      if (!(uriValue instanceof String s) || !s.startsWith("/")) {
-        throw new InvalidDefinitionException(field + ".uri", "an http check needs a uri starting with '/'");
+    Object host = json.getValue("host");
+    if (host != null && (!(host instanceof String s) || s.isBlank())) {
+      throw new InvalidDefinitionException(field + ".host", "must be a host name or address, got " + host);
+    }
+    Integer port = null;
+    if (json.getValue("port") != null) {
+      port = integer(json.getValue("port"));
+      if (port == null || port < 1 || port > 65535) {
+        throw new InvalidDefinitionException(field + ".port", "must be a port number (1-65535), got " + json.getValue("port"));
       }
-      uri = s;
     }
     long timeoutMs = millis(json, "timeout", field + ".timeout", DEFAULT_TIMEOUT_S);
     int rise = positiveInt(json, "rise", field + ".rise");
     int fall = positiveInt(json, "fall", field + ".fall");
-    Object expect = json.getValue("expect");
-    if (expect != null && !(expect instanceof String)) {
-      throw new InvalidDefinitionException(field + ".expect", "not a string");
-    }
-    return new Check((String) type, uri, timeoutMs, rise, fall, (String) expect);
+    checkTypes.validate(type, json, field);
+    return new Check(type, json.copy(), (String) host, port, timeoutMs, rise, fall);
   }
 
-  private static long millis(JsonObject json, String key, String field, double defaultSeconds)
+  /** Seconds as Nerve writes them (0.5), in milliseconds; for check types' own timeouts too. */
+  public static long millis(JsonObject json, String key, String field, double defaultSeconds)
     throws InvalidDefinitionException {
     Object value = json.getValue(key);
     if (value == null) {
@@ -132,7 +134,8 @@ public final class DefinitionParser {
     return n;
   }
 
-  private static Integer integer(Object value) {
+  /** Nerve's {@code Integer(x)}: 5 and "5" are 5; 1.5 and "x" are not integers (null). */
+  public static Integer integer(Object value) {
     try {
       BigDecimal d = value instanceof Number n ? new BigDecimal(n.toString())
         : value instanceof String s ? new BigDecimal(s.trim()) : null;

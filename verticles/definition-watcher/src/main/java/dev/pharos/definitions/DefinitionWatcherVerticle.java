@@ -4,6 +4,7 @@ import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdPrefixWatch;
+import dev.pharos.checks.CheckTypes;
 import dev.pharos.model.Definition;
 import dev.pharos.model.DefinitionParser;
 import dev.pharos.model.InvalidDefinitionException;
@@ -205,7 +206,7 @@ public class DefinitionWatcherVerticle extends VerticleBase {
     }
     String subject = storeName.equals("zookeeper") ? path : "etcd " + path;
     try {
-      Definition definition = DefinitionParser.parse(ids[0], ids[1], version, data);
+      Definition definition = DefinitionParser.parse(ids[0], ids[1], version, data, CheckTypes.standard());
       status.clear(subject);
       malformed.remove(subject);
       store.put(key, definition);

@@ -94,7 +94,17 @@ final class ContainerListing {
       }
     }
     return new Container(c.getId(), name, image, labels, List.copyOf(ports), networkMode, hostname, env,
-      Collections.unmodifiableMap(mounts));
+      Collections.unmodifiableMap(mounts), health(c));
+  }
+
+  /** Docker's health status, "starting" before the first probe, or null without a HEALTHCHECK. */
+  static String health(InspectContainerResponse c) {
+    var check = c.getConfig() == null ? null : c.getConfig().getHealthcheck();
+    if (check == null || check.getTest() == null || check.getTest().isEmpty() || "NONE".equals(check.getTest().get(0))) {
+      return null;
+    }
+    var state = c.getState() == null ? null : c.getState().getHealth();
+    return state == null || state.getStatus() == null ? "starting" : state.getStatus();
   }
 
   private static Integer hostPort(Ports.Binding binding) {

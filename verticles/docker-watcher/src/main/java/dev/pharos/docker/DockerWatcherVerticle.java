@@ -45,6 +45,8 @@ import java.util.concurrent.TimeUnit;
 public class DockerWatcherVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DockerWatcherVerticle.class);
+  /** Docker's action for a HEALTHCHECK verdict change: {@code health_status: healthy}. */
+  private static final String HEALTH_STATUS = "health_status:";
 
   private final Map<String, Container> containers = new TreeMap<>();
   /** Containers created but not started yet, as known before their start (see ContainerListing#beforeStart). */
@@ -119,7 +121,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     return Flowable.create(emitter -> {
       // no replay of missed events: the resync after the stream opens covers them
       var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
-        .withEventFilter("create", "start", "die", "destroy");
+        .withEventFilter("create", "start", "die", "destroy", "health_status");
       ResultCallback.Adapter<Event> callback = cmd.exec(new ResultCallback.Adapter<>() {
         @Override
         public void onStart(Closeable stream) {
@@ -185,6 +187,12 @@ public class DockerWatcherVerticle extends VerticleBase {
     String id = event.getId();
     String action = event.getAction() != null ? event.getAction() : event.getStatus();
     meters.counter("pharos.docker.events", "action", String.valueOf(action)).increment();
+    if (action != null && action.startsWith(HEALTH_STATUS)) {
+      // queued behind a start being looked up, so the container is known when it applies
+      String health = action.substring(HEALTH_STATUS.length()).trim();
+      dockerPool.executeBlocking(() -> id).onSuccess(known -> health(known, health));
+      return;
+    }
     if ("create".equals(action)) {
       created.put(id, dockerPool.executeBlocking(() -> ContainerListing.beforeStart(docker.inspectContainerCmd(id).exec()))
         .otherwise(Optional.empty()));
@@ -248,6 +256,16 @@ public class DockerWatcherVerticle extends VerticleBase {
     status.detail("containers", containers.size());
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "up")
       .put("host", host.toJson()).put("container", container.toJson()).put("ts", System.currentTimeMillis()));
+  }
+
+  private void health(String id, String health) {
+    Container known = containers.get(id);
+    if (known == null || health.equals(known.health())) {
+      return;
+    }
+    containers.put(id, known.withHealth(health));
+    vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "health")
+      .put("host", host.toJson()).put("id", id).put("health", health).put("ts", System.currentTimeMillis()));
   }
 
   private void down(String id) {

@@ -4,6 +4,8 @@ import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.bus.ContainerFacts;
 import dev.pharos.bus.Snapshots;
+import dev.pharos.checks.CheckContext;
+import dev.pharos.checks.ContainerHealth;
 import dev.pharos.health.impl.CheckRunner;
 import dev.pharos.health.impl.ServiceWatch;
 import dev.pharos.metrics.PharosMetrics;
@@ -20,13 +22,8 @@ import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
 import org.apache.curator.framework.CuratorFramework;
 
 import java.util.HashMap;
@@ -58,8 +55,7 @@ public class HealthCheckerVerticle extends VerticleBase {
   private boolean haveDefinitions;
   private boolean haveContainers;
   private CheckRunner runner;
-  private HttpClient http;
-  private NetClient tcp;
+  private CheckContext checks;
   private CuratorFramework client;
   private StageMembership membership;
   /** Set when stopping: no new watch and no fact from a watch after this. */
@@ -68,9 +64,8 @@ public class HealthCheckerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     status = new StageStatus(Addresses.HEALTH_CHECKER, PharosConfig.node(config()));
-    http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(4));
-    tcp = vertx.createNetClient(new NetClientOptions());
-    runner = new CheckRunner(http, tcp, PharosMetrics.registry(config()));
+    checks = new CheckContext(vertx, this::health);
+    runner = new CheckRunner(checks, PharosMetrics.registry(config()));
     var bus = vertx.eventBus();
     Member me = new Member(status.id(), status.node(), PharosConfig.affinity(config()), 0);
     return Future.all(
@@ -116,7 +111,7 @@ public class HealthCheckerVerticle extends VerticleBase {
         return null;
       }, false).timeout(LEAVE_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
     return left.eventually(() -> ZooKeeperSessions.release(vertx, client))
-      .eventually(() -> Future.all(http.close(), tcp.close()));
+      .eventually(checks::close);
   }
 
   private void membersChanged() {
@@ -133,6 +128,9 @@ public class HealthCheckerVerticle extends VerticleBase {
     Map<String, Container> ofHost = containers.computeIfAbsent(host.id(), k -> new HashMap<>());
     if (!ContainerFacts.apply(fact, ofHost)) {
       status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
+    }
+    if ("health".equals(fact.getString("type"))) {
+      return; // read by the instance's docker check on its next round: nothing to re-join
     }
     boolean snapshot = "snapshot".equals(fact.getString("type"));
     if (snapshot) {
@@ -160,6 +158,13 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (known == null || known.version() < definition.version()) {
       definitions.put(definition.key(), definition);
     }
+  }
+
+  /** Docker's last verdict on the instance's container, for its {@code docker} checks. */
+  private String health(Instance instance) {
+    Map<String, Container> ofHost = containers.get(instance.hostId());
+    Container container = ofHost == null ? null : ofHost.get(instance.containerId());
+    return container == null ? null : container.health() == null ? ContainerHealth.NONE : container.health();
   }
 
   /** True when this checker owns the instance by the group as it stands now. */
@@ -235,6 +240,8 @@ public class HealthCheckerVerticle extends VerticleBase {
     InstanceResolver.Resolution resolution = InstanceResolver.resolve(host, container, definition);
     if (resolution.instance() == null) {
       problems.put(subject, resolution.problem());
+    } else if (container.health() == null && definition.checks().stream().anyMatch(c -> "docker".equals(c.type()))) {
+      problems.put(subject, "has no HEALTHCHECK, so the docker check of " + definition.path() + " cannot pass");
     }
     return resolution.instance();
   }

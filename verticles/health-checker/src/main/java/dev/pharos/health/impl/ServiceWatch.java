@@ -1,8 +1,12 @@
 package dev.pharos.health.impl;
 
+import dev.pharos.checks.CheckTarget;
+import dev.pharos.checks.CheckTypes;
+import dev.pharos.checks.Probe;
 import dev.pharos.model.Check;
 import dev.pharos.model.Definition;
 import dev.pharos.model.Instance;
+import dev.pharos.model.InvalidDefinitionException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,6 +33,8 @@ public final class ServiceWatch {
   private final Instance instance;
   private final Definition definition;
   private final List<RiseFallWindow> windows = new ArrayList<>();
+  private final List<Probe> probes = new ArrayList<>();
+  private final List<CheckTarget> targets = new ArrayList<>();
   private final List<CheckRunner.Result> lastResults = new ArrayList<>();
   private final BiConsumer<ServiceWatch, String> onTransition;
   /** Taken over from another checker (or a restart): it may be registered and healthy already. */
@@ -67,6 +73,20 @@ public final class ServiceWatch {
     for (Check check : definition.checks()) {
       windows.add(new RiseFallWindow(check.rise(), check.fall()));
       lastResults.add(null);
+      probes.add(probe(check));
+      // Nerve's rule: a check's own host and port, else the instance's
+      targets.add(new CheckTarget(check.host() != null ? check.host() : instance.host(),
+        check.port() != null ? check.port() : instance.port(), instance));
+    }
+  }
+
+  /** The definition was read with every type known; one from a newer node may name a type unknown here. */
+  private static Probe probe(Check check) {
+    try {
+      return CheckTypes.standard().prepare(check);
+    } catch (InvalidDefinitionException e) {
+      String why = e.getMessage();
+      return (context, target, timeoutMs) -> Future.failedFuture(why);
     }
   }
 
@@ -103,8 +123,8 @@ public final class ServiceWatch {
     }
     long started = System.currentTimeMillis();
     List<Future<CheckRunner.Result>> runs = new ArrayList<>();
-    for (Check check : definition.checks()) {
-      runs.add(runner.run(check, instance.host(), instance.port()));
+    for (int i = 0; i < probes.size(); i++) {
+      runs.add(runner.run(definition.checks().get(i), probes.get(i), targets.get(i)));
     }
     Future.join(runs).onComplete(done -> {
       if (stopped) {
@@ -121,7 +141,7 @@ public final class ServiceWatch {
         if (!checkUp && allUp) {
           allUp = false;
           Check check = definition.checks().get(i);
-          reason = check.type() + " check " + (check.uri() == null ? "" : check.uri() + " ") + "down: " + result.detail();
+          reason = check.describe() + " down: " + result.detail();
         }
       }
       boolean unconfirmed = adopted && up == null && !allUp && rounds == 1;

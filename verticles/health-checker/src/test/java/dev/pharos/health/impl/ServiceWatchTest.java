@@ -1,13 +1,13 @@
 package dev.pharos.health.impl;
 
+import dev.pharos.checks.CheckContext;
+import dev.pharos.checks.CheckTypes;
 import dev.pharos.model.Definition;
 import dev.pharos.model.DefinitionParser;
 import dev.pharos.model.Instance;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClientOptions;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,13 +33,13 @@ class ServiceWatchTest {
 
   private static Definition tcp() throws Exception {
     return DefinitionParser.parse("dev", "web", 1,
-      "{\"nerve\":{\"check_interval\":0.05,\"checks\":[{\"type\":\"tcp\",\"timeout\":0.2}]}}".getBytes());
+      "{\"nerve\":{\"check_interval\":0.05,\"checks\":[{\"type\":\"tcp\",\"timeout\":0.2}]}}".getBytes(),
+      CheckTypes.standard());
   }
 
   /** Runs a watch of a dead port until its first reported transition; returns the rounds it had then. */
   private static long roundsAtFirstDown(Vertx vertx, boolean adopted) throws Exception {
-    CheckRunner runner = new CheckRunner(vertx.createHttpClient(new HttpClientOptions()),
-      vertx.createNetClient(new NetClientOptions()), new SimpleMeterRegistry());
+    CheckRunner runner = new CheckRunner(new CheckContext(vertx, i -> null), new SimpleMeterRegistry());
     int port = closedPort();
     Instance instance = new Instance("h1-aaa", "dev", "web", "h1", "c1", "127.0.0.1", port, new JsonObject(), new JsonObject());
     List<Long> roundsAtTransition = new CopyOnWriteArrayList<>();

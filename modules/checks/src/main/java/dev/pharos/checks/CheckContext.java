@@ -1,0 +1,51 @@
+package dev.pharos.checks;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+
+/**
+ * What probes share within one health checker: its Vertx, one HTTP client and one TCP client
+ * (no client per check), and Docker's health of the containers it knows.
+ */
+public final class CheckContext {
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final NetClient tcp;
+  private final ContainerHealth containers;
+
+  /** Must be made on the checker's context: the clients then run there. */
+  public CheckContext(Vertx vertx, ContainerHealth containers) {
+    this.vertx = vertx;
+    this.containers = containers;
+    // Nerve opens a new connection for each check; ssl checks do not verify the certificate
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTrustAll(true).setVerifyHost(false),
+      new PoolOptions().setHttp1MaxSize(4));
+    this.tcp = vertx.createNetClient(new NetClientOptions().setTrustAll(true).setHostnameVerificationAlgorithm(""));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public HttpClient http() {
+    return http;
+  }
+
+  public NetClient tcp() {
+    return tcp;
+  }
+
+  public ContainerHealth containers() {
+    return containers;
+  }
+
+  public Future<Void> close() {
+    return Future.all(http.close(), tcp.close()).mapEmpty();
+  }
+}
