@@ -7,6 +7,8 @@
 # "pharos-secret"; RabbitMQ keeps its default guest/guest (allowed from loopback).
 # Usage: check-servers.sh start   (idempotent: a server already answering is left alone)
 #        check-servers.sh stop
+#        check-servers.sh pause|resume redis|mariadb|postgres|rabbitmq   (one server down and up
+#        again, for the tests of what a check sees when its server stops)
 # Before starting a server it checks that its port is free; after, that the server it started
 # is the one answering.
 set -euo pipefail
@@ -124,6 +126,32 @@ stop_all() {
   if [ -d "$work/rabbitmq" ]; then rabbit_env; /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" stop >/dev/null 2>&1 || true; fi
 }
 
+pause() {
+  case "$1" in
+    redis) redis-cli -p $REDIS_PORT shutdown nosave >/dev/null 2>&1 || true ;;
+    mariadb) local pid; pid=$(cat "$work/mariadb/mariadbd.pid"); kill "$pid"; wait_for 60 "MariaDB's stop" sh -c "! kill -0 $pid" ;;
+    postgres) runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$work/postgres/data" -m fast -w stop >/dev/null ;;
+    rabbitmq) rabbit_env; /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" stop_app >/dev/null ;;
+    *) echo "unknown server $1" >&2; exit 2 ;;
+  esac
+  ! listening "$(port_of "$1")" || { echo "$1 still answers" >&2; exit 1; }
+}
+
+resume() {
+  case "$1" in
+    redis) start_redis ;;
+    mariadb) start_mariadb ;;
+    postgres) start_postgres ;;
+    rabbitmq) rabbit_env; /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" start_app >/dev/null
+      wait_for 20 "RabbitMQ on its port" listening $RABBIT_PORT ;;
+    *) echo "unknown server $1" >&2; exit 2 ;;
+  esac
+}
+
+port_of() {
+  case "$1" in redis) echo $REDIS_PORT ;; mariadb) echo $MARIADB_PORT ;; postgres) echo $PG_PORT ;; rabbitmq) echo $RABBIT_PORT ;; esac
+}
+
 case "${1:-start}" in
   start)
     start_redis
@@ -138,5 +166,7 @@ export PHAROS_TEST_RABBITMQ=127.0.0.1:$RABBIT_PORT
 ENV
     ;;
   stop) stop_all ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  pause) pause "$2" ;;
+  resume) resume "$2" ;;
+  *) echo "usage: $0 start|stop|pause NAME|resume NAME" >&2; exit 2 ;;
 esac

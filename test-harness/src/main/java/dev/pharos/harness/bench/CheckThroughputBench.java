@@ -74,7 +74,8 @@ public final class CheckThroughputBench {
       vertx.deployVerticle(new HealthCheckerVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
       // the bench plays the watchers: it publishes their facts, the bus contract being public
       var definition = DefinitionParser.parse("bench", "checks", 1, """
-        {"nerve": {"check_interval": 1, "checks": [{"type": "http", "uri": "/health", "timeout": 1}]}}""".getBytes());
+        {"nerve": {"check_interval": 1, "checks": [{"type": "http", "uri": "/health", "timeout": 1}]}}""".getBytes(),
+        dev.pharos.checks.CheckTypes.standard());
       vertx.eventBus().publish(Addresses.DEFINITIONS, new JsonObject().put("type", "put").put("definition", definition.toJson()));
       JsonArray containers = new JsonArray();
       for (int i = 0; i < n; i++) {
