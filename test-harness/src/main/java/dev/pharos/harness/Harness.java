@@ -212,6 +212,24 @@ public final class Harness implements AutoCloseable {
     return id;
   }
 
+  /**
+   * Starts a busybox httpd as {@link #runHttpd} does, with a Docker HEALTHCHECK
+   * ({@code docker run --health-cmd 'test -f /tmp/healthy' --health-interval 200ms --health-retries 1}):
+   * healthy while {@code /tmp/healthy} exists.
+   */
+  public String runHttpdWithHealthcheck(Map<String, String> labels) {
+    Ports bindings = new Ports();
+    bindings.bind(ExposedPort.tcp(80), Ports.Binding.bindIp("127.0.0.1"));
+    long interval = Duration.ofMillis(200).toNanos();
+    String id = create(c -> c.withHealthcheck(new com.github.dockerjava.api.model.HealthCheck()
+        .withTest(List.of("CMD-SHELL", "test -f /tmp/healthy")).withInterval(interval).withTimeout(Duration.ofSeconds(2).toNanos())
+        .withRetries(1).withStartPeriod(0L)),
+      labels, List.of("httpd", "-f", "-p", "80", "-h", "/www"), HostConfig.newHostConfig().withPortBindings(bindings),
+      List.copyOf(bindings.getBindings().keySet()));
+    docker.startContainerCmd(id).exec();
+    return id;
+  }
+
   /** Creates, without starting, a busybox httpd on container port 80 published on loopback {@code hostPort}. */
   public String createHttpd(Map<String, String> labels, int hostPort) {
     Ports bindings = new Ports();
