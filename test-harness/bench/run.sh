@@ -2,7 +2,7 @@
 # Benchmarks, run apart from the tests: starts the real servers, then measures Pharos and its
 # floor in the same run, prints each table, writes it to test-harness/bench/results/ and puts
 # it in the README between its markers.
-#   bash test-harness/bench/run.sh [containers (50)] [check instances (2000)] [proxy seconds per run (10)]
+#   bash test-harness/bench/run.sh [containers (50)] [check endpoints (10000)] [proxy seconds per run (10)]
 #   BENCH_ONLY=proxy bash test-harness/bench/run.sh ...   runs one of them
 #   BENCH_ONLY=cluster bash test-harness/bench/run.sh       the cluster benchmark; its own arguments, in
 #     CLUSTER_ARGS ("instances hosts nodes seconds probes", default "4000 100 3 10 24")
@@ -38,7 +38,7 @@ bench() { # name main-class args... (extra -D properties in BENCH_PROPS)
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 only=${BENCH_ONLY:-}
 [[ -z $only || $only == registration ]] && bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
-[[ -z $only || $only == checks ]] && bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-2000}" 10
+[[ -z $only || $only == checks ]] && bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-10000}" 10
 [[ -z $only || $only == proxy ]] && bench proxy dev.pharos.harness.bench.ProxyBench "${3:-10}" 7
 [[ -z $only || $only == proxy ]] && BENCH_PROPS=-Dbench.proxyThreads=1 \
   bench proxy-1thread dev.pharos.harness.bench.ProxyBench "${3:-10}" 7

@@ -1,6 +1,7 @@
 package dev.pharos.harness.bench;
 
 import dev.pharos.bus.Addresses;
+import dev.pharos.checks.CheckTypes;
 import dev.pharos.harness.Harness;
 import dev.pharos.health.HealthCheckerVerticle;
 import dev.pharos.model.Container;
@@ -9,141 +10,216 @@ import dev.pharos.model.Host;
 import dev.pharos.model.PortBinding;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How many Nerve checks per second the health checker sustains, and at what CPU cost, against
- * the floor: bare Vert.x HttpClient requests on timers, one new connection per check as Nerve
- * does. N synthetic instances, each checked every second, all against one local HTTP server in
- * this process (its CPU counts in both rows alike). {@code test-harness/bench/run.sh checks}.
+ * Active health checks against their floor, HAProxy 2.6's own checker, in one run: N endpoints
+ * on loopback (A addresses 127.0.x.y times P ports, one server process, {@link CheckTargets}),
+ * each checked every second, tcp and then http ({@code GET /health}, a new connection per check,
+ * as both Nerve and HAProxy do). Checks per second are counted by the server (connections for
+ * tcp, requests for http), so both checkers are counted alike; CPU is each checker's own process
+ * (HAProxy's from {@code /proc}, Pharos's health checker alone in this JVM), the server's apart.
+ * {@code test-harness/bench/run.sh checks}: {@code CheckThroughputBench [endpoints (10000)] [seconds (10)]}.
  */
 public final class CheckThroughputBench {
 
-  private record Figures(double checksPerSecond, double cores) {
+  private static final int PORTS = 100;
+  private static final long TICKS_PER_SECOND = 100; // USER_HZ, for /proc/<pid>/stat
+
+  /** What one checker sustained: checks per second (server-counted) and cores, its own and the server's. */
+  private record Figures(double checksPerSecond, double cores, double serverCores) {
+
+    double microsPerCheck() {
+      return cores * 1e6 / checksPerSecond;
+    }
+  }
+
+  /** The server process and its counters. */
+  private static final class Targets implements AutoCloseable {
+    final Process process;
+    final BufferedReader out;
+    final PrintWriter in;
+    final int basePort;
+
+    Targets(int basePort) throws IOException {
+      this.basePort = basePort;
+      process = new ProcessBuilder("java", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        CheckTargets.class.getName(), Integer.toString(basePort), Integer.toString(PORTS))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      out = new BufferedReader(new InputStreamReader(process.getInputStream()));
+      in = new PrintWriter(process.getOutputStream(), true);
+      if (!"ready".equals(out.readLine())) {
+        throw new IllegalStateException("the check targets did not start");
+      }
+    }
+
+    /** Connections and requests served so far. */
+    long[] counts() throws IOException {
+      in.println();
+      String[] parts = out.readLine().split(" ");
+      return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+    }
+
+    @Override
+    public void close() {
+      process.destroy();
+    }
   }
 
   public static void main(String[] args) throws Exception {
-    int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-    Vertx serverVertx = Vertx.vertx();
-    HttpServer server = serverVertx.createHttpServer()
-      .requestHandler(req -> req.response().end("ok"))
-      .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    int port = server.actualPort();
-    // the checker joins its group in ZooKeeper (membership), on a chroot of this run
-    try (Harness harness = new Harness()) {
-      floor(n, 3, port); // warm-up: JIT and sockets, so the order of the rows does not matter
-      Figures floor = floor(n, seconds, port);
-      Figures pharos = pharos(n, seconds, port, harness.connect());
+    int addresses = Math.max(1, n / PORTS);
+    int basePort = Harness.freePorts(1).get(0) / 1000 * 1000 + 100; // a run of PORTS ports, checked free below
+    for (int p = 0; p < PORTS; p++) {
+      try (var probe = new java.net.ServerSocket(basePort + p)) {
+        probe.getLocalPort();
+      }
+    }
+    try (Targets targets = new Targets(basePort); Harness harness = new Harness()) {
+      Figures pharosTcp = pharos("tcp", addresses, seconds, targets, harness.connect());
+      Figures pharosHttp = pharos("http", addresses, seconds, targets, harness.connect());
+      Figures haproxyTcp = haproxy("tcp", addresses, seconds, targets);
+      Figures haproxyHttp = haproxy("http", addresses, seconds, targets);
       String table = String.format(Locale.ROOT, """
-        Health checks, %d instances checked every second (new connection per check), %d s measured
+          Active health checks, %d endpoints (%d loopback addresses x %d ports, one server process) each checked every second, a new connection per check; checks counted by the server, %d s measured per row after a warm-up
 
-        | | checks/s | CPU (cores, server included) | CPU per check (us) |
-        |---|---:|---:|---:|
-        | Pharos health checker | %.0f | %.2f | %.0f |
-        | floor (bare Vert.x HttpClient) | %.0f | %.2f | %.0f |
-        | ratio | %.2fx | %.2fx | %.2fx |
-        """, n, seconds,
-        pharos.checksPerSecond(), pharos.cores(), pharos.cores() * 1e6 / pharos.checksPerSecond(),
-        floor.checksPerSecond(), floor.cores(), floor.cores() * 1e6 / floor.checksPerSecond(),
-        pharos.checksPerSecond() / floor.checksPerSecond(), pharos.cores() / floor.cores(),
-        (pharos.cores() / pharos.checksPerSecond()) / (floor.cores() / floor.checksPerSecond()));
+          | checker | check | checks/s | CPU (cores) | CPU per check (us) | server CPU (cores) |
+          |---|---|---:|---:|---:|---:|
+          | Pharos health checker | tcp | %.0f | %.2f | %.1f | %.2f |
+          | HAProxy 2.6 (`check inter 1s`) | tcp | %.0f | %.2f | %.1f | %.2f |
+          | Pharos health checker | http | %.0f | %.2f | %.1f | %.2f |
+          | HAProxy 2.6 (`option httpchk`) | http | %.0f | %.2f | %.1f | %.2f |
+          | ratio Pharos / HAProxy | tcp | %.2fx | | %.2fx | |
+          | ratio Pharos / HAProxy | http | %.2fx | | %.2fx | |
+          """, addresses * PORTS, addresses, PORTS, seconds,
+        pharosTcp.checksPerSecond(), pharosTcp.cores(), pharosTcp.microsPerCheck(), pharosTcp.serverCores(),
+        haproxyTcp.checksPerSecond(), haproxyTcp.cores(), haproxyTcp.microsPerCheck(), haproxyTcp.serverCores(),
+        pharosHttp.checksPerSecond(), pharosHttp.cores(), pharosHttp.microsPerCheck(), pharosHttp.serverCores(),
+        haproxyHttp.checksPerSecond(), haproxyHttp.cores(), haproxyHttp.microsPerCheck(), haproxyHttp.serverCores(),
+        pharosTcp.checksPerSecond() / haproxyTcp.checksPerSecond(), pharosTcp.microsPerCheck() / haproxyTcp.microsPerCheck(),
+        pharosHttp.checksPerSecond() / haproxyHttp.checksPerSecond(), pharosHttp.microsPerCheck() / haproxyHttp.microsPerCheck());
       BenchOutput.publish("checks", table);
-    } finally {
-      serverVertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 
-  private static Figures pharos(int n, int seconds, int port, String zookeeper) throws Exception {
+  private static String address(int a) {
+    return "127.0." + (1 + a / 250) + "." + (1 + a % 250);
+  }
+
+  /** Warm-up, then {@code seconds} counted at the server while the checker's CPU is read. */
+  private static Figures measure(String type, int seconds, Targets targets, CpuClock checker) throws Exception {
+    Thread.sleep(5000); // every endpoint past its first checks, the JIT warm
+    int counter = "tcp".equals(type) ? 0 : 1;
+    long served0 = targets.counts()[counter];
+    long cpu0 = checker.nanos();
+    long server0 = procCpuNanos(targets.process.pid());
+    long t0 = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    long served = targets.counts()[counter] - served0;
+    return new Figures(served / elapsed, (checker.nanos() - cpu0) / 1e9 / elapsed,
+      (procCpuNanos(targets.process.pid()) - server0) / 1e9 / elapsed);
+  }
+
+  @FunctionalInterface
+  private interface CpuClock {
+    long nanos() throws IOException;
+  }
+
+  private static Figures pharos(String type, int addresses, int seconds, Targets targets, String zookeeper) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      JsonObject conf = new JsonObject().put("instanceId", "bench")
+      JsonObject conf = new JsonObject().put("instanceId", "bench-" + type)
         .put("zookeeper", new JsonObject().put("connect", zookeeper));
       vertx.deployVerticle(new HealthCheckerVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
       // the bench plays the watchers: it publishes their facts, the bus contract being public
-      var definition = DefinitionParser.parse("bench", "checks", 1, """
-        {"nerve": {"check_interval": 1, "checks": [{"type": "http", "uri": "/health", "timeout": 1}]}}""".getBytes(),
-        dev.pharos.checks.CheckTypes.standard());
+      String check = "tcp".equals(type) ? "{\"type\": \"tcp\", \"timeout\": 1}"
+        : "{\"type\": \"http\", \"uri\": \"/health\", \"timeout\": 1}";
+      var definition = DefinitionParser.parse("bench", "checks", 1, ("{\"nerve\": {\"check_interval\": 1, \"checks\": ["
+        + check + "]}}").getBytes(), CheckTypes.standard());
       vertx.eventBus().publish(Addresses.DEFINITIONS, new JsonObject().put("type", "put").put("definition", definition.toJson()));
-      JsonArray containers = new JsonArray();
-      for (int i = 0; i < n; i++) {
-        String id = String.format(Locale.ROOT, "%012x%052x", i + 1, 0); // short ids differ
-        containers.add(Container.of(id, "c" + i, "bench", Map.of("sd-env", "bench", "sd-name", "checks"),
-          List.of(new PortBinding(80, port, "tcp")), false).toJson());
+      for (int a = 0; a < addresses; a++) {
+        JsonArray containers = new JsonArray();
+        for (int p = 0; p < PORTS; p++) {
+          String id = String.format(Locale.ROOT, "%06x%06x%052x", a + 1, p + 1, 0); // short ids differ
+          containers.add(Container.of(id, "c" + a + "-" + p, "bench", Map.of("sd-env", "bench", "sd-name", "checks"),
+            List.of(new PortBinding(80, targets.basePort + p, "tcp")), false).toJson());
+        }
+        vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot")
+          .put("host", new Host("bench-" + a, address(a)).toJson()).put("containers", containers));
       }
-      vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot")
-        .put("host", new Host("bench", "127.0.0.1").toJson()).put("containers", containers));
-      Thread.sleep(3000); // every watch started and past its first rounds
-      long rounds0 = rounds(vertx);
-      long cpu0 = cpuNanos();
-      long t0 = System.nanoTime();
-      Thread.sleep(seconds * 1000L);
-      long rounds1 = rounds(vertx);
-      double elapsed = (System.nanoTime() - t0) / 1e9;
-      return new Figures((rounds1 - rounds0) / elapsed, (cpuNanos() - cpu0) / 1e9 / elapsed);
+      return measure(type, seconds, targets, CheckThroughputBench::ownCpuNanos);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
 
-  private static long rounds(Vertx vertx) throws Exception {
-    JsonObject snapshot = vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject())
-      .await(30, TimeUnit.SECONDS).body();
-    long total = 0;
-    for (Object w : snapshot.getJsonArray("watches")) {
-      total += ((JsonObject) w).getLong("rounds");
+  /** HAProxy as its documentation runs active checks: one backend, a server line per endpoint with {@code check inter 1s}. */
+  private static Figures haproxy(String type, int addresses, int seconds, Targets targets) throws Exception {
+    Path work = Files.createTempDirectory("pharos-bench-haproxy");
+    StringBuilder cfg = new StringBuilder(String.format(Locale.ROOT, """
+      global
+        maxconn 200000
+      defaults
+        mode %s
+        timeout connect 1s
+        timeout client 5s
+        timeout server 5s
+        timeout check 1s
+      frontend unused
+        bind 127.0.0.1:%d
+        default_backend checked
+      backend checked
+      """, type, Harness.freePort()));
+    if ("http".equals(type)) {
+      cfg.append("  option httpchk GET /health\n");
     }
-    return total;
-  }
-
-  private static Figures floor(int n, int seconds, int port) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    for (int a = 0; a < addresses; a++) {
+      for (int p = 0; p < PORTS; p++) {
+        cfg.append("  server e").append(a).append('-').append(p).append(' ').append(address(a)).append(':')
+          .append(targets.basePort + p).append(" check inter 1s rise 1 fall 1\n");
+      }
+    }
+    Path file = Files.writeString(work.resolve("haproxy.cfg"), cfg);
+    Process haproxy = new ProcessBuilder("haproxy", "-db", "-f", file.toString()).redirectErrorStream(true)
+      .redirectOutput(work.resolve("haproxy.log").toFile()).start();
     try {
-      // the health checker's client options, so only what sits around the client differs
-      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(4));
-      AtomicLong done = new AtomicLong();
-      AtomicLong failed = new AtomicLong();
-      // one event loop, as the health checker verticle has
-      io.vertx.core.Context context = vertx.getOrCreateContext();
-      context.runOnContext(x -> {
-      for (int i = 0; i < n; i++) {
-        vertx.setPeriodic(1, 1000, t -> client.request(HttpMethod.GET, port, "127.0.0.1", "/health")
-          .compose(req -> req.send()).compose(resp -> resp.body())
-          .onComplete(ar -> {
-            done.incrementAndGet();
-            if (ar.failed()) {
-              failed.incrementAndGet();
-            }
-          }));
+      Figures figures = measure(type, seconds, targets, () -> procCpuNanos(haproxy.pid()));
+      if (!haproxy.isAlive()) {
+        throw new IllegalStateException("haproxy exited: " + Files.readString(work.resolve("haproxy.log")));
       }
-      });
-      Thread.sleep(3000);
-      long done0 = done.get();
-      long cpu0 = cpuNanos();
-      long t0 = System.nanoTime();
-      Thread.sleep(seconds * 1000L);
-      double elapsed = (System.nanoTime() - t0) / 1e9;
-      return new Figures((done.get() - done0) / elapsed, (cpuNanos() - cpu0) / 1e9 / elapsed);
+      return figures;
     } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
+      haproxy.destroy();
+      haproxy.waitFor(10, TimeUnit.SECONDS);
     }
   }
 
-  private static long cpuNanos() {
+  private static long ownCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** User plus system time of a process, from {@code /proc/<pid>/stat} (fields 14 and 15). */
+  private static long procCpuNanos(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return ticks * 1_000_000_000L / TICKS_PER_SECOND;
   }
 
   private CheckThroughputBench() {
