@@ -12,6 +12,7 @@ import dev.pharos.serf.SerfMember;
 import dev.pharos.serf.SerfRpcClient;
 import dev.pharos.serf.SerfnodeFiles;
 import dev.pharos.serfbridge.impl.ChildContainers;
+import dev.pharos.serfbridge.impl.LatestWrites;
 import dev.pharos.serfbridge.impl.SerfnodeChildren;
 import dev.pharos.serfbridge.impl.StoreConfigSource;
 import dev.pharos.stage.Backoff;
@@ -52,6 +53,8 @@ public class SerfBridgeVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(SerfBridgeVerticle.class);
   private static final String AGENT = "serf agent";
+  /** Files with a write waiting at once: one per config key in flight, far above what serf's event rate makes. */
+  private static final int MAX_FILES_PENDING = 10_000;
 
   private StageStatus status;
   private String agentHost;
@@ -79,6 +82,10 @@ public class SerfBridgeVerticle extends VerticleBase {
   private Future<CuratorCache> zookeeperCache;
   private EtcdPrefixWatch etcdWatch;
   private boolean stopping;
+  /** Every file this stage writes goes through it. */
+  private LatestWrites writes;
+  /** The version of the latest members answer, for its files. */
+  private long membersVersion;
 
   @Override
   public Future<?> start() {
@@ -97,13 +104,14 @@ public class SerfBridgeVerticle extends VerticleBase {
     backoff = new Backoff(reconnectMinMs, reconnectMaxMs);
     limits = SerfRpcClient.Limits.DEFAULT;
     status = new StageStatus(Addresses.SERF_BRIDGE, PharosConfig.node(conf));
+    writes = new LatestWrites(vertx, status, MAX_FILES_PENDING, 200, 30_000);
     vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> ("query".equals(msg.headers().get("as"))
       ? queryConfig(msg.body()) : sendConfig(msg.body()).map(v -> new JsonObject().put("sent", true).put("as", "event")))
       .onSuccess(msg::reply)
       .onFailure(err -> msg.fail(400, err.getMessage())));
     serfnodeRoot = serf.getString("serfnodeRoot") == null ? null : Path.of(serf.getString("serfnodeRoot"));
     String childMount = serf.getString("childMount", "/serfnode");
-    children = new SerfnodeChildren(vertx, context, status, PharosConfig.host(conf), serfnodeRoot, serf.getString("parentContainer"),
+    children = new SerfnodeChildren(vertx, context, status, writes, PharosConfig.host(conf), serfnodeRoot, serf.getString("parentContainer"),
       new ChildContainers(childMount, serf.getJsonArray("children", new JsonArray()).stream().map(o -> Path.of(String.valueOf(o))).toList()),
       this::fromFifo, () -> {
         if (client != null) {
@@ -169,6 +177,7 @@ public class SerfBridgeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    writes.close();
     children.close();
     if (client != null) {
       client.close();
@@ -273,9 +282,8 @@ public class SerfBridgeVerticle extends VerticleBase {
       status.replaceProblems("member ", problems);
       status.detail("members", members.stream().filter(m -> "alive".equals(m.status())).count());
       List<Path> childDirs = children.dirs();
-      vertx.executeBlocking(() -> writeMembership(members, childDirs), false)
-        .onSuccess(changed -> status.clear("files"))
-        .onFailure(err -> status.problem("files", "cannot write " + confDir + ": " + err.getMessage()));
+      // answers come in the order asked on the one connection, so a later answer is newer
+      writes.submit("membership files", ++membersVersion, () -> writeMembership(members, childDirs));
     }).onFailure(err -> status.problem(AGENT, "members failed: " + err.getMessage()));
   }
 
@@ -333,25 +341,29 @@ public class SerfBridgeVerticle extends VerticleBase {
   /** A config_updated event or query: stored when newer; a query is answered either way. */
   private void storeConfig(SerfRpcClient from, SerfEvent event) {
     ConfigUpdate update;
+    Path file;
     try {
       update = ConfigUpdate.parse(event.payload());
+      file = configs.file(update);
     } catch (IllegalArgumentException e) {
       status.problem("config_updated", "refused a payload (" + event.type() + " at ltime " + event.ltime() + "): " + e.getMessage());
       answer(from, event, "error: " + e.getMessage());
       return;
     }
     ConfigUpdate accepted = update;
-    vertx.executeBlocking(() -> configs.apply(accepted), false).onComplete(ar -> {
+    // per file, in order, newest first: v12 finishing after v13 would leave v12 on disk; a failed
+    // write is kept and retried by the writer, and the query is told of the failure
+    writes.submit(file.toString(), accepted.version(), () -> configs.apply(accepted)).onComplete(ar -> {
       if (ar.failed()) {
-        status.problem("config_updated", "cannot store " + accepted.product() + "/" + accepted.key() + ": " + ar.cause().getMessage());
         answer(from, event, "error: " + ar.cause().getMessage());
         return;
       }
+      ConfigFiles.Outcome outcome = ar.result() == null ? ConfigFiles.Outcome.IGNORED : ar.result(); // null: a newer one came first
       status.clear("config_updated");
-      status.increment(ar.result() == ConfigFiles.Outcome.STORED ? "configsStored" : "configsIgnored");
+      status.increment(outcome == ConfigFiles.Outcome.STORED ? "configsStored" : "configsIgnored");
       LOG.info("config_updated {}/{} v{}: {}", accepted.product(), accepted.key(), accepted.version(),
-        ar.result().name().toLowerCase(java.util.Locale.ROOT));
-      answer(from, event, ar.result().name().toLowerCase(java.util.Locale.ROOT));
+        outcome.name().toLowerCase(java.util.Locale.ROOT));
+      answer(from, event, outcome.name().toLowerCase(java.util.Locale.ROOT));
     });
   }
 
