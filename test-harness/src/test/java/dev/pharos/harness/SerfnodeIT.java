@@ -4,6 +4,7 @@ import dev.pharos.launcher.Pharos;
 import dev.pharos.serf.SerfAgent;
 import dev.pharos.serf.SerfEvent;
 import dev.pharos.serf.SerfRpcClient;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,11 +36,12 @@ class SerfnodeIT extends EndToEndTest {
 
   @Test
   void aContainerWithASerfnodeMountIsAChildWithItsFilesAndItsPipe(@TempDir Path dir) throws Exception {
+    Vertx vertx = Vertx.vertx(); // the test's own serf client, apart from the node under test
     try (SerfAgent a = SerfAgent.start("serfnode-a", Map.of("role", "web", "timestamp", "10"), null, null, dir.resolve("a.log"));
          SerfAgent b = SerfAgent.start("serfnode-b", Map.of("role", "db", "timestamp", "20"), a, null, dir.resolve("b.log"));
-         SerfRpcClient clientB = SerfRpcClient.connect("127.0.0.1", b.rpcPort(), null, 5000)) {
+         SerfRpcClient clientB = SerfRpcClient.connect(vertx, "127.0.0.1", b.rpcPort(), null).await(10, TimeUnit.SECONDS)) {
       List<SerfEvent> atB = new CopyOnWriteArrayList<>();
-      clientB.stream("user:deploy", atB::add).get(5, TimeUnit.SECONDS);
+      clientB.stream("user:deploy", atB::add).await(5, TimeUnit.SECONDS);
       Path root = dir.resolve("root");
       Pharos node = harness.start(harness.conf("serfnode-" + harness.runId(), new JsonObject()
         .put("verticles", new JsonObject().put("docker-watcher", new JsonObject()).put("serf-bridge", new JsonObject()))
@@ -81,6 +83,8 @@ class SerfnodeIT extends EndToEndTest {
       harness.remove(child);
       await("the node forgets the child", () -> !read(root.resolve("children_by_name.json")).containsKey(name));
       assertFalse(read(root.resolve("children_by_name.json")).containsKey(name));
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 

@@ -52,19 +52,27 @@ public final class ConfigFiles {
     return Outcome.STORED;
   }
 
-  /** Writes {@code bytes} to a temporary file beside {@code file}, then renames it over {@code file}. */
+  /**
+   * Writes {@code bytes} to a temporary file beside {@code file}, then renames it over {@code file}.
+   *
+   * @throws IOException naming {@code file} (a full disk's error names no path of its own)
+   */
   public static void write(Path file, byte[] bytes) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
     try {
-      Files.write(temp, bytes);
+      Files.createDirectories(file.getParent());
+      Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
       try {
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+        Files.write(temp, bytes);
+        try {
+          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(temp);
       }
-    } finally {
-      Files.deleteIfExists(temp);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + file + ": " + e, e);
     }
   }
 

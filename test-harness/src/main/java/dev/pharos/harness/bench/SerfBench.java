@@ -39,13 +39,13 @@ public final class SerfBench {
       // floor: a bare stream subscriber per node, timestamps by version
       List<Map<Long, Long>> floorSeen = new ArrayList<>();
       for (SerfAgent agent : agents) {
-        SerfRpcClient client = SerfRpcClient.connect("127.0.0.1", agent.rpcPort(), null, 5000);
+        SerfRpcClient client = SerfRpcClient.connect(vertx, "127.0.0.1", agent.rpcPort(), null).await(10, TimeUnit.SECONDS);
         Map<Long, Long> seen = new ConcurrentHashMap<>();
         client.stream("user:config_updated", e -> {
           long now = System.nanoTime();
           String payload = new String(e.payload(), StandardCharsets.UTF_8);
           seen.putIfAbsent(new JsonObject(payload).getLong("v"), now);
-        }).get(5, TimeUnit.SECONDS);
+        }).await(5, TimeUnit.SECONDS);
         floors.add(client);
         floorSeen.add(seen);
       }
@@ -67,7 +67,7 @@ public final class SerfBench {
         byte[] payload = new JsonObject().put("p", "bench").put("k", "key").put("v", v)
           .put("c", new JsonObject().put("n", v)).encode().getBytes(StandardCharsets.UTF_8);
         long t0 = System.nanoTime();
-        sender.event("config_updated", payload, false).get(5, TimeUnit.SECONDS);
+        sender.event("config_updated", payload, false).await(5, TimeUnit.SECONDS);
         long[] written = new long[files.size()];
         long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
         int left = files.size();
@@ -104,8 +104,8 @@ public final class SerfBench {
         pct(addedMs, 0.5), pct(addedMs, 0.99));
       BenchOutput.publish("serf", table);
     } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
       floors.forEach(SerfRpcClient::close);
+      vertx.close().await(30, TimeUnit.SECONDS);
       for (SerfAgent agent : agents) {
         agent.close();
       }

@@ -12,6 +12,7 @@ import dev.pharos.serf.SerfMember;
 import dev.pharos.serf.SerfRpcClient;
 import dev.pharos.serf.SerfnodeFiles;
 import dev.pharos.serfbridge.impl.ChildContainers;
+import dev.pharos.serfbridge.impl.LatestWrites;
 import dev.pharos.serfbridge.impl.SerfnodeChildren;
 import dev.pharos.serfbridge.impl.StoreConfigSource;
 import dev.pharos.stage.Backoff;
@@ -52,6 +53,8 @@ public class SerfBridgeVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(SerfBridgeVerticle.class);
   private static final String AGENT = "serf agent";
+  /** Files with a write waiting at once: one per config key in flight, far above what serf's event rate makes. */
+  private static final int MAX_FILES_PENDING = 10_000;
 
   private StageStatus status;
   private String agentHost;
@@ -63,7 +66,9 @@ public class SerfBridgeVerticle extends VerticleBase {
   private long reconnectMinMs;
   private long reconnectMaxMs;
   private Backoff backoff;
-  private volatile SerfRpcClient client;
+  private SerfRpcClient.Limits limits;
+  /** The connected agent, or null; read and written on this verticle's context only. */
+  private SerfRpcClient client;
   private Path serfnodeRoot;
   private SerfnodeChildren children;
   /** The local agent's member name. */
@@ -71,10 +76,16 @@ public class SerfBridgeVerticle extends VerticleBase {
   /** The members as last read, for pharos.serf.members. */
   private List<SerfMember> lastMembers = List.of();
   private Client etcd;
-  private CuratorFramework zookeeper;
-  private CuratorCache zookeeperCache;
+  /** The process's shared Curator client, while acquiring or held; null when no ZooKeeper path is watched. */
+  private Future<CuratorFramework> zookeeper;
+  /** The cache over it once started (a failed future when it could not start). */
+  private Future<CuratorCache> zookeeperCache;
   private EtcdPrefixWatch etcdWatch;
   private boolean stopping;
+  /** Every file this stage writes goes through it. */
+  private LatestWrites writes;
+  /** The version of the latest members answer, for its files. */
+  private long membersVersion;
 
   @Override
   public Future<?> start() {
@@ -91,14 +102,16 @@ public class SerfBridgeVerticle extends VerticleBase {
     reconnectMinMs = serf.getLong("reconnectMinMs", 200L);
     reconnectMaxMs = serf.getLong("reconnectMaxMs", 10_000L);
     backoff = new Backoff(reconnectMinMs, reconnectMaxMs);
+    limits = SerfRpcClient.Limits.DEFAULT;
     status = new StageStatus(Addresses.SERF_BRIDGE, PharosConfig.node(conf));
+    writes = new LatestWrites(vertx, status, MAX_FILES_PENDING, 200, 30_000);
     vertx.eventBus().<JsonObject>consumer(Addresses.SERF_CONFIG, msg -> ("query".equals(msg.headers().get("as"))
       ? queryConfig(msg.body()) : sendConfig(msg.body()).map(v -> new JsonObject().put("sent", true).put("as", "event")))
       .onSuccess(msg::reply)
       .onFailure(err -> msg.fail(400, err.getMessage())));
     serfnodeRoot = serf.getString("serfnodeRoot") == null ? null : Path.of(serf.getString("serfnodeRoot"));
     String childMount = serf.getString("childMount", "/serfnode");
-    children = new SerfnodeChildren(vertx, context, status, PharosConfig.host(conf), serfnodeRoot, serf.getString("parentContainer"),
+    children = new SerfnodeChildren(vertx, context, status, writes, PharosConfig.host(conf), serfnodeRoot, serf.getString("parentContainer"),
       new ChildContainers(childMount, serf.getJsonArray("children", new JsonArray()).stream().map(o -> Path.of(String.valueOf(o))).toList()),
       this::fromFifo, () -> {
         if (client != null) {
@@ -133,16 +146,16 @@ public class SerfBridgeVerticle extends VerticleBase {
     String root = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     StoreConfigSource source = new StoreConfigSource(root + "/", this::propagate,
       (key, reason) -> status.problem("zookeeper " + key, "not propagated: " + reason));
-    ZooKeeperSessions.acquire(vertx, zookeeperConf).compose(c -> vertx.executeBlocking(() -> {
-      zookeeper = c;
-      zookeeperCache = CuratorCache.build(zookeeper, root);
-      zookeeperCache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
+    zookeeper = ZooKeeperSessions.acquire(vertx, zookeeperConf);
+    zookeeperCache = zookeeper.compose(c -> vertx.executeBlocking(() -> {
+      CuratorCache cache = CuratorCache.build(c, root);
+      cache.listenable().addListener(CuratorCacheListener.builder().forCreatesAndChanges((before, node) -> {
         if (node.getData() != null && node.getData().length > 0 && node.getStat() != null) {
           context.runOnContext(v -> source.propagate(node.getPath(), node.getData(), node.getStat().getMzxid()));
         }
       }).build());
-      zookeeperCache.start();
-      return null;
+      cache.start();
+      return cache;
     }, false)).onFailure(err -> status.problem("zookeeper " + root, "cannot watch: " + err.getMessage()));
   }
 
@@ -164,68 +177,89 @@ public class SerfBridgeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    Future<Void> released = Future.succeededFuture();
-    if (zookeeperCache != null) {
-      // closing blocks: on a worker, never on the event loop
-      CuratorCache cache = zookeeperCache;
-      released = vertx.<Void>executeBlocking(() -> {
-        cache.close();
-        return null;
-      }, false).eventually(() -> ZooKeeperSessions.release(vertx, zookeeper));
-    }
+    writes.close();
     children.close();
-    if (etcdWatch != null) {
-      etcdWatch.close();
-      etcd.close();
-    }
     if (client != null) {
       client.close();
     }
-    return released;
+    Future<?> etcdClosed = Future.succeededFuture();
+    if (etcdWatch != null) {
+      etcdWatch.close();
+      Client closing = etcd;
+      etcdClosed = vertx.executeBlocking(() -> {
+        closing.close(); // shuts gRPC down: off the event loop
+        return null;
+      }, false);
+    }
+    Future<?> zookeeperReleased = Future.succeededFuture();
+    if (zookeeper != null) {
+      // Curator's close blocks: on a worker. A stop during start waits for the acquire, so the
+      // process's one client is given back exactly once, and its last user closes it there.
+      Future<CuratorFramework> acquired = zookeeper;
+      zookeeperReleased = zookeeperCache.transform(ar -> vertx.executeBlocking(() -> {
+        if (ar.succeeded()) {
+          ar.result().close();
+        }
+        return null;
+      }, false)).eventually(() -> acquired.transform(ar -> ar.succeeded()
+        ? ZooKeeperSessions.release(vertx, ar.result()) : Future.succeededFuture()));
+    }
+    return Future.join(etcdClosed, zookeeperReleased);
   }
 
   private void connect() {
     if (stopping) {
       return;
     }
-    vertx.executeBlocking(() -> SerfRpcClient.connect(agentHost, agentPort, authKey, 5000), false).onComplete(ar -> {
+    // on this context: the client's answers and stream records come back on it
+    SerfRpcClient.connect(vertx, agentHost, agentPort, authKey, limits).onComplete(ar -> {
       if (ar.failed()) {
-        long delay = backoff.next();
-        status.problem(AGENT, agentHost + ":" + agentPort + ": " + ar.cause().getMessage() + "; retrying in " + delay + " ms");
-        status.state(StageStatus.DEGRADED);
-        vertx.setTimer(delay, t -> connect());
+        retry(ar.cause().getMessage());
         return;
       }
-      backoff.reset();
+      if (stopping) {
+        ar.result().close();
+        return;
+      }
       client = ar.result();
       SerfRpcClient connected = client;
-      connected.closed().whenComplete((v, err) -> context.runOnContext(x -> disconnected(connected, err)));
-      Future.fromCompletionStage(connected.stream("member-join,member-leave,member-failed,member-update,member-reap,user,query",
-          event -> context.runOnContext(x -> onEvent(connected, event))), context)
+      connected.closed().onComplete(closed -> disconnected(connected, closed.cause()));
+      connected.stream("member-join,member-leave,member-failed,member-update,member-reap,user,query",
+          event -> onEvent(connected, event))
         .onSuccess(v -> {
+          backoff.reset(); // only a connection that streams counts: an agent that hangs up at once is retried slower
           status.clear(AGENT);
           status.state(StageStatus.RUNNING);
           status.detail("agent", agentHost + ":" + agentPort);
           LOG.info("following the serf agent at {}:{}", agentHost, agentPort);
           refreshMembers(connected); // what happened while the stream was closed
-          Future.fromCompletionStage(connected.agentName(), context).onSuccess(name -> {
+          connected.agentName().onSuccess(name -> {
             nodeId = name;
             status.detail("node", name);
             children.nodeId(name);
-          });
+          }).onFailure(err -> status.problem(AGENT, "stats failed: " + err.getMessage()));
         })
-        .onFailure(err -> connected.close());
+        .onFailure(err -> connected.close()); // disconnected() retries
     });
+  }
+
+  /** Reports why the agent is unreachable and tries again after the next backoff. */
+  private void retry(String why) {
+    if (stopping) {
+      return;
+    }
+    long delay = backoff.next();
+    status.problem(AGENT, agentHost + ":" + agentPort + ": " + why + "; retrying in " + delay + " ms");
+    status.state(StageStatus.DEGRADED);
+    vertx.setTimer(delay, t -> connect());
   }
 
   private void disconnected(SerfRpcClient which, Throwable err) {
     if (stopping || which != client) {
       return;
     }
-    status.problem(AGENT, "connection to " + agentHost + ":" + agentPort + " lost: " + (err == null ? "closed" : err.getMessage()));
-    status.state(StageStatus.DEGRADED);
     client = null;
-    vertx.setTimer(reconnectMinMs, t -> connect());
+    retry("connection lost: " + (err == null ? "closed" : err.getMessage()));
   }
 
   private void onEvent(SerfRpcClient from, SerfEvent event) {
@@ -241,16 +275,15 @@ public class SerfBridgeVerticle extends VerticleBase {
   }
 
   private void refreshMembers(SerfRpcClient from) {
-    Future.fromCompletionStage(from.members(), context).onSuccess(members -> {
+    from.members().onSuccess(members -> {
       lastMembers = List.copyOf(members);
       Map<String, String> problems = new TreeMap<>();
       MembershipFiles.problems(members).forEach(p -> problems.put("member " + p.member(), p.reason()));
       status.replaceProblems("member ", problems);
       status.detail("members", members.stream().filter(m -> "alive".equals(m.status())).count());
       List<Path> childDirs = children.dirs();
-      vertx.executeBlocking(() -> writeMembership(members, childDirs), false)
-        .onSuccess(changed -> status.clear("files"))
-        .onFailure(err -> status.problem("files", "cannot write " + confDir + ": " + err.getMessage()));
+      // answers come in the order asked on the one connection, so a later answer is newer
+      writes.submit("membership files", ++membersVersion, () -> writeMembership(members, childDirs));
     }).onFailure(err -> status.problem(AGENT, "members failed: " + err.getMessage()));
   }
 
@@ -293,7 +326,7 @@ public class SerfBridgeVerticle extends VerticleBase {
         status.problem(subject, "dropped a " + event.getKey() + " event: the serf agent is not connected");
         return;
       }
-      Future.fromCompletionStage(current.event(event.getKey(), event.getValue(), false), context)
+      current.event(event.getKey(), event.getValue(), false)
         .onSuccess(v -> {
           status.clear(subject);
           status.increment("fifoEvents");
@@ -308,37 +341,42 @@ public class SerfBridgeVerticle extends VerticleBase {
   /** A config_updated event or query: stored when newer; a query is answered either way. */
   private void storeConfig(SerfRpcClient from, SerfEvent event) {
     ConfigUpdate update;
+    Path file;
     try {
       update = ConfigUpdate.parse(event.payload());
+      file = configs.file(update);
     } catch (IllegalArgumentException e) {
       status.problem("config_updated", "refused a payload (" + event.type() + " at ltime " + event.ltime() + "): " + e.getMessage());
       answer(from, event, "error: " + e.getMessage());
       return;
     }
     ConfigUpdate accepted = update;
-    vertx.executeBlocking(() -> configs.apply(accepted), false).onComplete(ar -> {
+    // per file, in order, newest first: v12 finishing after v13 would leave v12 on disk; a failed
+    // write is kept and retried by the writer, and the query is told of the failure
+    writes.submit(file.toString(), accepted.version(), () -> configs.apply(accepted)).onComplete(ar -> {
       if (ar.failed()) {
-        status.problem("config_updated", "cannot store " + accepted.product() + "/" + accepted.key() + ": " + ar.cause().getMessage());
         answer(from, event, "error: " + ar.cause().getMessage());
         return;
       }
+      ConfigFiles.Outcome outcome = ar.result() == null ? ConfigFiles.Outcome.IGNORED : ar.result(); // null: a newer one came first
       status.clear("config_updated");
-      status.increment(ar.result() == ConfigFiles.Outcome.STORED ? "configsStored" : "configsIgnored");
+      status.increment(outcome == ConfigFiles.Outcome.STORED ? "configsStored" : "configsIgnored");
       LOG.info("config_updated {}/{} v{}: {}", accepted.product(), accepted.key(), accepted.version(),
-        ar.result().name().toLowerCase(java.util.Locale.ROOT));
-      answer(from, event, ar.result().name().toLowerCase(java.util.Locale.ROOT));
+        outcome.name().toLowerCase(java.util.Locale.ROOT));
+      answer(from, event, outcome.name().toLowerCase(java.util.Locale.ROOT));
     });
   }
 
-  private static void answer(SerfRpcClient from, SerfEvent event, String answer) {
+  private void answer(SerfRpcClient from, SerfEvent event, String answer) {
     if ("query".equals(event.type())) {
-      from.respond(event.queryId(), answer.getBytes(StandardCharsets.UTF_8));
+      from.respond(event.queryId(), answer.getBytes(StandardCharsets.UTF_8))
+        .onFailure(err -> LOG.warn("cannot answer config_updated query {}: {}", event.queryId(), err.getMessage()));
     }
   }
 
   /** Sends {p,k,v,c} as a config_updated event, refusing what serf would refuse. */
   private Future<Void> sendConfig(JsonObject body) {
-    return checkedPayload(body).compose(payload -> Future.fromCompletionStage(client.event(ConfigUpdate.EVENT, payload, false), context));
+    return checkedPayload(body).compose(payload -> client.event(ConfigUpdate.EVENT, payload, false));
   }
 
   /**
@@ -346,7 +384,7 @@ public class SerfBridgeVerticle extends VerticleBase {
    * what each node's handler said (stored, ignored, or the error).
    */
   private Future<JsonObject> queryConfig(JsonObject body) {
-    return checkedPayload(body).compose(payload -> Future.fromCompletionStage(client.query(ConfigUpdate.EVENT, payload, true, 0), context))
+    return checkedPayload(body).compose(payload -> client.query(ConfigUpdate.EVENT, payload, true, 0))
       .map(result -> {
         JsonObject answers = new JsonObject();
         new TreeMap<>(result.responses()).forEach((node, answer) -> answers.put(node, new String(answer, StandardCharsets.UTF_8)));

@@ -41,7 +41,7 @@ class SerfBridgeTest {
     try (SerfAgent a = SerfAgent.start("node-a", Map.of("role", "web", "web", "8080", "products", "shop", "timestamp", "1"),
            null, null, dir.resolve("a.log"));
          SerfAgent b = SerfAgent.start("node-b", Map.of("role", "db", "db", "5432"), a, null, dir.resolve("b.log"));
-         SerfRpcClient clientB = SerfRpcClient.connect("127.0.0.1", b.rpcPort(), null, 5000)) {
+         SerfRpcClient clientB = SerfRpcClient.connect(vertx, "127.0.0.1", b.rpcPort(), null).await(10, TimeUnit.SECONDS)) {
       Path conf = dir.resolve("conf");
       Path configs = dir.resolve("configs");
       Path hosts = dir.resolve("hosts");
@@ -63,13 +63,13 @@ class SerfBridgeTest {
       assertTrue(hostsText.contains("127.0.0.1 web\n") && hostsText.contains("127.0.0.1 db\n"), hostsText);
 
       clientB.event("config_updated", "{\"p\":\"product1\",\"k\":\"security\",\"v\":12,\"c\":{\"user\":\"myUser\",\"pass\":\"mySecret\"}}"
-        .getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        .getBytes(StandardCharsets.UTF_8), false).await(5, TimeUnit.SECONDS);
       Path stored = configs.resolve("product1/security.json");
       Await.until("the config stored", () -> Files.exists(stored));
       assertEquals(new JsonObject().put("_version", 12).put("user", "myUser").put("pass", "mySecret"), new JsonObject(Files.readString(stored)));
 
       clientB.event("config_updated", "{\"p\":\"product1\",\"k\":\"security\",\"v\":11,\"c\":{\"user\":\"old\"}}"
-        .getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+        .getBytes(StandardCharsets.UTF_8), false).await(5, TimeUnit.SECONDS);
       String answer = run("serf", "query", "-rpc-addr=127.0.0.1:" + b.rpcPort(), "-timeout=3s", "config_updated",
         "{\"p\":\"product1\",\"k\":\"security\",\"v\":13,\"c\":{\"user\":\"viaQuery\"}}");
       assertTrue(answer.contains("stored"), "the query is answered: " + answer);
@@ -85,11 +85,11 @@ class SerfBridgeTest {
       assertEquals("ignored", answered.getJsonObject("answers").getString("node-a"), "the same version again");
 
       clientB.event("config_updated", "{\"p\":\"../etc\",\"k\":\"passwd\",\"v\":1,\"c\":{}}".getBytes(StandardCharsets.UTF_8), false)
-        .get(5, TimeUnit.SECONDS);
+        .await(5, TimeUnit.SECONDS);
       Await.until("the bad payload reported", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE, "config_updated", "field p"));
       assertTrue(Files.notExists(dir.resolve("etc")), "nothing written outside the configs directory");
 
-      clientB.event("deploy", "v2".getBytes(StandardCharsets.UTF_8), false).get(5, TimeUnit.SECONDS);
+      clientB.event("deploy", "v2".getBytes(StandardCharsets.UTF_8), false).await(5, TimeUnit.SECONDS);
       Await.until("the deploy event on the bus", () -> !deploys.isEmpty());
       assertEquals("v2", deploys.get(0).getString("payload"));
 

@@ -36,9 +36,9 @@ class SerfnodeBridgeTest {
     try (SerfAgent a = SerfAgent.start("node-a", Map.of("role", "web", "timestamp", "100", "service_port", "80"), null, null,
            dir.resolve("a.log"));
          SerfAgent b = SerfAgent.start("node-b", Map.of("role", "web", "timestamp", "50"), a, null, dir.resolve("b.log"));
-         SerfRpcClient clientB = SerfRpcClient.connect("127.0.0.1", b.rpcPort(), null, 5000)) {
+         SerfRpcClient clientB = SerfRpcClient.connect(vertx, "127.0.0.1", b.rpcPort(), null).await(10, TimeUnit.SECONDS)) {
       List<SerfEvent> atB = new CopyOnWriteArrayList<>();
-      clientB.stream("user:deploy", atB::add).get(5, TimeUnit.SECONDS);
+      clientB.stream("user:deploy", atB::add).await(5, TimeUnit.SECONDS);
       Path root = dir.resolve("serfnode-root");
       Path child = dir.resolve("child1/serfnode");
       vertx.deployVerticle(new SerfBridgeVerticle(), new DeploymentOptions().setConfig(new JsonObject().put("instanceId", "h1")

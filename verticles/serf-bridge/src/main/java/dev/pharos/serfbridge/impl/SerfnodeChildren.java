@@ -39,6 +39,9 @@ public final class SerfnodeChildren implements AutoCloseable {
   private final Vertx vertx;
   private final Context context;
   private final StageStatus status;
+  private final LatestWrites writes;
+  /** The version of the latest container infos rendered. */
+  private long infoVersion;
   private final Host host;
   private final Path serfnodeRoot;
   private final String parentContainer;
@@ -60,12 +63,13 @@ public final class SerfnodeChildren implements AutoCloseable {
    * @param fifoLines       gets (child directory, line) for each line a child writes to its FIFO
    * @param childrenChanged told when children came or went (their cluster files are due)
    */
-  public SerfnodeChildren(Vertx vertx, Context context, StageStatus status, Host host, Path serfnodeRoot,
+  public SerfnodeChildren(Vertx vertx, Context context, StageStatus status, LatestWrites writes, Host host, Path serfnodeRoot,
                           String parentContainer, ChildContainers children, BiConsumer<Path, String> fifoLines,
                           Runnable childrenChanged) {
     this.vertx = vertx;
     this.context = context;
     this.status = status;
+    this.writes = writes;
     this.host = host;
     this.serfnodeRoot = serfnodeRoot;
     this.parentContainer = parentContainer;
@@ -192,12 +196,11 @@ public final class SerfnodeChildren implements AutoCloseable {
       files.put(serfnodeRoot.resolve("me.json"), parent);
       files.put(serfnodeRoot.resolve("children_by_name.json"), SerfnodeFiles.childrenByName(nodeId, byName));
     }
-    vertx.executeBlocking(() -> {
+    writes.submit("container infos", ++infoVersion, () -> {
       for (Map.Entry<Path, JsonObject> file : files.entrySet()) {
         ConfigFiles.writeIfChanged(file.getKey(), file.getValue().encodePrettily().getBytes(StandardCharsets.UTF_8));
       }
       return null;
-    }, false).onSuccess(v -> status.clear("container infos"))
-      .onFailure(err -> status.problem("container infos", "cannot write: " + err.getMessage()));
+    });
   }
 }

@@ -1,0 +1,101 @@
+package dev.pharos.serfbridge;
+
+import dev.pharos.bus.Addresses;
+import dev.pharos.serf.SerfAgent;
+import dev.pharos.serf.SerfRpcClient;
+import dev.pharos.testing.Await;
+import dev.pharos.testing.StageProblems;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** How the bridge writes config files: in order per file, the newest winning, and a failed write kept until it succeeds. */
+@ExtendWith(VertxExtension.class)
+class SerfBridgeWritesTest {
+
+  private static byte[] config(String key, long v) {
+    return new JsonObject().put("p", "product1").put("k", key).put("v", v).put("c", new JsonObject().put("v", v)).encode()
+      .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static JsonObject details(Vertx vertx) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.SERF_BRIDGE), new JsonObject())
+      .await(10, TimeUnit.SECONDS).body().getJsonObject("details");
+  }
+
+  private static void deploy(Vertx vertx, SerfAgent agent, Path dir) throws Exception {
+    vertx.deployVerticle(new SerfBridgeVerticle(), new DeploymentOptions().setConfig(new JsonObject().put("instanceId", "h1")
+      .put("serf", new JsonObject().put("rpc", "127.0.0.1:" + agent.rpcPort()).put("confDir", dir.resolve("conf").toString())
+        .put("configsDir", dir.resolve("configs").toString())))).await(20, TimeUnit.SECONDS);
+    Await.until("the bridge following the agent", () -> details(vertx).getString("node") != null);
+  }
+
+  /**
+   * v12 and v13 of a key arriving together: each write ran on whichever worker was free, and v12
+   * could be renamed over v13. Many keys at once, in both orders; once every event was handled,
+   * each file holds v13.
+   */
+  @Test
+  void v13WinsOverV12ArrivingTogether(@TempDir Path dir, Vertx vertx) throws Exception {
+    try (SerfAgent a = SerfAgent.start("node-w", Map.of(), null, null, dir.resolve("w.log"));
+         SerfRpcClient client = SerfRpcClient.connect(vertx, "127.0.0.1", a.rpcPort(), null).await(10, TimeUnit.SECONDS)) {
+      deploy(vertx, a, dir);
+      int keys = 100;
+      List<Future<Void>> sent = new ArrayList<>();
+      for (int i = 0; i < keys; i++) {
+        long first = i % 2 == 0 ? 13 : 12;
+        sent.add(client.event("config_updated", config("k" + i, first), false));
+        sent.add(client.event("config_updated", config("k" + i, 25 - first), false));
+      }
+      Future.all(sent).await(20, TimeUnit.SECONDS);
+      Await.until("every event handled, stored or ignored", () -> {
+        JsonObject d = details(vertx);
+        return d.getLong("configsStored", 0L) + d.getLong("configsIgnored", 0L) == 2L * keys;
+      });
+      List<String> older = new ArrayList<>();
+      for (int i = 0; i < keys; i++) {
+        long onDisk = new JsonObject(Files.readString(dir.resolve("configs/product1/k" + i + ".json"))).getLong("_version");
+        if (onDisk != 13) {
+          older.add("k" + i + " holds v" + onDisk);
+        }
+      }
+      assertEquals(List.of(), older, "the newest version on disk for every key");
+    }
+  }
+
+  /** A file that cannot be written is a problem naming its path, kept and retried, cleared once written. */
+  @Test
+  void aFailedWriteIsReportedKeptAndClearedWhenItSucceeds(@TempDir Path dir, Vertx vertx) throws Exception {
+    try (SerfAgent a = SerfAgent.start("node-f", Map.of(), null, null, dir.resolve("f.log"));
+         SerfRpcClient client = SerfRpcClient.connect(vertx, "127.0.0.1", a.rpcPort(), null).await(10, TimeUnit.SECONDS)) {
+      deploy(vertx, a, dir);
+      Path blocker = dir.resolve("configs/product1");
+      Files.createDirectories(blocker.getParent());
+      Files.writeString(blocker, "a file where the product's directory goes"); // as a full disk would, the write fails
+      Path file = blocker.resolve("security.json");
+      client.event("config_updated", config("security", 5), false).await(10, TimeUnit.SECONDS);
+      Await.until("the failure on /v1/health, naming the path", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE,
+        "write " + file, "cannot write " + file));
+
+      Files.delete(blocker);
+      Await.until("the kept v5 written by a retry", () -> Files.exists(file)
+        && new JsonObject(Files.readString(file)).getLong("_version") == 5);
+      Await.until("the problem cleared", () -> !StageProblems.has(vertx, Addresses.SERF_BRIDGE, "write " + file, ""));
+    }
+  }
+}
