@@ -15,6 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
+import dev.pharos.nesoi.WebhookAddresses;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
@@ -368,8 +369,9 @@ public class ApiVerticle extends VerticleBase {
       return store;
     })).compose(store -> vertx.executeBlocking(() -> nesoiView.start()).compose(f -> f).map(store))
       .onSuccess(store -> {
-        new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered)
-          .mount(router, conf.getJsonObject("nesoi", new JsonObject()).getLong("maxBodyBytes", 65536L));
+        new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered,
+          WebhookAddresses.from(conf.getJsonObject("webhooks")))
+          .mount(router, conf.getJsonObject("nesoi", new JsonObject()).getLong("maxBodyBytes", NesoiRoutes.DEFAULT_MAX_BODY_BYTES));
         fillRegistered();
       }).mapEmpty();
   }

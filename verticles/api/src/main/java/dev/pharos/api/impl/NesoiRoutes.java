@@ -5,13 +5,13 @@ import dev.pharos.nesoi.NesoiDocuments;
 import dev.pharos.nesoi.NesoiDocuments.InvalidResource;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
+import dev.pharos.nesoi.WebhookAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -30,6 +30,8 @@ import java.util.concurrent.Callable;
 public final class NesoiRoutes {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NesoiRoutes.class);
+  /** 512 KiB: config documents fit, and a write stays well under ZooKeeper's 1 MB znode limit. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 512 * 1024;
 
 
   private final Vertx vertx;
@@ -41,6 +43,8 @@ public final class NesoiRoutes {
   private final Map<String, Map<String, JsonObject>> registered;
 
   private final RegisteredInstances registeredInstances;
+  /** Where a web-hook may point: checked on registration, and again by the notifier on delivery. */
+  private final WebhookAddresses hookAddresses;
   /** Rendered {@code GET /srv/NAME} answers (without max_age), valid while both versions hold. */
   private final Map<String, Rendered> rendered = new java.util.HashMap<>();
 
@@ -48,7 +52,8 @@ public final class NesoiRoutes {
   }
 
   public NesoiRoutes(Vertx vertx, NesoiStore store, NesoiView view, Clock clock, String token,
-                     RegisteredInstances registered) {
+                     RegisteredInstances registered, WebhookAddresses hookAddresses) {
+    this.hookAddresses = hookAddresses;
     this.vertx = vertx;
     this.store = store;
     this.view = view;
@@ -59,10 +64,13 @@ public final class NesoiRoutes {
   }
 
   public void mount(Router router, long maxBodyBytes) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    // the raw body, whatever the content type: curl -d labels Nesoi's JSON as a form
+    JsonBody body = new JsonBody(maxBodyBytes);
     // Vert.x Web routes on the normalised path, where /app/.. is /: refuse such names first
     router.route().handler(this::refuseDotSegments);
-    router.errorHandler(413, rc -> json(rc, 413, new JsonObject().put("error", "the body is over " + maxBodyBytes + " bytes")));
+    // whatever else fails a request with these, the client still gets a JSON reason
+    router.errorHandler(400, rc -> failed(rc, 400, "bad request"));
+    router.errorHandler(413, rc -> failed(rc, 413, "the body is over " + maxBodyBytes + " bytes (nesoi.maxBodyBytes)"));
     router.route().method(HttpMethod.PUT).method(HttpMethod.POST).method(HttpMethod.DELETE)
       .pathRegex("^/(app|srv)(/.*)?$").handler(new BearerToken(token));
     router.put("/app/:name").handler(body).handler(this::putApp);
@@ -80,6 +88,12 @@ public final class NesoiRoutes {
     router.get("/srv/:name/:host").handler(rc -> named(rc, n -> host(rc, n)));
     router.delete("/srv/:name/:host").handler(rc -> named(rc, n -> name(rc, "host", "host", h -> write(rc,
       () -> store.deleteHost(n, h), NesoiStore.hostPath(n, h), null, "srv-deleted", "/srv/" + n + "/" + h, null))));
+  }
+
+  private static void failed(RoutingContext rc, int status, String reason) {
+    Throwable why = rc.failure();
+    LOG.warn("{} {}: {}{}", rc.request().method(), rc.request().path(), reason, why == null ? "" : " (" + why + ")");
+    JsonBody.error(rc, status, why == null || why.getMessage() == null ? reason : reason + ": " + why.getMessage());
   }
 
   private void refuseDotSegments(RoutingContext rc) {
@@ -117,9 +131,15 @@ public final class NesoiRoutes {
       }
       return done;
     } catch (InvalidResource e) {
-      json(rc, 400, new JsonObject().put("error", e.getMessage()));
-      return Boolean.TRUE;
+      return badRequest(rc, e);
     }
+  }
+
+  /** 400 with the reason, and a line naming the request and the field. */
+  private static Object badRequest(RoutingContext rc, InvalidResource e) {
+    LOG.info("{} {} refused: {}", rc.request().method(), rc.request().path(), e.getMessage());
+    JsonBody.error(rc, 400, e.getMessage());
+    return Boolean.TRUE;
   }
 
   private void kindAndName(RoutingContext rc, java.util.function.BiFunction<String, String, Object> answer) {
@@ -131,21 +151,9 @@ public final class NesoiRoutes {
     named(rc, n -> kind.equals("app") && view.app(n) == null ? null : answer.apply(kind, n));
   }
 
-  private JsonObject body(RoutingContext rc) throws InvalidResource {
-    try {
-      Object parsed = rc.body().buffer() == null ? null : rc.body().buffer().toJsonValue();
-      if (parsed instanceof JsonObject json) {
-        return json;
-      }
-    } catch (RuntimeException e) {
-      throw new InvalidResource("the body is not JSON: " + e.getMessage());
-    }
-    throw new InvalidResource("the body is not a JSON object");
-  }
-
   private void putApp(RoutingContext rc) {
     named(rc, n -> {
-      JsonObject app = NesoiDocuments.app(n, body(rc), clock);
+      JsonObject app = NesoiDocuments.app(n, JsonBody.object(rc), clock);
       return write(rc, () -> {
         store.putApp(n, app);
         return true;
@@ -155,7 +163,7 @@ public final class NesoiRoutes {
 
   private void putHost(RoutingContext rc) {
     named(rc, n -> name(rc, "host", "host", h -> {
-      JsonObject doc = NesoiDocuments.host(h, body(rc), clock);
+      JsonObject doc = NesoiDocuments.host(h, JsonBody.object(rc), clock);
       return write(rc, () -> {
         store.putHost(n, h, doc);
         return true;
@@ -167,17 +175,24 @@ public final class NesoiRoutes {
     kindAndName(rc, (kind, n) -> {
       JsonObject hook;
       try {
-        hook = NesoiDocuments.hook(body(rc));
+        hook = NesoiDocuments.hook(JsonBody.object(rc));
       } catch (InvalidResource e) {
-        return json(rc, 400, new JsonObject().put("error", e.getMessage()));
+        return badRequest(rc, e);
       }
       String path = NesoiStore.hooksPath(kind, n) + "/" + hook.getString("name");
       String location = "/" + kind + "/" + n + "/web-hooks/" + hook.getString("name");
       vertx.executeBlocking(() -> {
+        try {
+          hookAddresses.check(hook.getString("endpoint")); // a DNS lookup: blocking
+        } catch (WebhookAddresses.Refused e) {
+          throw new InvalidResource("field endpoint: " + e.getMessage());
+        }
         store.putHook(kind, n, hook);
         return null;
       }).compose(v -> view.awaitPath(path, bytes(hook))).onComplete(ar -> {
-        if (ar.failed()) {
+        if (ar.failed() && ar.cause() instanceof InvalidResource refused) {
+          badRequest(rc, refused);
+        } else if (ar.failed()) {
           json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
         } else {
           rc.response().putHeader("Location", location);
@@ -263,11 +278,7 @@ public final class NesoiRoutes {
     });
   }
 
-  /**
-   * {@code GET /srv/NAME}: every host, those written through REST and those the Docker pipeline
-   * registered. {@code ?max_age=SECONDS} leaves out hosts updated longer ago; when several claim
-   * {@code "master": true}, only the most recently updated one keeps it.
-   */
+  /** {@code GET /srv/NAME} ({@link ServiceListing}); the answer without max_age is cached until either source changes. */
   private void service(RoutingContext rc) {
     named(rc, n -> {
       if (!serviceExists(n)) {
@@ -280,38 +291,9 @@ public final class NesoiRoutes {
         rc.response().putHeader("Content-Type", "application/json").end(cached.body());
         return Boolean.TRUE;
       }
-      Long maxAge = null;
-      if (param != null) {
-        try {
-          maxAge = Long.parseLong(param.trim());
-        } catch (NumberFormatException e) {
-          throw new InvalidResource("max_age '" + param + "' is not a number of seconds");
-        }
-      }
-      LocalDateTime now = LocalDateTime.now(clock.withZone(ZoneOffset.UTC));
-      JsonObject all = new JsonObject();
-      registered.getOrDefault(n, Map.of()).forEach(all::put);
-      view.hosts(n).forEach(all::put);
-      String master = null;
-      LocalDateTime masterAt = null;
-      for (String host : java.util.List.copyOf(all.fieldNames())) {
-        JsonObject doc = all.getJsonObject(host);
-        LocalDateTime at = NesoiDocuments.updatedAt(doc);
-        if (maxAge != null && (at == null || at.isBefore(now.minusSeconds(maxAge)))) {
-          all.remove(host);
-          continue;
-        }
-        if (Boolean.TRUE.equals(doc.getValue("master")) && (masterAt == null || (at != null && at.isAfter(masterAt)))) {
-          master = host;
-          masterAt = at;
-        }
-      }
-      for (String host : all.fieldNames()) {
-        JsonObject doc = all.getJsonObject(host);
-        if (Boolean.TRUE.equals(doc.getValue("master")) && !host.equals(master)) {
-          all.put(host, doc.copy().put("master", false));
-        }
-      }
+      Long maxAge = ServiceListing.maxAge(param);
+      JsonObject all = ServiceListing.render(registered.getOrDefault(n, Map.of()), view.hosts(n), maxAge,
+        LocalDateTime.now(clock.withZone(ZoneOffset.UTC)));
       io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(all.encodePrettily());
       if (param == null) {
         if (rendered.size() > 10_000) {
@@ -323,7 +305,6 @@ public final class NesoiRoutes {
       return Boolean.TRUE;
     });
   }
-
 
   private static Object json(RoutingContext rc, int status, JsonObject body) {
     rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encodePrettily());
