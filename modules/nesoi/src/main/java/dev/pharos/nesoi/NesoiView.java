@@ -42,10 +42,30 @@ public final class NesoiView implements AutoCloseable {
   private long version;
   private volatile Runnable onChangeRecord;
 
-  private record Waiter(String path, Predicate<byte[]> satisfied, Promise<Void> promise) {
+  /** How long a write waits for this copy to show it, and how many writes may wait at once, by default. */
+  public static final long AWAIT_TIMEOUT_MS = 10_000;
+  public static final int MAX_WAITERS = 10_000;
+
+  private record Waiter(String path, Predicate<byte[]> satisfied, Promise<Void> promise, long timer) {
   }
 
+  private final Context context;
+  private final long awaitTimeoutMs;
+  private final int maxWaiters;
+
   public NesoiView(CuratorFramework client, Context context) {
+    this(client, context, AWAIT_TIMEOUT_MS, MAX_WAITERS);
+  }
+
+  /**
+   * @param awaitTimeoutMs how long {@link #awaitPath} waits before it fails (a lost session or a
+   *                       stalled cache must not hold a client's answer forever)
+   * @param maxWaiters     how many {@link #awaitPath} may wait at once; more fail at once
+   */
+  public NesoiView(CuratorFramework client, Context context, long awaitTimeoutMs, int maxWaiters) {
+    this.context = context;
+    this.awaitTimeoutMs = awaitTimeoutMs;
+    this.maxWaiters = maxWaiters;
     Executor onContext = task -> context.runOnContext(v -> task.run());
     cache = CuratorCache.build(client, NesoiStore.ROOT);
     cache.listenable().addListener(CuratorCacheListener.builder()
@@ -105,14 +125,29 @@ public final class NesoiView implements AutoCloseable {
     return hooks.getOrDefault(kind + "/" + name, Map.of());
   }
 
-  /** Completes when this copy holds {@code data} at {@code path} (null: holds nothing there). */
+  /**
+   * Completes when this copy holds {@code data} at {@code path} (null: holds nothing there); fails
+   * after the view's timeout, or at once when too many wait already. Call it on the view's context.
+   */
   public Future<Void> awaitPath(String path, byte[] data) {
     Predicate<byte[]> satisfied = now -> data == null ? now == null : Arrays.equals(now, data);
     if (satisfied.test(raw.get(path))) {
       return Future.succeededFuture();
     }
+    if (waiters.size() >= maxWaiters) {
+      return Future.failedFuture(new IllegalStateException(maxWaiters + " writes already wait for this node's copy of "
+        + NesoiStore.ROOT + "; " + path + " is not waited for"));
+    }
     Promise<Void> promise = Promise.promise();
-    waiters.add(new Waiter(path, satisfied, promise));
+    Waiter[] self = new Waiter[1];
+    long timer = context.owner().setTimer(awaitTimeoutMs, t -> {
+      if (waiters.remove(self[0])) {
+        promise.tryFail(new IllegalStateException("this node's copy of " + NesoiStore.ROOT + " did not show the write of "
+          + path + " within " + awaitTimeoutMs + " ms"));
+      }
+    });
+    self[0] = new Waiter(path, satisfied, promise, timer);
+    waiters.add(self[0]);
     return promise.future();
   }
 
@@ -154,6 +189,7 @@ public final class NesoiView implements AutoCloseable {
     }
     waiters.removeIf(w -> {
       if (w.path.equals(path) && w.satisfied.test(data)) {
+        context.owner().cancelTimer(w.timer);
         w.promise.complete();
         return true;
       }
