@@ -36,6 +36,8 @@ public final class NesoiView implements AutoCloseable {
   private final Map<String, Map<String, JsonObject>> services = new TreeMap<>();
   /** Web-hooks by {@code kind/name}, then by hook name. */
   private final Map<String, Map<String, JsonObject>> hooks = new HashMap<>();
+  /** The notifier's account of each web-hook, by {@code kind/name}, then by hook name. */
+  private final Map<String, Map<String, JsonObject>> hookStates = new HashMap<>();
   private final Map<String, byte[]> raw = new HashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Void> initialized = Promise.promise();
@@ -125,6 +127,11 @@ public final class NesoiView implements AutoCloseable {
     return hooks.getOrDefault(kind + "/" + name, Map.of());
   }
 
+  /** What the notifier last recorded of a hook ({@code failing}, {@code dropped}, {@code lastError}), or null. */
+  public JsonObject hookState(String kind, String name, String hook) {
+    return hookStates.getOrDefault(kind + "/" + name, Map.of()).get(hook);
+  }
+
   /**
    * Completes when this copy holds {@code data} at {@code path} (null: holds nothing there); fails
    * after the view's timeout, or at once when too many wait already. Call it on the view's context.
@@ -161,6 +168,10 @@ public final class NesoiView implements AutoCloseable {
     if (path.startsWith(DeliveryQueue.DELIVERIES)) {
       return;
     }
+    if (path.startsWith(NesoiStore.HOOK_STATE + "/")) {
+      hookState(path, data); // operational, not a resource: no version bump
+      return;
+    }
     version++;
     if (data == null) {
       raw.remove(path);
@@ -195,6 +206,22 @@ public final class NesoiView implements AutoCloseable {
       }
       return false;
     });
+  }
+
+  private void hookState(String path, byte[] data) {
+    String[] parts = path.substring(NesoiStore.HOOK_STATE.length()).split("/");
+    if (parts.length != 4) {
+      return; // "", kind, name, hook
+    }
+    String key = parts[1] + "/" + parts[2];
+    try {
+      put(hookStates.computeIfAbsent(key, k -> new HashMap<>()), parts[3], data);
+    } catch (RuntimeException e) {
+      LOG.warn("ignoring {}: not a JSON object ({})", path, e.getMessage());
+    }
+    if (hookStates.get(key).isEmpty()) {
+      hookStates.remove(key);
+    }
   }
 
   private static void put(Map<String, JsonObject> map, String key, byte[] data) {

@@ -258,9 +258,18 @@ public final class NesoiRoutes {
     return all;
   }
 
+  /** Each hook as registered, with the notifier's word on it: {@code failing}, {@code dropped}, {@code lastError}. */
   private JsonObject hooksJson(String kind, String name) {
     JsonObject all = new JsonObject();
-    view.hooks(kind, name).forEach(all::put);
+    view.hooks(kind, name).forEach((hook, doc) -> {
+      JsonObject state = view.hookState(kind, name, hook);
+      JsonObject shown = doc.copy().put("failing", false).put("dropped", 0).putNull("lastError");
+      if (state != null) {
+        shown.put("failing", state.getBoolean("failing", false)).put("dropped", state.getLong("dropped", 0L))
+          .put("lastError", state.getString("lastError"));
+      }
+      all.put(hook, shown);
+    });
     return all;
   }
 
