@@ -278,4 +278,25 @@ class NesoiApiTest {
     assertEquals(201, send("POST", "/app/ok/web-hooks", "{\"name\":\"localname\",\"endpoint\":\"http://localhost:9/\"}").statusCode());
     assertEquals(List.of("local", "localname"), List.copyOf(json(send("GET", "/app/ok/web-hooks", null)).fieldNames()));
   }
+
+  @Test
+  void theHookListShowsWhatTheNotifierRecorded() throws Exception {
+    send("PUT", "/app/ok", "{\"name\":\"ok\",\"config\":{}}");
+    assertEquals(201, send("POST", "/app/ok/web-hooks", "{\"name\":\"h\",\"endpoint\":\"http://127.0.0.1:9/\"}").statusCode());
+    JsonObject fresh = json(send("GET", "/app/ok/web-hooks", null)).getJsonObject("h");
+    assertEquals(new JsonObject().put("endpoint", "http://127.0.0.1:9/").put("name", "h").put("failing", false).put("dropped", 0)
+      .putNull("lastError"), fresh);
+    try (var zk = dev.pharos.zookeeper.ZooKeeperClients.start(new JsonObject().put("connect", zookeeper.getConnectString()))) {
+      new dev.pharos.nesoi.NesoiStore(zk).putHookState("app", "ok", "h", new JsonObject().put("failing", true).put("dropped", 7)
+        .put("lastError", "delivery failed (Connection refused)").put("queued", 1000));
+    }
+    dev.pharos.testing.Await.until("the list shows the record", () ->
+      json(send("GET", "/app/ok/web-hooks", null)).getJsonObject("h").getBoolean("failing"));
+    JsonObject shown = json(send("GET", "/app/ok/web-hooks", null)).getJsonObject("h");
+    assertEquals(7, shown.getInteger("dropped"));
+    assertEquals("delivery failed (Connection refused)", shown.getString("lastError"));
+    assertEquals(201, send("POST", "/app/ok/web-hooks", "{\"name\":\"h\",\"endpoint\":\"http://127.0.0.1:10/\"}").statusCode());
+    dev.pharos.testing.Await.until("a hook registered again starts afresh", () ->
+      !json(send("GET", "/app/ok/web-hooks", null)).getJsonObject("h").getBoolean("failing"));
+  }
 }

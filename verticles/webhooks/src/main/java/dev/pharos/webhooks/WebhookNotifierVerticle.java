@@ -78,7 +78,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
     retryMinMs = hooksConf.getLong("retryMinMs", 500L);
     retryMaxMs = hooksConf.getLong("retryMaxMs", 60_000L);
     timeoutMs = hooksConf.getLong("timeoutMs", 5000L);
-    maxQueued = hooksConf.getInteger("maxQueued", 1000);
+    maxQueued = Math.max(1, hooksConf.getInteger("maxQueued", 1000));
     poster = new HookPoster(vertx, WebhookAddresses.from(hooksConf), timeoutMs);
     status = new StageStatus(Addresses.WEBHOOKS, PharosConfig.node(conf));
     MeterRegistry meters = PharosMetrics.registry(conf);
