@@ -6,7 +6,6 @@ import dev.pharos.nesoi.NesoiDocuments.InvalidResource;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
 import dev.pharos.nesoi.WebhookAddresses;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +17,10 @@ import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.concurrent.Callable;
+
+import static dev.pharos.api.impl.NesoiAnswers.json;
+import static dev.pharos.api.impl.NesoiAnswers.name;
+import static dev.pharos.api.impl.NesoiAnswers.named;
 
 /**
  * Nesoi's REST API: {@code /app/NAME}, {@code /srv/NAME/HOST} and their {@code web-hooks}
@@ -33,8 +35,6 @@ public final class NesoiRoutes {
   /** 512 KiB: config documents fit, and a write stays well under ZooKeeper's 1 MB znode limit. */
   public static final long DEFAULT_MAX_BODY_BYTES = 512 * 1024;
 
-
-  private final Vertx vertx;
   private final NesoiStore store;
   private final NesoiView view;
   private final Clock clock;
@@ -43,8 +43,8 @@ public final class NesoiRoutes {
   private final Map<String, Map<String, JsonObject>> registered;
 
   private final RegisteredInstances registeredInstances;
-  /** Where a web-hook may point: checked on registration, and again by the notifier on delivery. */
-  private final WebhookAddresses hookAddresses;
+  private final NesoiWrites writes;
+  private final HookRoutes hooks;
   /** Rendered {@code GET /srv/NAME} answers (without max_age), valid while both versions hold. */
   private final Map<String, Rendered> rendered = new java.util.HashMap<>();
 
@@ -53,8 +53,8 @@ public final class NesoiRoutes {
 
   public NesoiRoutes(Vertx vertx, NesoiStore store, NesoiView view, Clock clock, String token,
                      RegisteredInstances registered, WebhookAddresses hookAddresses) {
-    this.hookAddresses = hookAddresses;
-    this.vertx = vertx;
+    this.writes = new NesoiWrites(vertx, view);
+    this.hooks = new HookRoutes(vertx, store, view, writes, hookAddresses);
     this.store = store;
     this.view = view;
     this.clock = clock;
@@ -77,16 +77,14 @@ public final class NesoiRoutes {
     router.get("/app").handler(rc -> json(rc, 200, appsJson()));
     router.get("/app/:name").handler(rc -> named(rc, n -> view.app(n) == null ? null : json(rc, 200, view.app(n))));
     router.head("/app/:name").handler(rc -> named(rc, n -> view.app(n) == null ? null : subscriptions(rc)));
-    router.delete("/app/:name").handler(rc -> named(rc, n -> write(rc, () -> store.deleteApp(n), NesoiStore.appPath(n), null,
+    router.delete("/app/:name").handler(rc -> named(rc, n -> writes.write(rc, () -> store.deleteApp(n), NesoiStore.appPath(n), null,
       "app-deleted", "/app/" + n, null)));
-    router.post("/:kind/:name/web-hooks").handler(body).handler(this::postHook);
-    router.get("/:kind/:name/web-hooks").handler(rc -> kindAndName(rc, (k, n) -> json(rc, 200, hooksJson(k, n))));
-    router.delete("/:kind/:name/web-hooks/:hook").handler(this::deleteHook);
+    hooks.mount(router, body);
     router.put("/srv/:name/:host").handler(body).handler(this::putHost);
     router.get("/srv/:name").handler(this::service);
     router.head("/srv/:name").handler(rc -> named(rc, n -> serviceExists(n) ? subscriptions(rc) : null));
     router.get("/srv/:name/:host").handler(rc -> named(rc, n -> host(rc, n)));
-    router.delete("/srv/:name/:host").handler(rc -> named(rc, n -> name(rc, "host", "host", h -> write(rc,
+    router.delete("/srv/:name/:host").handler(rc -> named(rc, n -> name(rc, "host", "host", h -> writes.write(rc,
       () -> store.deleteHost(n, h), NesoiStore.hostPath(n, h), null, "srv-deleted", "/srv/" + n + "/" + h, null))));
   }
 
@@ -112,49 +110,10 @@ public final class NesoiRoutes {
     rc.next();
   }
 
-  /** Answers 400 naming what is wrong, 404 when {@code answer} gives null. */
-  private interface Answer {
-    Object apply(String name) throws InvalidResource;
-  }
-
-  private Object named(RoutingContext rc, Answer answer) {
-    return name(rc, "name", "name", answer);
-  }
-
-  private Object name(RoutingContext rc, String param, String what, Answer answer) {
-    try {
-      String name = rc.pathParam(param);
-      NesoiDocuments.checkName(what, name);
-      Object done = answer.apply(name);
-      if (done == null && !rc.response().ended()) {
-        json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
-      }
-      return done;
-    } catch (InvalidResource e) {
-      return badRequest(rc, e);
-    }
-  }
-
-  /** 400 with the reason, and a line naming the request and the field. */
-  private static Object badRequest(RoutingContext rc, InvalidResource e) {
-    LOG.info("{} {} refused: {}", rc.request().method(), rc.request().path(), e.getMessage());
-    JsonBody.error(rc, 400, e.getMessage());
-    return Boolean.TRUE;
-  }
-
-  private void kindAndName(RoutingContext rc, java.util.function.BiFunction<String, String, Object> answer) {
-    String kind = rc.pathParam("kind");
-    if (!kind.equals("app") && !kind.equals("srv")) {
-      json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
-      return;
-    }
-    named(rc, n -> kind.equals("app") && view.app(n) == null ? null : answer.apply(kind, n));
-  }
-
   private void putApp(RoutingContext rc) {
     named(rc, n -> {
       JsonObject app = NesoiDocuments.app(n, JsonBody.object(rc), clock);
-      return write(rc, () -> {
+      return writes.write(rc, () -> {
         store.putApp(n, app);
         return true;
       }, NesoiStore.appPath(n), app, "app-updated", "/app/" + n, app);
@@ -164,86 +123,11 @@ public final class NesoiRoutes {
   private void putHost(RoutingContext rc) {
     named(rc, n -> name(rc, "host", "host", h -> {
       JsonObject doc = NesoiDocuments.host(h, JsonBody.object(rc), clock);
-      return write(rc, () -> {
+      return writes.write(rc, () -> {
         store.putHost(n, h, doc);
         return true;
       }, NesoiStore.hostPath(n, h), doc, "srv-updated", "/srv/" + n + "/" + h, doc);
     }));
-  }
-
-  private void postHook(RoutingContext rc) {
-    kindAndName(rc, (kind, n) -> {
-      JsonObject hook;
-      try {
-        hook = NesoiDocuments.hook(JsonBody.object(rc));
-      } catch (InvalidResource e) {
-        return badRequest(rc, e);
-      }
-      String path = NesoiStore.hooksPath(kind, n) + "/" + hook.getString("name");
-      String location = "/" + kind + "/" + n + "/web-hooks/" + hook.getString("name");
-      vertx.executeBlocking(() -> {
-        try {
-          hookAddresses.check(hook.getString("endpoint")); // a DNS lookup: blocking
-        } catch (WebhookAddresses.Refused e) {
-          throw new InvalidResource("field endpoint: " + e.getMessage());
-        }
-        store.putHook(kind, n, hook);
-        return null;
-      }).compose(v -> view.awaitPath(path, bytes(hook))).onComplete(ar -> {
-        if (ar.failed() && ar.cause() instanceof InvalidResource refused) {
-          badRequest(rc, refused);
-        } else if (ar.failed()) {
-          json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
-        } else {
-          rc.response().putHeader("Location", location);
-          json(rc, 201, hook);
-        }
-      });
-      return Boolean.TRUE;
-    });
-  }
-
-  private void deleteHook(RoutingContext rc) {
-    kindAndName(rc, (kind, n) -> name(rc, "hook", "hook", hook -> write(rc,
-      () -> store.deleteHook(kind, n, hook), NesoiStore.hooksPath(kind, n) + "/" + hook, null, null, null, null)));
-  }
-
-  /**
-   * Runs a blocking store write; answers 404 when it found nothing to delete, otherwise waits
-   * for this node's view to hold {@code expected} at {@code path}, publishes the change and
-   * answers with {@code answer} (204 without one).
-   */
-  private Object write(RoutingContext rc, Callable<Boolean> write, String path, JsonObject expected,
-                       String changeType, String uri, JsonObject answer) {
-    vertx.executeBlocking(write).compose(found -> {
-      if (!found) {
-        return Future.succeededFuture(false);
-      }
-      if (changeType != null) {
-        // stored: subscribers hear of it now; only this client's answer waits for the view
-        vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", changeType).put("store", "nesoi")
-          .put("uri", uri).put("resource", answer).put("ts", System.currentTimeMillis()));
-      }
-      return view.awaitPath(path, expected == null ? null : bytes(expected)).map(true);
-    }).onComplete(ar -> {
-        if (ar.failed()) {
-          LOG.warn("{} {} failed: {}", rc.request().method(), rc.request().path(), ar.cause().toString());
-          json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
-        } else if (!ar.result()) {
-          json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
-        } else {
-          if (answer == null) {
-            rc.response().setStatusCode(204).end();
-          } else {
-            json(rc, 200, answer);
-          }
-        }
-      });
-    return Boolean.TRUE;
-  }
-
-  private static byte[] bytes(JsonObject json) {
-    return json.encode().getBytes(StandardCharsets.UTF_8);
   }
 
   private Object subscriptions(RoutingContext rc) {
@@ -255,21 +139,6 @@ public final class NesoiRoutes {
   private JsonObject appsJson() {
     JsonObject all = new JsonObject();
     view.apps().forEach(all::put);
-    return all;
-  }
-
-  /** Each hook as registered, with the notifier's word on it: {@code failing}, {@code dropped}, {@code lastError}. */
-  private JsonObject hooksJson(String kind, String name) {
-    JsonObject all = new JsonObject();
-    view.hooks(kind, name).forEach((hook, doc) -> {
-      JsonObject state = view.hookState(kind, name, hook);
-      JsonObject shown = doc.copy().put("failing", false).put("dropped", 0).putNull("lastError");
-      if (state != null) {
-        shown.put("failing", state.getBoolean("failing", false)).put("dropped", state.getLong("dropped", 0L))
-          .put("lastError", state.getString("lastError"));
-      }
-      all.put(hook, shown);
-    });
     return all;
   }
 
@@ -313,10 +182,5 @@ public final class NesoiRoutes {
       rc.response().putHeader("Content-Type", "application/json").end(body);
       return Boolean.TRUE;
     });
-  }
-
-  private static Object json(RoutingContext rc, int status, JsonObject body) {
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encodePrettily());
-    return Boolean.TRUE;
   }
 }
