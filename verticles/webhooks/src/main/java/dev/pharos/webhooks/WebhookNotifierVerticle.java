@@ -133,7 +133,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
         view.close();
       }
       return null;
-    }).eventually(() -> ZooKeeperSessions.release(vertx, client)).eventually(() -> poster.close());
+    }).eventually(() -> ZooKeeperSessions.release(vertx, client)).eventually(() -> poster == null ? Future.succeededFuture() : poster.close());
   }
 
   private <T> Future<T> blocking(Callable<T> work) {
