@@ -158,10 +158,10 @@ class WebhookNotifierTest {
     for (String host : List.of("h1", "h2", "h3")) {
       putHost("web", host);
     }
-    Await.until("the healthy hook has all three", () -> healthy.size() == 3);
-    Await.until("the flaky hook has all three, after its failures", () -> flaky.size() == 3);
+    Await.until("the healthy hook has all three", () -> healthy.size() >= 3);
+    Await.until("the flaky hook has all three, after its failures", () -> flaky.size() >= 3);
     putHost("web", "h4"); // the barrier: anything stray on either queue comes before it
-    Await.until("both have the barrier", () -> healthy.size() >= 4 && flaky.size() >= 4);
+    Await.until("both have the barrier", () -> uris(healthy).contains(srv("web", "h4")) && uris(flaky).contains(srv("web", "h4")));
     List<String> expected = List.of(srv("web", "h1"), srv("web", "h2"), srv("web", "h3"), srv("web", "h4"));
     assertEquals(expected, uris(flaky), "each change once, in order");
     assertEquals(expected, uris(healthy));
@@ -207,7 +207,7 @@ class WebhookNotifierTest {
     for (String host : List.of("h1", "h2", "h3")) {
       putHost("web", host);
     }
-    Await.until("the healthy hook has all three", () -> healthy.size() == 3);
+    Await.until("the healthy hook has all three", () -> healthy.size() >= 3);
     for (String hook : List.of("trickler", "silent")) {
       Await.until(hook + " fails on the deadline", () -> state("srv", "web", hook) != null
         && state("srv", "web", hook).getString("lastError", "").contains("no answer within 500 ms"));
