@@ -59,7 +59,9 @@ class WebhookNotifierTest {
   }
 
   private Vertx node(String name, JsonObject webhooks) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    // with the node's metrics, as the launcher starts it: the notifier's meters are checked too
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setMetricsOptions(
+      dev.pharos.metrics.PharosMetrics.options(new JsonObject().put("instanceId", name))));
     nodes.add(vertx);
     JsonObject conf = new JsonObject().put("instanceId", name)
       .put("zookeeper", new JsonObject().put("connect", zookeeper.getConnectString()).put("sessionTimeoutMs", 4000))
@@ -172,7 +174,7 @@ class WebhookNotifierTest {
 
   @Test
   void aDeadHooksQueueIsBoundedDropsTheOldestAndShowsFailing() throws Exception {
-    node("a", new JsonObject().put("maxQueued", 3));
+    node("bounded", new JsonObject().put("maxQueued", 3)); // its own name: its own meter registry
     hook("srv", "db", "dead", "http://127.0.0.1:1/never");
     for (int i = 1; i <= 10; i++) {
       putHost("db", "h" + i);
@@ -181,6 +183,8 @@ class WebhookNotifierTest {
     Await.until("the 7 oldest dropped", () -> state("srv", "db", "dead") != null && state("srv", "db", "dead").getLong("dropped") == 7);
     JsonObject state = state("srv", "db", "dead");
     assertEquals(true, state.getBoolean("failing"), state.encode());
+    assertEquals(7.0, dev.pharos.metrics.PharosMetrics.registry(new JsonObject().put("instanceId", "bounded"))
+      .get("pharos.webhook.dropped").counter().count(), "the drops are counted");
     Await.until("ZooKeeper holds 3 deliveries, the newest", () -> zk.getChildren().forPath(queue).size() == 3);
     List<String> left = new ArrayList<>();
     for (String item : zk.getChildren().forPath(queue)) {
