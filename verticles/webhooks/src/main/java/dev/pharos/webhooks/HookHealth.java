@@ -52,10 +52,12 @@ final class HookHealth {
     }
   }
 
-  /** A delivery dropped from a full queue: the hook is failing, whatever its last POST did. */
-  void dropped(Delivery delivery, int queued) {
+  /** A delivery dropped from a full queue: the hook is failing, whatever its last POST did. @return its drops so far */
+  long dropped(Delivery delivery, int queued) {
     JsonObject state = state(delivery);
-    update(delivery, state.put("failing", true).put("dropped", state.getLong("dropped") + 1).put("queued", queued));
+    long drops = state.getLong("dropped") + 1;
+    update(delivery, state.put("failing", true).put("dropped", drops).put("queued", queued));
+    return drops;
   }
 
   void clear() {

@@ -216,8 +216,11 @@ public class WebhookNotifierVerticle extends VerticleBase {
   private void drop(DeliveryQueue.Delivery oldest, int queued) {
     dropped.increment();
     status.increment("dropped");
-    health.dropped(oldest, queued);
-    LOG.warn("web-hook {}: queue full (webhooks.maxQueued {}), dropped the delivery of {}", oldest.hook(), maxQueued, oldest.uri());
+    long drops = health.dropped(oldest, queued);
+    if (drops == 1 || drops % 1000 == 0) { // a dead hook on a busy resource must not flood the log
+      LOG.warn("web-hook {}: queue full (webhooks.maxQueued {}), dropped the delivery of {} ({} dropped so far)",
+        oldest.hook(), maxQueued, oldest.uri(), drops);
+    }
     blocking(() -> {
       queue.done(oldest);
       return null;
