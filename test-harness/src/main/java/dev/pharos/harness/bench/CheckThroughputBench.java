@@ -70,7 +70,15 @@ public final class CheckThroughputBench {
     /** Connections and requests served so far. */
     long[] counts() throws IOException {
       in.println();
-      String[] parts = out.readLine().split(" ");
+      String line = out.readLine();
+      while (line != null && !line.matches("\\d+ \\d+")) {
+        System.err.println("check targets: " + line); // a log line of the server's
+        line = out.readLine();
+      }
+      if (line == null) {
+        throw new IllegalStateException("the check targets exited");
+      }
+      String[] parts = line.split(" ");
       return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
     }
 
@@ -132,8 +140,10 @@ public final class CheckThroughputBench {
     Thread.sleep(seconds * 1000L);
     double elapsed = (System.nanoTime() - t0) / 1e9;
     long served = (tcp ? activeOpens() : targets.counts()[1]) - served0;
-    return new Figures(served / elapsed, (checker.nanos() - cpu0) / 1e9 / elapsed,
+    Figures figures = new Figures(served / elapsed, (checker.nanos() - cpu0) / 1e9 / elapsed,
       (procCpuNanos(targets.process.pid()) - server0) / 1e9 / elapsed);
+    System.err.printf(Locale.ROOT, "%s checks: %s%n", type, figures);
+    return figures;
   }
 
   @FunctionalInterface
@@ -165,7 +175,7 @@ public final class CheckThroughputBench {
       }
       return measure(type, seconds, targets, CheckThroughputBench::ownCpuNanos);
     } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
+      vertx.close().await(120, TimeUnit.SECONDS);
     }
   }
 
