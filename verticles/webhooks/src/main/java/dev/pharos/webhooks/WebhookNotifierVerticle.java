@@ -150,6 +150,8 @@ public class WebhookNotifierVerticle extends VerticleBase {
     leading = false;
     pending.clear();
     backoff.clear();
+    // the new leader reports its own deliveries' trouble
+    status.clearAll("web-hook ");
     status.detail("leader", false);
   }
 
@@ -196,6 +198,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
     Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
     if (!leading || q == null || q.isEmpty()) {
       backoff.remove(queuePath);
+      status.clear(hookSubject(queuePath)); // nothing left to deliver there: nothing failing either
       return;
     }
     post(queuePath, q.peekFirst());
@@ -232,11 +235,15 @@ public class WebhookNotifierVerticle extends VerticleBase {
       });
   }
 
+  private static String hookSubject(String queuePath) {
+    return "web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1);
+  }
+
   private void retry(String queuePath, String reason) {
     long delay = backoff.computeIfAbsent(queuePath, q -> new Backoff(retryMinMs, retryMaxMs)).next();
     status.increment("retries");
     retries.increment();
-    status.problem("web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1), reason + "; retrying in " + delay + " ms");
+    status.problem(hookSubject(queuePath), reason + "; retrying in " + delay + " ms");
     vertx.setTimer(delay, t -> next(queuePath));
   }
 }
