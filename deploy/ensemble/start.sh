@@ -84,7 +84,9 @@ done
 zk_serving() ( # a quorum member answers srvr with its mode (a subshell: the socket closes with it)
   exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || exit 1
   echo srvr >&3
-  grep -q "^Mode: " <&3
+  # a bounded read: a foreign server that accepts but never answers must not hang the script
+  while IFS= read -r -t 5 line <&3; do [[ $line == "Mode: "* ]] && exit 0; done
+  exit 1
 )
 
 servers=""

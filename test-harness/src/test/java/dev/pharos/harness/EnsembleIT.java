@@ -45,7 +45,10 @@ class EnsembleIT extends EndToEndTest {
     pb.environment().put("ENSEMBLE_PORT_BASE", String.valueOf(BASE));
     pb.environment().remove("ZK_HOSTS");
     Process p = pb.start();
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS), script + " finished");
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(script + " did not finish within 180 s; see " + work.resolve(log));
+    }
     return p.exitValue();
   }
 

@@ -1,8 +1,6 @@
 package dev.pharos.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.transport.DockerHttpClient;
 import dev.pharos.PharosConfig;
@@ -20,9 +18,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -205,7 +201,7 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   private void resync() {
     long failuresBefore = failures;
-    dockerPool.executeBlocking(this::listRunning)
+    dockerPool.executeBlocking(() -> ContainerListing.running(docker))
       .onSuccess(list -> {
         containers.clear();
         list.forEach(container -> containers.put(container.id(), container));
@@ -236,22 +232,6 @@ public class DockerWatcherVerticle extends VerticleBase {
           resync();
         });
       });
-  }
-
-  /** Blocking: {@code docker ps}, then an inspect of each, for the environment and network mode a listing lacks. */
-  private List<Container> listRunning() {
-    List<Container> running = new ArrayList<>();
-    for (var listed : docker.listContainersCmd().exec()) {
-      try {
-        InspectContainerResponse c = docker.inspectContainerCmd(listed.getId()).exec();
-        if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
-          running.add(ContainerListing.toModel(c));
-        }
-      } catch (NotFoundException e) {
-        // gone between the listing and the inspect: its destroy event follows
-      }
-    }
-    return running;
   }
 
   private void up(Container container) {
