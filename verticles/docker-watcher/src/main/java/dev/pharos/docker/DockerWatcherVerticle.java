@@ -156,7 +156,11 @@ public class DockerWatcherVerticle extends VerticleBase {
       status.increment("eventFailures");
       meters.counter("pharos.docker.event.failures").increment();
       String action = event.getAction() != null ? event.getAction() : event.getStatus();
-      LOG.warn("cannot handle docker event {} of container {}, resyncing", action, event.getId(), e);
+      if (failures == 1) {
+        LOG.warn("cannot handle docker event {} of container {}, resyncing", action, event.getId(), e);
+      } else { // the stack trace once is enough: a bug hitting every event must not flood the log
+        LOG.warn("cannot handle docker event {} of container {}, resyncing: {}", action, event.getId(), e.toString());
+      }
       status.problem(EVENTS, "event " + action + " of container " + event.getId() + " failed: " + e + "; resyncing");
       status.state(StageStatus.DEGRADED);
       created.remove(event.getId());
