@@ -158,6 +158,8 @@ public class WebhookNotifierVerticle extends VerticleBase {
     pending.clear();
     backoff.clear();
     health.clear();
+    // the new leader reports its own deliveries' trouble
+    status.clearAll("web-hook ");
     status.detail("leader", false);
   }
 
@@ -207,6 +209,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
     Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
     if (!leading || q == null || q.isEmpty()) {
       backoff.remove(queuePath);
+      status.clear(hookSubject(queuePath)); // nothing left to deliver there: nothing failing either
       return;
     }
     post(queuePath, q.peekFirst());
@@ -232,7 +235,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
     poster.post(delivery, body).onComplete(ar -> {
       Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
       if (ar.succeeded() && ar.result() / 100 == 2) {
-        status.clear("web-hook " + delivery.hook());
+        status.clear(hookSubject(queuePath));
         status.increment("delivered");
         delivered.increment();
         backoff.get(queuePath).reset();
@@ -256,11 +259,15 @@ public class WebhookNotifierVerticle extends VerticleBase {
     });
   }
 
+  private static String hookSubject(String queuePath) {
+    return "web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1);
+  }
+
   private void retry(String queuePath, String reason) {
     long delay = backoff.computeIfAbsent(queuePath, q -> new Backoff(retryMinMs, retryMaxMs)).next();
     status.increment("retries");
     retries.increment();
-    status.problem("web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1), reason + "; retrying in " + delay + " ms");
+    status.problem(hookSubject(queuePath), reason + "; retrying in " + delay + " ms");
     vertx.setTimer(delay, t -> next(queuePath));
   }
 }
