@@ -18,11 +18,13 @@ public final class CheckContext {
   private final HttpClient http;
   private final NetClient tcp;
   private final ContainerHealth containers;
+  private final TcpConnector connector;
 
   /** Must be made on the checker's context: the clients then run there. */
   public CheckContext(Vertx vertx, ContainerHealth containers) {
     this.vertx = vertx;
     this.containers = containers;
+    this.connector = new TcpConnector((io.vertx.core.internal.ContextInternal) vertx.getOrCreateContext());
     // Nerve opens a new connection for each check; ssl checks do not verify the certificate
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTrustAll(true).setVerifyHost(false),
       new PoolOptions().setHttp1MaxSize(4));
@@ -39,6 +41,21 @@ public final class CheckContext {
 
   public NetClient tcp() {
     return tcp;
+  }
+
+  /**
+   * Opens a connection and drops it at once, as a tcp check: on the checker's event loop, an
+   * address literal through Netty directly, a name through Vert.x's client (which resolves it
+   * without blocking).
+   */
+  public Future<String> openAndDrop(String host, int port, long timeoutMs) {
+    Future<String> direct = connector.connect(host, port, timeoutMs);
+    if (direct != null) {
+      return direct;
+    }
+    return tcp.connect(new io.vertx.core.net.ConnectOptions().setHost(host).setPort(port)
+        .setTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs)))
+      .compose(socket -> socket.close().map("connected"));
   }
 
   public ContainerHealth containers() {

@@ -92,12 +92,7 @@ public final class CheckThroughputBench {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int addresses = Math.max(1, n / PORTS);
-    int basePort = Harness.freePorts(1).get(0) / 1000 * 1000 + 100; // a run of PORTS ports, checked free below
-    for (int p = 0; p < PORTS; p++) {
-      try (var probe = new java.net.ServerSocket(basePort + p)) {
-        probe.getLocalPort();
-      }
-    }
+    int basePort = freeRun(PORTS);
     try (Targets targets = new Targets(basePort); Harness harness = new Harness()) {
       Figures pharosTcp = pharos("tcp", addresses, seconds, targets, harness.connect());
       Figures pharosHttp = pharos("http", addresses, seconds, targets, harness.connect());
@@ -123,6 +118,24 @@ public final class CheckThroughputBench {
         pharosHttp.checksPerSecond() / haproxyHttp.checksPerSecond(), pharosHttp.microsPerCheck() / haproxyHttp.microsPerCheck());
       BenchOutput.publish("checks", table);
     }
+  }
+
+  /** The first of {@code count} consecutive free ports, below the kernel's ephemeral range. */
+  private static int freeRun(int count) {
+    for (int base = 20_000; base + count < 32_000; base += count) {
+      boolean free = true;
+      for (int p = base; p < base + count && free; p++) {
+        try (var probe = new java.net.ServerSocket(p)) {
+          probe.setReuseAddress(true);
+        } catch (IOException e) {
+          free = false;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no run of " + count + " free ports");
   }
 
   private static String address(int a) {
@@ -158,7 +171,11 @@ public final class CheckThroughputBench {
   }
 
   private static Figures pharos(String type, int addresses, int seconds, Targets targets, String zookeeper) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    // the launcher's transport: native epoll
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    if (!vertx.isNativeTransportEnabled()) {
+      throw new IllegalStateException("no native transport: " + vertx.unavailableNativeTransportCause());
+    }
     try {
       JsonObject conf = new JsonObject().put("instanceId", "bench-" + type)
         .put("zookeeper", new JsonObject().put("connect", zookeeper));
