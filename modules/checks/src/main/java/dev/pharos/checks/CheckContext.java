@@ -19,12 +19,15 @@ public final class CheckContext {
   private final NetClient tcp;
   private final ContainerHealth containers;
   private final TcpConnector connector;
+  private final HttpProber prober;
 
   /** Must be made on the checker's context: the clients then run there. */
   public CheckContext(Vertx vertx, ContainerHealth containers) {
     this.vertx = vertx;
     this.containers = containers;
-    this.connector = new TcpConnector((io.vertx.core.internal.ContextInternal) vertx.getOrCreateContext());
+    var context = (io.vertx.core.internal.ContextInternal) vertx.getOrCreateContext();
+    this.connector = new TcpConnector(context);
+    this.prober = new HttpProber(context);
     // Nerve opens a new connection for each check; ssl checks do not verify the certificate
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTrustAll(true).setVerifyHost(false),
       new PoolOptions().setHttp1MaxSize(4));
@@ -56,6 +59,20 @@ public final class CheckContext {
     return tcp.connect(new io.vertx.core.net.ConnectOptions().setHost(host).setPort(port)
         .setTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs)))
       .compose(socket -> socket.close().map("connected"));
+  }
+
+  /**
+   * A plain http check's GET of an address literal, on Netty's codec directly (see
+   * {@link HttpProber}); null for a name, which the caller sends through {@link #http()}.
+   */
+  public Future<String> plainHttpGet(String host, int port, String uri, java.util.Map<String, String> headers,
+                                     String expect, long connectTimeoutMs, long readTimeoutMs) {
+    java.net.InetSocketAddress address = TcpConnector.literal(host, port);
+    if (address == null) {
+      return null;
+    }
+    String hostHeader = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return prober.get(address, hostHeader, uri, headers, expect, connectTimeoutMs, readTimeoutMs);
   }
 
   public ContainerHealth containers() {

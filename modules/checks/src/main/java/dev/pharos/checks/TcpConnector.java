@@ -28,6 +28,19 @@ import java.net.UnknownHostException;
  */
 final class TcpConnector {
 
+  /** The address of an address literal, or null for a name (resolving one here would block). */
+  static InetSocketAddress literal(String host, int port) {
+    byte[] address = NetUtil.createByteArrayFromIpAddressString(host);
+    if (address == null) {
+      return null;
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByAddress(address), port);
+    } catch (UnknownHostException e) {
+      return null; // cannot happen for a literal's 4 or 16 bytes
+    }
+  }
+
   private final ContextInternal context;
   private final ChannelFactory<? extends Channel> channels;
   private final boolean epoll;
@@ -46,15 +59,9 @@ final class TcpConnector {
    * @return null when {@code host} is a name: the caller resolves it (no blocking lookup here)
    */
   Future<String> connect(String host, int port, long timeoutMs) {
-    byte[] address = NetUtil.createByteArrayFromIpAddressString(host);
-    if (address == null) {
+    InetSocketAddress target = literal(host, port);
+    if (target == null) {
       return null;
-    }
-    InetSocketAddress target;
-    try {
-      target = new InetSocketAddress(InetAddress.getByAddress(address), port);
-    } catch (UnknownHostException e) {
-      return Future.failedFuture(e);
     }
     Bootstrap bootstrap = new Bootstrap().group(context.nettyEventLoop()).channelFactory(channels)
       .handler(new ChannelInboundHandlerAdapter())

@@ -38,6 +38,13 @@ public final class HttpCheck implements CheckType {
     Map<String, String> headers = options.strings("headers");
     String expect = options.string("expect", null);
     return (context, target, timeoutMs) -> {
+      if (!ssl) {
+        Future<String> direct = context.plainHttpGet(target.host(), target.port(), uri, headers, expect,
+          Math.min(openTimeoutMs, timeoutMs), Math.min(readTimeoutMs, timeoutMs));
+        if (direct != null) {
+          return direct;
+        }
+      }
       RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host())
         .setPort(target.port()).setURI(uri).setSsl(ssl)
         .setConnectTimeout(Math.min(openTimeoutMs, timeoutMs)).setIdleTimeout(Math.min(readTimeoutMs, timeoutMs));
