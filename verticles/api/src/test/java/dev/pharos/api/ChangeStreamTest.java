@@ -1,5 +1,6 @@
 package dev.pharos.api;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.testing.Await;
 import io.vertx.core.DeploymentOptions;
@@ -8,7 +9,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code /v1/changes}: ids, Last-Event-ID resume from the bounded backlog, reset, heartbeat. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class ChangeStreamTest {
 
   private static final Pattern ID = Pattern.compile("^id: (\\d+)$", Pattern.MULTILINE);

@@ -1,5 +1,6 @@
 package dev.pharos.registrar;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.model.Container;
 import dev.pharos.model.Host;
@@ -10,7 +11,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import dev.pharos.testing.Await;
-import io.vertx.junit5.VertxExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The registrar against a real, in-process ZooKeeper server; each test under its own chroot. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class RegistrarTest {
 
   private static TestingServer server;
