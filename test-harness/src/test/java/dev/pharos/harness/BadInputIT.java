@@ -65,7 +65,7 @@ class BadInputIT extends EndToEndTest {
     // once the orphan registers, a retraction of "good" would have been applied before it
     harness.define("dev", "undefined-app", GOOD);
     await("the later definition's container registered", () -> harness.registrations("dev", "undefined-app").size() == 1);
-    assertEquals(1, harness.registrations("dev", "good").size());
+    assertEquals(1, harness.registrations("dev", "good").size(), "the last good definition keeps the registration");
 
     // fixing the definition clears the problem
     harness.define("dev", "good", GOOD);

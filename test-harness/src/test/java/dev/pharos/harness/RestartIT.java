@@ -41,6 +41,7 @@ class RestartIT extends EndToEndTest {
    * registrar, the same znode parent) and registers. Returns that container's id.
    */
   private String afterTwoReconciles(String api) throws Exception {
+    await("the api answers", () -> reconciles(api) >= 0); // a relaunched process registers before its api listens
     long before = reconciles(api);
     await("two more reconciles", () -> reconciles(api) >= before + 2);
     java.util.concurrent.atomic.AtomicReference<String> later = new java.util.concurrent.atomic.AtomicReference<>();
