@@ -25,9 +25,9 @@ class BusContractIT extends EndToEndTest {
 
   private static final String DEFINITION = "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"tcp\"}]}}";
 
-  /** Rows of stages this node does not run (no etcd, no serf agent): SerfBridgeTest and AmbassadorTest cover them. */
+  /** Rows of the serf bridge, which this node does not run (it needs a serf agent). */
   private static final Set<String> NOT_RUN = Set.of("`pharos.serf.event.<name>`", "`pharos.serf.config`",
-    "`pharos.serf.members`", "`pharos.endpoints.snapshot`", "`pharos.descriptors`");
+    "`pharos.serf.members`");
 
   @Test
   void everyMessageOnTheBusIsAsTheReadmeSays() throws Exception {
@@ -79,7 +79,7 @@ class BusContractIT extends EndToEndTest {
     Http.send("DELETE", api + "/v1/instances/" + instance + "/maintenance", null);
     await("back", () -> harness.registrations("dev", "web").keySet().stream().anyMatch(c -> c.contains(Harness.shortId(web))));
 
-    for (String path : List.of("/v1/health", "/v1/instances", "/v1/services", "/v1/definitions")) {
+    for (String path : List.of("/v1/health", "/v1/instances", "/v1/services", "/v1/definitions", "/v1/descriptors")) {
       Http.send("GET", api + path, null);
     }
     Http.send("PUT", api + "/app/contract", "{\"name\":\"contract\",\"config\":{}}");

@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * In place of {@code VertxExtension} for tests that take a {@link Vertx} parameter: the same
  * Vertx for a test's {@code @BeforeEach}, body and {@code @AfterEach}, closed after it, whose
- * event loops Vert.x checks at a tight threshold. The test fails when any event loop was blocked
- * during it, its undeploys included, naming the thread and what it was doing.
+ * event loops Vert.x checks at a tight threshold. The test fails when a handler waited on an
+ * event loop past that threshold, or computed on it past {@link BlockedThreadLog#COMPUTING_LIMIT_MS},
+ * during it or its undeploys, naming the thread and what it was doing.
  */
 public final class EventLoopGuard implements ParameterResolver, BeforeEachCallback, AfterEachCallback {
 
