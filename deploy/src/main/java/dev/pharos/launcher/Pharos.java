@@ -10,7 +10,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.zookeeper.ZookeeperClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -153,7 +152,8 @@ public final class Pharos {
       .put("retry", new JsonObject().put("initialSleepTime", 200).put("intervalTimes", 5000).put("maxTimes", 10));
     options.setEventBusOptions(new EventBusOptions()
       .setHost(cluster.getString("host", "127.0.0.1")).setPort(cluster.getInteger("port", 0)));
-    return Vertx.builder().with(options).withClusterManager(new ZookeeperClusterManager(clusterZk)).buildClustered();
+    ClusterPeers.install();
+    return Vertx.builder().with(options).withClusterManager(ClusterPeers.clusterManager(clusterZk)).buildClustered();
   }
 
   private static Future<Void> deploy(Vertx vertx, JsonObject conf) {

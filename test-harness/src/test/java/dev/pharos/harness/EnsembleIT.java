@@ -7,6 +7,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.pharos.harness.Harness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -28,13 +35,56 @@ class EnsembleIT extends EndToEndTest {
   private final Path work = Path.of("target", "ensemble").toAbsolutePath();
 
   private static void run(Path work, String script) throws Exception {
+    assertEquals(0, exec(work, script, script + ".log"), script + " succeeded; see " + work.resolve(script + ".log"));
+  }
+
+  /** Runs a script of deploy/ensemble with its output in {@code log} under {@code work}; its exit code. */
+  private static int exec(Path work, String script, String log) throws Exception {
     ProcessBuilder pb = new ProcessBuilder("bash", "../deploy/ensemble/" + script, work.toString()).redirectErrorStream(true)
-      .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(script + ".log").toFile()));
+      .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(log).toFile()));
     pb.environment().put("ENSEMBLE_PORT_BASE", String.valueOf(BASE));
     pb.environment().remove("ZK_HOSTS");
     Process p = pb.start();
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS), script + " finished");
-    assertEquals(0, p.exitValue(), script + " succeeded; see " + work.resolve(script + ".log"));
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(script + " did not finish within 180 s; see " + work.resolve(log));
+    }
+    return p.exitValue();
+  }
+
+  private static boolean listening(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A foreign server on server 1's client port: start.sh once reported the ensemble serving while
+   * its nodes joined a mix of that server and its own two. It must refuse before starting anything.
+   */
+  @Test
+  void refusesToStartWhenOneOfItsPortsIsTaken() throws Exception {
+    Files.createDirectories(work);
+    String log = "start-taken-port.log";
+    Files.deleteIfExists(work.resolve(log));
+    try (ServerSocket foreign = new ServerSocket()) {
+      foreign.bind(new InetSocketAddress("127.0.0.1", BASE + 1));
+      assertNotEquals(0, exec(work, "start.sh", log), "start.sh failed");
+      String out = Files.readString(work.resolve(log));
+      assertTrue(out.contains("port " + (BASE + 1) + " (client port of ZooKeeper server 1) is already in use"), out);
+      assertTrue(out.contains("pid=" + ProcessHandle.current().pid()), "names the holder: " + out);
+      assertFalse(out.contains("ensemble serving"), out);
+      // the script has exited: whatever it started would be listening or recorded by now
+      for (int port : List.of(BASE + 2, BASE + 3, BASE + 31, BASE + 32, BASE + 33)) {
+        assertFalse(listening(port), "nothing listens on " + port);
+      }
+      for (String name : List.of("zk1", "zk2", "zk3", "node1", "node2", "node3")) {
+        assertFalse(Files.exists(work.resolve(name).resolve("pid")), name + " was not started");
+      }
+    }
   }
 
   @AfterEach

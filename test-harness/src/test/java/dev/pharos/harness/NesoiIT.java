@@ -75,25 +75,33 @@ class NesoiIT extends EndToEndTest {
     await("the REST host in node b's service list", () -> Http.getJson(apiB + "/v1/services").encode().contains("\"id\":\"host1\""));
     assertTrue(Http.getJson(apiB + "/v1/services").getJsonArray("warnings").getString(0).contains("registrar"),
       Http.getJson(apiB + "/v1/services").encode());
-    var hook = Http.send("POST", apiB + "/app/dm/web-hooks", "{\"name\":\"dm-host1\", \"endpoint\":\"" + receiver + "\"}");
+    // a hook on the service: each host's change has its own uri, so order and duplicates show
+    var hook = Http.send("POST", apiB + "/srv/dm/web-hooks", "{\"name\":\"dm-watch\", \"endpoint\":\"" + receiver + "\"}");
     assertEquals(201, hook.statusCode(), hook.body());
     await("one node leads", () -> leads(a) != leads(b));
 
-    assertEquals(200, Http.send("PUT", apiA + "/app/dm", "{\"name\":\"dm\", \"config\":{\"v\":2}}").statusCode());
+    assertEquals(200, Http.send("PUT", apiA + "/srv/dm/host2", "{\"name\":\"host2\", \"endpoints\":{}}").statusCode());
     await("the web-hook POST", () -> received.size() == 1);
     await("the delivery counted by the node that made it", () -> MetricsIT.sample(Http.send("GET", Harness.api(a) + "/metrics", null).body(),
       "pharos_webhook_deliveries_total", "outcome=\"delivered\"") + MetricsIT.sample(Http.send("GET", Harness.api(b) + "/metrics", null).body(),
       "pharos_webhook_deliveries_total", "outcome=\"delivered\"") == 1);
-    assertEquals("dm-host1", received.get(0).getString("name"));
-    assertTrue(received.get(0).getString("uri").endsWith("/app/dm"), received.get(0).encode());
-    Thread.sleep(500);
-    assertEquals(1, received.size(), "one node delivers");
+    assertEquals("dm-watch", received.get(0).getString("name"));
+    assertTrue(received.get(0).getString("uri").endsWith("/srv/dm/host2"), received.get(0).encode());
+    // a barrier, not a sleep: a later change on the same ordered queue comes after any second POST of host2
+    assertEquals(200, Http.send("PUT", apiB + "/srv/dm/host3", "{\"name\":\"host3\", \"endpoints\":{}}").statusCode());
+    await("the barrier's POST", () -> uris().stream().anyMatch(u -> u.endsWith("/srv/dm/host3")));
+    assertEquals(2, received.size(), "one node delivers, each change once: " + uris());
+    assertTrue(uris().get(0).endsWith("/srv/dm/host2") && uris().get(1).endsWith("/srv/dm/host3"), uris().toString());
 
     Pharos leader = leads(a) ? a : b;
     Pharos other = leader == a ? b : a;
     harness.stop(leader);
-    assertEquals(200, Http.send("PUT", Harness.api(other) + "/app/dm", "{\"name\":\"dm\", \"config\":{\"v\":3}}").statusCode());
-    await("delivery goes on from the other node", () -> received.size() == 2);
+    assertEquals(200, Http.send("PUT", Harness.api(other) + "/srv/dm/host4", "{\"name\":\"host4\", \"endpoints\":{}}").statusCode());
+    await("delivery goes on from the other node", () -> uris().stream().anyMatch(u -> u.endsWith("/srv/dm/host4")));
+  }
+
+  private List<String> uris() {
+    return received.stream().map(r -> r.getString("uri")).toList();
   }
 
   @Test

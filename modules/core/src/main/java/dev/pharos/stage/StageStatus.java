@@ -19,7 +19,9 @@ import java.util.UUID;
  * A stage instance's state and its current problems (a malformed definition, an ambiguous
  * container, an unreachable socket), answered on {@code pharos.status.<stage>} and published on
  * {@code pharos.status} every heartbeat, for {@code /v1/health}.
- * A problem is logged once when it appears or its reason changes, and cleared when fixed.
+ * A problem is logged once when it appears or its reason changes, and cleared when fixed or when
+ * its subject goes away. At most {@link #MAX_PROBLEMS} are kept: a stage whose subjects churn
+ * (containers, instances) must not grow without end, so the oldest is dropped and counted.
  * Thread-safe: a stage may report from its workers.
  */
 public final class StageStatus {
@@ -29,8 +31,10 @@ public final class StageStatus {
   public static final String STARTING = "starting";
   public static final String RUNNING = "running";
   public static final String DEGRADED = "degraded";
+  public static final int MAX_PROBLEMS = 100;
 
-  private record Problem(String reason, Instant since) {
+  /** {@code seq} orders problems by arrival, as several may share one {@code since}. */
+  private record Problem(String reason, Instant since, long seq) {
   }
 
   private final String id = UUID.randomUUID().toString();
@@ -38,11 +42,19 @@ public final class StageStatus {
   private final String node;
   private final Map<String, Problem> problems = new TreeMap<>();
   private final JsonObject details = new JsonObject();
+  private final int maxProblems;
+  private long dropped;
+  private long seq;
   private String state = STARTING;
 
   public StageStatus(String stage, String node) {
+    this(stage, node, MAX_PROBLEMS);
+  }
+
+  StageStatus(String stage, String node, int maxProblems) {
     this.stage = stage;
     this.node = node;
+    this.maxProblems = Math.max(1, maxProblems);
   }
 
   /** This stage instance's id: unique in the cluster, its member id where the stage divides work. */
@@ -78,8 +90,31 @@ public final class StageStatus {
     Problem old = problems.get(subject);
     if (old == null || !old.reason().equals(reason)) {
       LOG.warn("{}: {}: {}", stage, subject, reason);
-      problems.put(subject, new Problem(reason, Instant.now()));
+      if (old == null && problems.size() >= maxProblems) {
+        dropOldest();
+      }
+      problems.put(subject, new Problem(reason, Instant.now(), seq++));
     }
+  }
+
+  private void dropOldest() {
+    String oldest = null;
+    long first = Long.MAX_VALUE;
+    for (var e : problems.entrySet()) {
+      if (e.getValue().seq() < first) {
+        oldest = e.getKey();
+        first = e.getValue().seq();
+      }
+    }
+    problems.remove(oldest);
+    if (dropped++ == 0) {
+      LOG.warn("{}: more than {} problems; dropping the oldest from the status (counted in problemsDropped)", stage, maxProblems);
+    }
+  }
+
+  /** Clears every problem whose subject starts with {@code prefix}: its subject went away. */
+  public synchronized void clearAll(String prefix) {
+    replaceProblems(prefix, Map.of());
   }
 
   public synchronized void clear(String subject) {
@@ -118,6 +153,6 @@ public final class StageStatus {
     problems.forEach((subject, p) -> list.add(new JsonObject().put("subject", subject)
       .put("reason", p.reason()).put("since", p.since().toString())));
     return new JsonObject().put("id", id).put("stage", stage).put("node", node).put("state", state)
-      .put("problems", list).put("details", details.copy());
+      .put("problems", list).put("problemsDropped", dropped).put("details", details.copy());
   }
 }

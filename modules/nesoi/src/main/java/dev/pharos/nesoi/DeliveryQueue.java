@@ -32,6 +32,17 @@ public final class DeliveryQueue {
 
   /** One pending delivery: its znode, its queue, and the hook's name, endpoint and the changed resource's URI path. */
   public record Delivery(String path, String queue, String hook, String endpoint, String uri) {
+    /** {@code app} or {@code srv}: the queue is {@code {kind}.{name}.{hook}}. */
+    public String kind() {
+      String q = queue.substring(queue.lastIndexOf('/') + 1);
+      return q.substring(0, q.indexOf('.'));
+    }
+
+    /** The hooked resource's name; the hook's own name is known, so dots in either do not confuse it. */
+    public String name() {
+      String q = queue.substring(queue.lastIndexOf('/') + 1);
+      return q.substring(q.indexOf('.') + 1, q.length() - hook.length() - 1);
+    }
   }
 
   private final CuratorFramework client;

@@ -69,9 +69,22 @@ public final class NesoiDocuments {
     return stored(urlName, body, "config", clock);
   }
 
-  /** The stored host of a service: the body, checked, with {@code updated_at}. */
+  /**
+   * The stored host of a service: the body, checked, with {@code updated_at}. Readers act on
+   * {@code master} (true or false) and on each endpoint (a string, a URL in Nesoi's examples), so
+   * those are refused with any other type rather than stored for every reader to trip on.
+   */
   public static JsonObject host(String urlName, JsonObject body, Clock clock) throws InvalidResource {
-    return stored(urlName, body, "endpoints", clock);
+    JsonObject doc = stored(urlName, body, "endpoints", clock);
+    if (doc.containsKey("master") && !(doc.getValue("master") instanceof Boolean)) {
+      throw new InvalidResource("field master is " + printable(String.valueOf(doc.getValue("master"))) + ", not true or false");
+    }
+    for (String endpoint : doc.getJsonObject("endpoints").fieldNames()) {
+      if (!(doc.getJsonObject("endpoints").getValue(endpoint) instanceof String)) {
+        throw new InvalidResource("field endpoints." + printable(endpoint) + " is not a string");
+      }
+    }
+    return doc;
   }
 
   private static JsonObject stored(String urlName, JsonObject body, String required, Clock clock) throws InvalidResource {

@@ -20,6 +20,7 @@ import java.util.List;
  * /nesoi/srv/{name}/{host}          {"name","endpoints","updated_at",...}
  * /nesoi/hooks/{app|srv}/{name}/{hook}  {"endpoint","name"}
  * /nesoi/changes/c-NNNNNNNNNN       {"uri":"/app/dm","kind":"app","name":"dm","ts"}
+ * /nesoi/hookstate/{app|srv}/{name}/{hook}  {"failing","dropped","lastError","queued"}: the notifier's word on a hook
  * </pre>
  *
  * <p>Every method blocks: call them from {@code executeBlocking}.
@@ -31,6 +32,7 @@ public final class NesoiStore {
   public static final String SERVICES = ROOT + "/srv";
   public static final String HOOKS = ROOT + "/hooks";
   public static final String CHANGES = ROOT + "/changes";
+  public static final String HOOK_STATE = ROOT + "/hookstate";
 
   private final CuratorFramework client;
 
@@ -57,6 +59,10 @@ public final class NesoiStore {
   /** {@code kind} is {@code app} or {@code srv}. */
   public static String hooksPath(String kind, String name) {
     return HOOKS + "/" + kind + "/" + name;
+  }
+
+  public static String hookStatePath(String kind, String name, String hook) {
+    return HOOK_STATE + "/" + kind + "/" + name + "/" + hook;
   }
 
   public void ensureLayout() throws Exception {
@@ -99,14 +105,41 @@ public final class NesoiStore {
     return delete(hostPath(service, host), change("srv", service, "/srv/" + service + "/" + host));
   }
 
+  /** Registers (or replaces) a hook; a replaced hook starts with no failures on record. */
   public void putHook(String kind, String name, JsonObject hook) throws Exception {
     String path = hooksPath(kind, name) + "/" + hook.getString("name");
     client.createContainers(hooksPath(kind, name));
     write(path, hook, null);
+    deleteHookState(kind, name, hook.getString("name"));
   }
 
   public boolean deleteHook(String kind, String name, String hook) throws Exception {
-    return delete(hooksPath(kind, name) + "/" + hook, null);
+    boolean deleted = delete(hooksPath(kind, name) + "/" + hook, null);
+    deleteHookState(kind, name, hook);
+    return deleted;
+  }
+
+  /** The notifier's account of a hook (failing, dropped, lastError), so every node's api can show it. */
+  public void putHookState(String kind, String name, String hook, JsonObject state) throws Exception {
+    String path = hookStatePath(kind, name, hook);
+    try {
+      client.setData().forPath(path, bytes(state));
+    } catch (KeeperException.NoNodeException absent) {
+      client.createContainers(path.substring(0, path.lastIndexOf('/')));
+      try {
+        client.create().forPath(path, bytes(state));
+      } catch (KeeperException.NodeExistsException raced) {
+        client.setData().forPath(path, bytes(state));
+      }
+    }
+  }
+
+  private void deleteHookState(String kind, String name, String hook) throws Exception {
+    try {
+      client.delete().forPath(hookStatePath(kind, name, hook));
+    } catch (KeeperException.NoNodeException none) {
+      // nothing on record
+    }
   }
 
   /**

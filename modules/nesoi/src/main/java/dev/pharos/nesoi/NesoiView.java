@@ -36,16 +36,38 @@ public final class NesoiView implements AutoCloseable {
   private final Map<String, Map<String, JsonObject>> services = new TreeMap<>();
   /** Web-hooks by {@code kind/name}, then by hook name. */
   private final Map<String, Map<String, JsonObject>> hooks = new HashMap<>();
+  /** The notifier's account of each web-hook, by {@code kind/name}, then by hook name. */
+  private final Map<String, Map<String, JsonObject>> hookStates = new HashMap<>();
   private final Map<String, byte[]> raw = new HashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Void> initialized = Promise.promise();
   private long version;
   private volatile Runnable onChangeRecord;
 
-  private record Waiter(String path, Predicate<byte[]> satisfied, Promise<Void> promise) {
+  /** How long a write waits for this copy to show it, and how many writes may wait at once, by default. */
+  public static final long AWAIT_TIMEOUT_MS = 10_000;
+  public static final int MAX_WAITERS = 10_000;
+
+  private record Waiter(String path, Predicate<byte[]> satisfied, Promise<Void> promise, long timer) {
   }
 
+  private final Context context;
+  private final long awaitTimeoutMs;
+  private final int maxWaiters;
+
   public NesoiView(CuratorFramework client, Context context) {
+    this(client, context, AWAIT_TIMEOUT_MS, MAX_WAITERS);
+  }
+
+  /**
+   * @param awaitTimeoutMs how long {@link #awaitPath} waits before it fails (a lost session or a
+   *                       stalled cache must not hold a client's answer forever)
+   * @param maxWaiters     how many {@link #awaitPath} may wait at once; more fail at once
+   */
+  public NesoiView(CuratorFramework client, Context context, long awaitTimeoutMs, int maxWaiters) {
+    this.context = context;
+    this.awaitTimeoutMs = awaitTimeoutMs;
+    this.maxWaiters = maxWaiters;
     Executor onContext = task -> context.runOnContext(v -> task.run());
     cache = CuratorCache.build(client, NesoiStore.ROOT);
     cache.listenable().addListener(CuratorCacheListener.builder()
@@ -105,14 +127,34 @@ public final class NesoiView implements AutoCloseable {
     return hooks.getOrDefault(kind + "/" + name, Map.of());
   }
 
-  /** Completes when this copy holds {@code data} at {@code path} (null: holds nothing there). */
+  /** What the notifier last recorded of a hook ({@code failing}, {@code dropped}, {@code lastError}), or null. */
+  public JsonObject hookState(String kind, String name, String hook) {
+    return hookStates.getOrDefault(kind + "/" + name, Map.of()).get(hook);
+  }
+
+  /**
+   * Completes when this copy holds {@code data} at {@code path} (null: holds nothing there); fails
+   * after the view's timeout, or at once when too many wait already. Call it on the view's context.
+   */
   public Future<Void> awaitPath(String path, byte[] data) {
     Predicate<byte[]> satisfied = now -> data == null ? now == null : Arrays.equals(now, data);
     if (satisfied.test(raw.get(path))) {
       return Future.succeededFuture();
     }
+    if (waiters.size() >= maxWaiters) {
+      return Future.failedFuture(new IllegalStateException(maxWaiters + " writes already wait for this node's copy of "
+        + NesoiStore.ROOT + "; " + path + " is not waited for"));
+    }
     Promise<Void> promise = Promise.promise();
-    waiters.add(new Waiter(path, satisfied, promise));
+    Waiter[] self = new Waiter[1];
+    long timer = context.owner().setTimer(awaitTimeoutMs, t -> {
+      if (waiters.remove(self[0])) {
+        promise.tryFail(new IllegalStateException("this node's copy of " + NesoiStore.ROOT + " did not show the write of "
+          + path + " within " + awaitTimeoutMs + " ms"));
+      }
+    });
+    self[0] = new Waiter(path, satisfied, promise, timer);
+    waiters.add(self[0]);
     return promise.future();
   }
 
@@ -124,6 +166,10 @@ public final class NesoiView implements AutoCloseable {
       return; // the notifier's work, not a resource: no version bump, nothing kept
     }
     if (path.startsWith(DeliveryQueue.DELIVERIES)) {
+      return;
+    }
+    if (path.startsWith(NesoiStore.HOOK_STATE + "/")) {
+      hookState(path, data); // operational, not a resource: no version bump
       return;
     }
     version++;
@@ -154,11 +200,28 @@ public final class NesoiView implements AutoCloseable {
     }
     waiters.removeIf(w -> {
       if (w.path.equals(path) && w.satisfied.test(data)) {
+        context.owner().cancelTimer(w.timer);
         w.promise.complete();
         return true;
       }
       return false;
     });
+  }
+
+  private void hookState(String path, byte[] data) {
+    String[] parts = path.substring(NesoiStore.HOOK_STATE.length()).split("/");
+    if (parts.length != 4) {
+      return; // "", kind, name, hook
+    }
+    String key = parts[1] + "/" + parts[2];
+    try {
+      put(hookStates.computeIfAbsent(key, k -> new HashMap<>()), parts[3], data);
+    } catch (RuntimeException e) {
+      LOG.warn("ignoring {}: not a JSON object ({})", path, e.getMessage());
+    }
+    if (hookStates.get(key).isEmpty()) {
+      hookStates.remove(key);
+    }
   }
 
   private static void put(Map<String, JsonObject> map, String key, byte[] data) {

@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * Active health checks against their floor, HAProxy 2.6's own checker, in one run: N endpoints
  * on loopback (A addresses 127.0.x.y times P ports, one server process, {@link CheckTargets}),
  * each checked every second, tcp and then http ({@code GET /health}, a new connection per check,
- * as both Nerve and HAProxy do). Checks per second are counted by the server (connections for
- * tcp, requests for http), so both checkers are counted alike; CPU is each checker's own process
+ * as both Nerve and HAProxy do). Checks per second are counted alike for both checkers: http
+ * checks as requests by the server, tcp checks as connections the kernel opened; CPU is each checker's own process
  * (HAProxy's from {@code /proc}, Pharos's health checker alone in this JVM), the server's apart.
  * {@code test-harness/bench/run.sh checks}: {@code CheckThroughputBench [endpoints (10000)] [seconds (10)]}.
  */
@@ -41,7 +41,7 @@ public final class CheckThroughputBench {
   private static final long TICKS_PER_SECOND = 100; // USER_HZ, for /proc/<pid>/stat
 
   /** What one checker sustained: checks per second (server-counted) and cores, its own and the server's. */
-  private record Figures(double checksPerSecond, double cores, double serverCores) {
+  private record Figures(double checksPerSecond, double cores, double serverCores, long up) {
 
     double microsPerCheck() {
       return cores * 1e6 / checksPerSecond;
@@ -70,7 +70,15 @@ public final class CheckThroughputBench {
     /** Connections and requests served so far. */
     long[] counts() throws IOException {
       in.println();
-      String[] parts = out.readLine().split(" ");
+      String line = out.readLine();
+      while (line != null && !line.matches("\\d+ \\d+")) {
+        System.err.println("check targets: " + line); // a log line of the server's
+        line = out.readLine();
+      }
+      if (line == null) {
+        throw new IllegalStateException("the check targets exited");
+      }
+      String[] parts = line.split(" ");
       return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
     }
 
@@ -96,21 +104,21 @@ public final class CheckThroughputBench {
       Figures haproxyTcp = haproxy("tcp", addresses, seconds, targets);
       Figures haproxyHttp = haproxy("http", addresses, seconds, targets);
       String table = String.format(Locale.ROOT, """
-          Active health checks, %d endpoints (%d loopback addresses x %d ports, one server process) each checked every second, a new connection per check; checks counted by the server, %d s measured per row after a warm-up
+          Active health checks, %d endpoints (%d loopback addresses x %d ports, one server process) each checked every second, a new connection per check; http checks counted by the server, tcp checks by the kernel's opened connections, %d s measured per row after a warm-up
 
-          | checker | check | checks/s | CPU (cores) | CPU per check (us) | server CPU (cores) |
-          |---|---|---:|---:|---:|---:|
-          | Pharos health checker | tcp | %.0f | %.2f | %.1f | %.2f |
-          | HAProxy 2.6 (`check inter 1s`) | tcp | %.0f | %.2f | %.1f | %.2f |
-          | Pharos health checker | http | %.0f | %.2f | %.1f | %.2f |
-          | HAProxy 2.6 (`option httpchk`) | http | %.0f | %.2f | %.1f | %.2f |
-          | ratio Pharos / HAProxy | tcp | %.2fx | | %.2fx | |
-          | ratio Pharos / HAProxy | http | %.2fx | | %.2fx | |
+          | checker | check | checks/s | CPU (cores) | CPU per check (us) | endpoints up at the end | server CPU (cores) |
+          |---|---|---:|---:|---:|---:|---:|
+          | Pharos health checker | tcp | %.0f | %.2f | %.1f | %d | %.2f |
+          | HAProxy 2.6 (`check inter 1s`) | tcp | %.0f | %.2f | %.1f | %d | %.2f |
+          | Pharos health checker | http | %.0f | %.2f | %.1f | %d | %.2f |
+          | HAProxy 2.6 (`option httpchk`) | http | %.0f | %.2f | %.1f | %d | %.2f |
+          | ratio Pharos / HAProxy | tcp | %.2fx | | %.2fx | | |
+          | ratio Pharos / HAProxy | http | %.2fx | | %.2fx | | |
           """, addresses * PORTS, addresses, PORTS, seconds,
-        pharosTcp.checksPerSecond(), pharosTcp.cores(), pharosTcp.microsPerCheck(), pharosTcp.serverCores(),
-        haproxyTcp.checksPerSecond(), haproxyTcp.cores(), haproxyTcp.microsPerCheck(), haproxyTcp.serverCores(),
-        pharosHttp.checksPerSecond(), pharosHttp.cores(), pharosHttp.microsPerCheck(), pharosHttp.serverCores(),
-        haproxyHttp.checksPerSecond(), haproxyHttp.cores(), haproxyHttp.microsPerCheck(), haproxyHttp.serverCores(),
+        pharosTcp.checksPerSecond(), pharosTcp.cores(), pharosTcp.microsPerCheck(), pharosTcp.up(), pharosTcp.serverCores(),
+        haproxyTcp.checksPerSecond(), haproxyTcp.cores(), haproxyTcp.microsPerCheck(), haproxyTcp.up(), haproxyTcp.serverCores(),
+        pharosHttp.checksPerSecond(), pharosHttp.cores(), pharosHttp.microsPerCheck(), pharosHttp.up(), pharosHttp.serverCores(),
+        haproxyHttp.checksPerSecond(), haproxyHttp.cores(), haproxyHttp.microsPerCheck(), haproxyHttp.up(), haproxyHttp.serverCores(),
         pharosTcp.checksPerSecond() / haproxyTcp.checksPerSecond(), pharosTcp.microsPerCheck() / haproxyTcp.microsPerCheck(),
         pharosHttp.checksPerSecond() / haproxyHttp.checksPerSecond(), pharosHttp.microsPerCheck() / haproxyHttp.microsPerCheck());
       BenchOutput.publish("checks", table);
@@ -122,23 +130,31 @@ public final class CheckThroughputBench {
   }
 
   /** Warm-up, then {@code seconds} counted at the server while the checker's CPU is read. */
-  private static Figures measure(String type, int seconds, Targets targets, CpuClock checker) throws Exception {
+  private static Figures measure(String type, int seconds, Targets targets, CpuClock checker, UpCount upCount) throws Exception {
     Thread.sleep(5000); // every endpoint past its first checks, the JIT warm
-    int counter = "tcp".equals(type) ? 0 : 1;
-    long served0 = targets.counts()[counter];
+    boolean tcp = "tcp".equals(type);
+    long served0 = tcp ? activeOpens() : targets.counts()[1];
     long cpu0 = checker.nanos();
     long server0 = procCpuNanos(targets.process.pid());
     long t0 = System.nanoTime();
     Thread.sleep(seconds * 1000L);
     double elapsed = (System.nanoTime() - t0) / 1e9;
-    long served = targets.counts()[counter] - served0;
-    return new Figures(served / elapsed, (checker.nanos() - cpu0) / 1e9 / elapsed,
-      (procCpuNanos(targets.process.pid()) - server0) / 1e9 / elapsed);
+    long served = (tcp ? activeOpens() : targets.counts()[1]) - served0;
+    Figures figures = new Figures(served / elapsed, (checker.nanos() - cpu0) / 1e9 / elapsed,
+      (procCpuNanos(targets.process.pid()) - server0) / 1e9 / elapsed, upCount.up());
+    System.err.printf(Locale.ROOT, "%s checks: %s%n", type, figures);
+    return figures;
   }
 
   @FunctionalInterface
   private interface CpuClock {
     long nanos() throws IOException;
+  }
+
+  /** How many endpoints the checker holds up at the end of the run. */
+  @FunctionalInterface
+  private interface UpCount {
+    long up() throws Exception;
   }
 
   private static Figures pharos(String type, int addresses, int seconds, Targets targets, String zookeeper) throws Exception {
@@ -149,7 +165,7 @@ public final class CheckThroughputBench {
       vertx.deployVerticle(new HealthCheckerVerticle(), new DeploymentOptions().setConfig(conf)).await(10, TimeUnit.SECONDS);
       // the bench plays the watchers: it publishes their facts, the bus contract being public
       String check = "tcp".equals(type) ? "{\"type\": \"tcp\", \"timeout\": 1}"
-        : "{\"type\": \"http\", \"uri\": \"/health\", \"timeout\": 1}";
+        : "{\"type\": \"http\", \"uri\": \"/health\", \"timeout\": 1, \"open_timeout\": 1}";
       var definition = DefinitionParser.parse("bench", "checks", 1, ("{\"nerve\": {\"check_interval\": 1, \"checks\": ["
         + check + "]}}").getBytes(), CheckTypes.standard());
       vertx.eventBus().publish(Addresses.DEFINITIONS, new JsonObject().put("type", "put").put("definition", definition.toJson()));
@@ -163,9 +179,11 @@ public final class CheckThroughputBench {
         vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot")
           .put("host", new Host("bench-" + a, address(a)).toJson()).put("containers", containers));
       }
-      return measure(type, seconds, targets, CheckThroughputBench::ownCpuNanos);
+      return measure(type, seconds, targets, CheckThroughputBench::ownCpuNanos, () -> vertx.eventBus()
+        .<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject()).await(30, TimeUnit.SECONDS).body()
+        .getJsonArray("instances").size());
     } finally {
-      vertx.close().await(30, TimeUnit.SECONDS);
+      vertx.close().await(120, TimeUnit.SECONDS);
     }
   }
 
@@ -174,7 +192,8 @@ public final class CheckThroughputBench {
     Path work = Files.createTempDirectory("pharos-bench-haproxy");
     StringBuilder cfg = new StringBuilder(String.format(Locale.ROOT, """
       global
-        maxconn 200000
+        maxconn 4000
+        stats socket %s
       defaults
         mode %s
         timeout connect 1s
@@ -185,7 +204,7 @@ public final class CheckThroughputBench {
         bind 127.0.0.1:%d
         default_backend checked
       backend checked
-      """, type, Harness.freePort()));
+      """, work.resolve("stats.sock"), type, Harness.freePort()));
     if ("http".equals(type)) {
       cfg.append("  option httpchk GET /health\n");
     }
@@ -199,7 +218,8 @@ public final class CheckThroughputBench {
     Process haproxy = new ProcessBuilder("haproxy", "-db", "-f", file.toString()).redirectErrorStream(true)
       .redirectOutput(work.resolve("haproxy.log").toFile()).start();
     try {
-      Figures figures = measure(type, seconds, targets, () -> procCpuNanos(haproxy.pid()));
+      Figures figures = measure(type, seconds, targets, () -> procCpuNanos(haproxy.pid()),
+        () -> haproxyServersUp(work.resolve("stats.sock")));
       if (!haproxy.isAlive()) {
         throw new IllegalStateException("haproxy exited: " + Files.readString(work.resolve("haproxy.log")));
       }
@@ -208,6 +228,38 @@ public final class CheckThroughputBench {
       haproxy.destroy();
       haproxy.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** Servers HAProxy holds UP, from {@code show stat} on its stats socket. */
+  private static long haproxyServersUp(Path socket) throws IOException {
+    try (var channel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+      channel.write(java.nio.ByteBuffer.wrap("show stat\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+      var out = new java.io.ByteArrayOutputStream();
+      var buffer = java.nio.ByteBuffer.allocate(1 << 16);
+      while (channel.read(buffer) > 0) {
+        out.write(buffer.array(), 0, buffer.position());
+        buffer.clear();
+      }
+      return out.toString(java.nio.charset.StandardCharsets.US_ASCII).lines()
+        .filter(l -> l.startsWith("checked,e") && l.contains(",UP,")).count();
+    }
+  }
+
+  /**
+   * Connections this machine opened ({@code Tcp: ActiveOpens} of {@code /proc/net/snmp}): a tcp
+   * check is one. HAProxy answers the server's SYN-ACK with a reset, so the server never accepts
+   * its checks and cannot count them; the kernel counts both checkers alike (and, as noise, the
+   * few other connections opened meanwhile on this machine).
+   */
+  private static long activeOpens() throws IOException {
+    List<String> lines = Files.readAllLines(Path.of("/proc/net/snmp"));
+    for (int i = 0; i + 1 < lines.size(); i++) {
+      if (lines.get(i).startsWith("Tcp:") && lines.get(i + 1).startsWith("Tcp:")) {
+        List<String> names = List.of(lines.get(i).split(" "));
+        return Long.parseLong(lines.get(i + 1).split(" ")[names.indexOf("ActiveOpens")]);
+      }
+    }
+    throw new IllegalStateException("no Tcp counters in /proc/net/snmp");
   }
 
   private static long ownCpuNanos() {

@@ -15,6 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
+import dev.pharos.nesoi.WebhookAddresses;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
@@ -359,6 +360,12 @@ public class ApiVerticle extends VerticleBase {
   /** Nesoi's /app and /srv resources, kept in ZooKeeper; the registrations shown under /srv follow the registrar. */
   private Future<Void> startNesoi(JsonObject conf, Router router) {
     JsonObject apiConf = conf.getJsonObject("api", new JsonObject());
+    WebhookAddresses hookAddresses;
+    try {
+      hookAddresses = WebhookAddresses.from(conf.getJsonObject("webhooks"));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e); // a malformed webhooks.allowedHosts stops the start, naming the entry
+    }
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANGES, msg -> registered.apply(msg.body()));
     return ZooKeeperSessions.acquire(vertx, conf.getJsonObject("zookeeper")).compose(client -> vertx.executeBlocking(() -> {
       zookeeper = client;
@@ -368,8 +375,8 @@ public class ApiVerticle extends VerticleBase {
       return store;
     })).compose(store -> vertx.executeBlocking(() -> nesoiView.start()).compose(f -> f).map(store))
       .onSuccess(store -> {
-        new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered)
-          .mount(router, conf.getJsonObject("nesoi", new JsonObject()).getLong("maxBodyBytes", 65536L));
+        new NesoiRoutes(vertx, store, nesoiView, Clock.systemUTC(), apiConf.getString("token"), registered, hookAddresses)
+          .mount(router, conf.getJsonObject("nesoi", new JsonObject()).getLong("maxBodyBytes", NesoiRoutes.DEFAULT_MAX_BODY_BYTES));
         fillRegistered();
       }).mapEmpty();
   }

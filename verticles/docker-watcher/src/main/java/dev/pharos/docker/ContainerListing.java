@@ -1,6 +1,8 @@
 package dev.pharos.docker;
 
+import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
@@ -14,10 +16,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Maps a {@code docker inspect} answer to the model. */
+/** Maps {@code docker inspect} answers to the model, and lists the running containers. */
 final class ContainerListing {
 
   private ContainerListing() {
+  }
+
+  /** Blocking: {@code docker ps}, then an inspect of each, for the environment and network mode a listing lacks. */
+  static List<Container> running(DockerClient docker) {
+    List<Container> running = new ArrayList<>();
+    for (var listed : docker.listContainersCmd().exec()) {
+      try {
+        InspectContainerResponse c = docker.inspectContainerCmd(listed.getId()).exec();
+        if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
+          running.add(ContainerListing.toModel(c));
+        }
+      } catch (NotFoundException e) {
+        // gone between the listing and the inspect: its destroy event follows
+      }
+    }
+    return running;
   }
 
   /** A started container: after its start event, and for each one {@code docker ps} lists. */

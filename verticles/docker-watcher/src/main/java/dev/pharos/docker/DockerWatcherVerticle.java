@@ -1,11 +1,7 @@
 package dev.pharos.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Event;
-import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.transport.DockerHttpClient;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
@@ -15,25 +11,18 @@ import dev.pharos.model.Host;
 import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.reactivex.rxjava3.core.BackpressureStrategy;
-import io.reactivex.rxjava3.core.Flowable;
-import io.reactivex.rxjava3.disposables.Disposable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.rxjava3.core.RxHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.Closeable;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Follows dockerd's {@code /events} stream (never polls) and publishes containers on
@@ -47,6 +36,7 @@ public class DockerWatcherVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(DockerWatcherVerticle.class);
   /** Docker's action for a HEALTHCHECK verdict change: {@code health_status: healthy}. */
   private static final String HEALTH_STATUS = "health_status:";
+  private static final String EVENTS = "docker events";
 
   private final Map<String, Container> containers = new TreeMap<>();
   /** Containers created but not started yet, as known before their start (see ContainerListing#beforeStart). */
@@ -57,15 +47,21 @@ public class DockerWatcherVerticle extends VerticleBase {
   private MeterRegistry meters;
   private Host host;
   private String dockerHost;
-  private Disposable subscription;
+  private DockerEvents events;
   /**
    * Docker's calls block: they get workers of their own, so a stalled store elsewhere in the node
    * (ZooKeeper calls on the shared pool) cannot hold back Docker's events. Ordered per context,
    * as Docker's events must be.
    */
   private io.vertx.core.WorkerExecutor dockerPool;
-  /** Grows with each reconnect since the stream last opened; read on Rx's thread, reset on the context. */
-  private Backoff reconnect;
+  /** Whether the event stream is open: the stage is running only then, and only after a resync. */
+  private boolean connected;
+  /** Event handling failures so far: a resync clears the problem only if none failed since it began. */
+  private long failures;
+  private Backoff resyncBackoff;
+  private long resyncRetry = -1;
+  /** A test's way to make handling one event throw; does nothing otherwise. */
+  Consumer<Event> eventHook = event -> { };
 
   @Override
   public Future<?> start() {
@@ -81,18 +77,25 @@ public class DockerWatcherVerticle extends VerticleBase {
     docker = DockerClients.create(dockerHost, http);
     long minDelay = dockerConf.getLong("reconnectMinMs", 200L);
     long maxDelay = dockerConf.getLong("reconnectMaxMs", 10_000L);
-    reconnect = new Backoff(minDelay, maxDelay);
-    subscription = events()
-      .retryWhen(errors -> errors.concatMap(err -> {
-        long delay;
-        synchronized (reconnect) {
-          delay = reconnect.next();
-        }
-        context.runOnContext(v -> disconnected(err));
-        return Flowable.timer(delay, TimeUnit.MILLISECONDS);
-      }))
-      .observeOn(RxHelper.scheduler(new io.vertx.rxjava3.core.Context(context)))
-      .subscribe(this::onSignal, err -> LOG.error("docker event stream ended", err));
+    resyncBackoff = new Backoff(minDelay, maxDelay);
+    events = new DockerEvents(docker, context, new Backoff(minDelay, maxDelay), new DockerEvents.Listener() {
+      @Override
+      public void opened() {
+        connected = true;
+        resync();
+      }
+
+      @Override
+      public void event(Event event) {
+        onEvent(event);
+      }
+
+      @Override
+      public void broken(Throwable err, long retryMs) {
+        disconnected(err, retryMs);
+      }
+    });
+    events.start();
     var bus = vertx.eventBus();
     return Future.all(
       bus.<JsonObject>consumer(Addresses.CONTAINERS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
@@ -104,48 +107,13 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (subscription != null) {
-      subscription.dispose();
+    if (events != null) {
+      events.stop();
     }
     return dockerPool.executeBlocking(() -> {
       docker.close();
       return null;
     }).eventually(() -> dockerPool.close());
-  }
-
-  /**
-   * The container events of one connection to dockerd: first an empty signal once the stream is
-   * open (time to resync), then the events. It fails when the stream breaks, so retry reconnects.
-   */
-  private Flowable<Optional<Event>> events() {
-    return Flowable.create(emitter -> {
-      // no replay of missed events: the resync after the stream opens covers them
-      var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
-        .withEventFilter("create", "start", "die", "destroy", "health_status");
-      ResultCallback.Adapter<Event> callback = cmd.exec(new ResultCallback.Adapter<>() {
-        @Override
-        public void onStart(Closeable stream) {
-          super.onStart(stream);
-          emitter.onNext(Optional.empty());
-        }
-
-        @Override
-        public void onNext(Event event) {
-          emitter.onNext(Optional.of(event));
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          emitter.tryOnError(t);
-        }
-
-        @Override
-        public void onComplete() {
-          emitter.tryOnError(new java.io.IOException("docker event stream closed"));
-        }
-      });
-      emitter.setCancellable(callback::close);
-    }, BackpressureStrategy.BUFFER);
   }
 
   /** Blocking on a worker: Docker's own inspect JSON, every field as dockerd wrote it. */
@@ -167,22 +135,40 @@ public class DockerWatcherVerticle extends VerticleBase {
     });
   }
 
-  private void disconnected(Throwable err) {
+  private void disconnected(Throwable err, long retryMs) {
+    connected = false;
     String reason = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
-    status.problem("docker " + dockerHost, "unreachable or stream broken: " + reason);
+    status.problem("docker " + dockerHost, "unreachable or stream broken, retrying in " + retryMs + " ms: " + reason);
     status.state(StageStatus.DEGRADED);
     status.detail("connected", false);
   }
 
-  private void onSignal(Optional<Event> signal) {
-    if (signal.isEmpty()) {
-      synchronized (reconnect) {
-        reconnect.reset();
+  /**
+   * One event's failure must not end the stream: it is logged once with its container, counted,
+   * and the stage is degraded until a resync has put the containers right again.
+   */
+  private void onEvent(Event event) {
+    try {
+      eventHook.accept(event);
+      handle(event);
+    } catch (RuntimeException e) {
+      failures++;
+      status.increment("eventFailures");
+      meters.counter("pharos.docker.event.failures").increment();
+      String action = event.getAction() != null ? event.getAction() : event.getStatus();
+      if (failures == 1) {
+        LOG.warn("cannot handle docker event {} of container {}, resyncing", action, event.getId(), e);
+      } else { // the stack trace once is enough: a bug hitting every event must not flood the log
+        LOG.warn("cannot handle docker event {} of container {}, resyncing: {}", action, event.getId(), e.toString());
       }
+      status.problem(EVENTS, "event " + action + " of container " + event.getId() + " failed: " + e + "; resyncing");
+      status.state(StageStatus.DEGRADED);
+      created.remove(event.getId());
       resync();
-      return;
     }
-    Event event = signal.get();
+  }
+
+  private void handle(Event event) {
     status.increment("events");
     String id = event.getId();
     String action = event.getAction() != null ? event.getAction() : event.getStatus();
@@ -218,37 +204,38 @@ public class DockerWatcherVerticle extends VerticleBase {
   }
 
   private void resync() {
-    dockerPool.executeBlocking(this::listRunning)
+    long failuresBefore = failures;
+    dockerPool.executeBlocking(() -> ContainerListing.running(docker))
       .onSuccess(list -> {
         containers.clear();
         list.forEach(container -> containers.put(container.id(), container));
-        status.clear("docker " + dockerHost);
-        status.state(StageStatus.RUNNING);
-        status.detail("connected", true).detail("containers", containers.size());
+        resyncBackoff.reset();
+        status.clear("docker " + dockerHost + " listing");
+        if (failures == failuresBefore) {
+          status.clear(EVENTS);
+        }
+        if (connected) {
+          status.clear("docker " + dockerHost);
+        }
+        // running only with the stream open and the containers right
+        status.state(connected && failures == failuresBefore ? StageStatus.RUNNING : StageStatus.DEGRADED);
+        status.detail("connected", connected).detail("containers", containers.size());
         LOG.info("resynced with dockerd at {}: {} running containers", dockerHost, containers.size());
         publishSnapshot();
       })
       .onFailure(err -> {
-        status.problem("docker " + dockerHost, "docker ps failed: " + err.getMessage());
-        // the stream is open but the listing failed: try again shortly
-        vertx.setTimer(1000, t -> resync());
-      });
-  }
-
-  /** Blocking: {@code docker ps}, then an inspect of each, for the environment and network mode a listing lacks. */
-  private List<Container> listRunning() {
-    List<Container> running = new ArrayList<>();
-    for (var listed : docker.listContainersCmd().exec()) {
-      try {
-        InspectContainerResponse c = docker.inspectContainerCmd(listed.getId()).exec();
-        if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
-          running.add(ContainerListing.toModel(c));
+        status.state(StageStatus.DEGRADED);
+        if (resyncRetry >= 0) {
+          return;
         }
-      } catch (NotFoundException e) {
-        // gone between the listing and the inspect: its destroy event follows
-      }
-    }
-    return running;
+        // the stream is open but the listing failed: try again after a growing wait
+        long delay = resyncBackoff.next();
+        status.problem("docker " + dockerHost + " listing", "docker ps failed, retrying in " + delay + " ms: " + err.getMessage());
+        resyncRetry = vertx.setTimer(delay, t -> {
+          resyncRetry = -1;
+          resync();
+        });
+      });
   }
 
   private void up(Container container) {

@@ -51,6 +51,10 @@ public class HealthCheckerVerticle extends VerticleBase {
   private final Set<String> snapshotted = new HashSet<>();
   private final Map<String, Definition> definitions = new TreeMap<>();
   private final Map<String, ServiceWatch> watches = new TreeMap<>();
+  /** The instances whose watch says up now. */
+  private final Set<String> upIds = new HashSet<>();
+  /** Problems with containers by subject, as the last reconcile covering each found them. */
+  private final Map<String, ContainerProblem> containerProblems = new HashMap<>();
   private StageStatus status;
   private boolean haveDefinitions;
   private boolean haveContainers;
@@ -85,12 +89,12 @@ public class HealthCheckerVerticle extends VerticleBase {
         Snapshots.askUntilAnswered(vertx, Addresses.DEFINITIONS_SNAPSHOT, new JsonObject(), status, body -> {
           body.getJsonArray("definitions").forEach(d -> putDefinition(Definition.fromJson((JsonObject) d)));
           haveDefinitions = true;
-          reconcile(true);
+          reconcile(true, Scope.ALL);
         });
         Snapshots.askUntilAnswered(vertx, Addresses.CONTAINERS_SNAPSHOT, new JsonObject(), status, body -> {
           onContainers(body.copy().put("type", "snapshot"));
           haveContainers = true;
-          reconcile(true);
+          reconcile(true, Scope.ALL);
         });
         // the request reaches one docker watcher; the announce makes every host's watcher publish
         bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
@@ -119,7 +123,7 @@ public class HealthCheckerVerticle extends VerticleBase {
       return;
     }
     status.detail("checkers", membership.current().members().size());
-    reconcile(true);
+    reconcile(true, Scope.ALL);
   }
 
   private void onContainers(JsonObject fact) {
@@ -136,7 +140,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (snapshot) {
       snapshotted.add(host.id());
     }
-    reconcile(snapshot);
+    reconcile(snapshot, new Scope(host.id(), null));
   }
 
   private void onDefinition(JsonObject fact) {
@@ -150,7 +154,10 @@ public class HealthCheckerVerticle extends VerticleBase {
       }
       default -> status.problem("message on " + Addresses.DEFINITIONS, "unknown type " + fact.getString("type"));
     }
-    reconcile(false);
+    JsonObject definition = fact.getJsonObject("definition");
+    reconcile(false, definition == null && fact.getString("app") == null ? Scope.ALL
+      : new Scope(null, definition != null ? definition.getString("env") + "/" + definition.getString("app")
+        : fact.getString("env") + "/" + fact.getString("app")));
   }
 
   private void putDefinition(Definition definition) {
@@ -173,40 +180,79 @@ public class HealthCheckerVerticle extends VerticleBase {
   }
 
   /**
-   * Brings the watches in line with containers x definitions x ownership: new instances this
-   * checker owns get a watch, gone ones are stopped (and reported down if they were up),
-   * changed ones are restarted, and those now owned elsewhere are stopped silently.
+   * What a fact can change: the containers of one host (a container fact), the instances of one
+   * app (a definition fact), or everything (the group changed, a whole snapshot arrived). A
+   * reconcile looks only at what its scope covers, so a container's start costs its host's
+   * containers, not the whole cluster's.
+   *
+   * @param hostId null for every host
+   * @param app    {@code env/app}, null for every app
+   */
+  private record Scope(String hostId, String app) {
+    static final Scope ALL = new Scope(null, null);
+
+    boolean covers(String hostId, String app) {
+      return (this.hostId == null || this.hostId.equals(hostId)) && (this.app == null || this.app.equals(app));
+    }
+  }
+
+  /** A problem with one container, with what it belongs to, so a scoped reconcile replaces only its own. */
+  private record ContainerProblem(String hostId, String app, String reason) {
+  }
+
+  private static String appOf(Container container) {
+    return container.labels().get(Container.LABEL_ENV) + "/" + container.labels().get(Container.LABEL_NAME);
+  }
+
+  /**
+   * Brings the watches in line with containers x definitions x ownership, within {@code scope}:
+   * new instances this checker owns get a watch, gone ones are stopped (and reported down if they
+   * were up), changed ones are restarted, and those now owned elsewhere are stopped silently.
    *
    * @param adoptive new watches may be of instances that are registered already: taken over
    *                 from another checker, or known from a snapshot (see {@link ServiceWatch})
    */
-  private void reconcile(boolean adoptive) {
+  private void reconcile(boolean adoptive, Scope scope) {
     if (stopping) {
       return;
     }
     Set<String> wanted = new HashSet<>();
     Map<String, String> problems = new HashMap<>();
     for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
+      if (scope.hostId() != null && !scope.hostId().equals(ofHost.getKey())) {
+        continue;
+      }
       Host host = hosts.get(ofHost.getKey());
       for (Container container : ofHost.getValue().values()) {
-        if (!container.isLabelled() || !owns(host.id(), InstanceResolver.instanceId(host, container))) {
+        if (!container.isLabelled() || (scope.app() != null && !scope.app().equals(appOf(container)))
+          || !owns(host.id(), InstanceResolver.instanceId(host, container))) {
           continue;
         }
         String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
+        problems.remove(subject);
         Instance instance = resolve(host, container, subject, problems);
+        if (problems.containsKey(subject)) {
+          containerProblems.put(subject, new ContainerProblem(host.id(), appOf(container), problems.get(subject)));
+        }
         if (instance != null) {
           wanted.add(instance.id());
           watch(instance, definitions.get(instance.env() + "/" + instance.app()), adoptive);
         }
       }
     }
-    status.replaceProblems("container ", problems);
+    containerProblems.entrySet().removeIf(e -> scope.covers(e.getValue().hostId(), e.getValue().app())
+      && !problems.containsKey(e.getKey()));
+    Map<String, String> all = new HashMap<>();
+    containerProblems.forEach((subject, p) -> all.put(subject, p.reason()));
+    status.replaceProblems("container ", all);
     watches.entrySet().removeIf(e -> {
-      if (wanted.contains(e.getKey())) {
+      Instance watched = e.getValue().instance();
+      if (wanted.contains(e.getKey()) || !scope.covers(watched.hostId(), watched.env() + "/" + watched.app())) {
         return false;
       }
       ServiceWatch gone = e.getValue();
       gone.stop();
+      upIds.remove(e.getKey());
       Instance instance = gone.instance();
       if (Boolean.TRUE.equals(gone.up()) && !movedAway(instance)) {
         publish("down", instance, "container or definition gone");
@@ -253,6 +299,7 @@ public class HealthCheckerVerticle extends VerticleBase {
       // in place (up, new data) or removes it (down)
       watch.stop();
       watches.remove(instance.id());
+      upIds.remove(instance.id());
       watch = null;
     }
     if (watch == null) {
@@ -266,13 +313,19 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (stopping) {
       return;
     }
+    if (watch.up()) {
+      upIds.add(watch.instance().id());
+    } else {
+      upIds.remove(watch.instance().id());
+    }
     // a first-round "down" is published too: a registrar may hold a registration from before a move
     publish(watch.up() ? "up" : "down", watch.instance(), reason);
     countUp();
   }
 
+  /** Kept, not recounted: a transition costs the same with ten watches or a hundred thousand. */
   private void countUp() {
-    status.detail("up", watches.values().stream().filter(w -> Boolean.TRUE.equals(w.up())).count());
+    status.detail("up", upIds.size());
   }
 
   private void publish(String type, Instance instance, String reason) {

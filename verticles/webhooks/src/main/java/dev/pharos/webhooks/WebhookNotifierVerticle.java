@@ -8,15 +8,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import dev.pharos.nesoi.DeliveryQueue;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
+import dev.pharos.nesoi.WebhookAddresses;
 import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
@@ -36,7 +33,9 @@ import java.util.concurrent.Callable;
  * cluster delivers: the holder of a Curator {@link LeaderLatch}. The work lives in ZooKeeper
  * ({@link DeliveryQueue}), so a notifier that takes over resumes it and no change is dropped.
  * Each hook has its own queue, delivered in order, retried with exponential backoff up to a cap;
- * a slow or dead receiver holds up only its own queue.
+ * a slow or dead receiver holds up only its own queue, and its queue holds at most
+ * {@code webhooks.maxQueued} deliveries: past that the oldest go, counted, and the hook shows as
+ * failing ({@link HookHealth}).
  */
 public class WebhookNotifierVerticle extends VerticleBase {
 
@@ -47,7 +46,10 @@ public class WebhookNotifierVerticle extends VerticleBase {
   private CuratorFramework client;
   private LeaderLatch latch;
   private DeliveryQueue queue;
-  private HttpClient http;
+  private HookPoster poster;
+  private HookHealth health;
+  private int maxQueued;
+  private Counter dropped;
   private String publicUrl;
   private long retryMinMs;
   private Counter delivered;
@@ -76,7 +78,8 @@ public class WebhookNotifierVerticle extends VerticleBase {
     retryMinMs = hooksConf.getLong("retryMinMs", 500L);
     retryMaxMs = hooksConf.getLong("retryMaxMs", 60_000L);
     timeoutMs = hooksConf.getLong("timeoutMs", 5000L);
-    http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs));
+    maxQueued = Math.max(1, hooksConf.getInteger("maxQueued", 1000));
+    poster = new HookPoster(vertx, WebhookAddresses.from(hooksConf), timeoutMs);
     status = new StageStatus(Addresses.WEBHOOKS, PharosConfig.node(conf));
     MeterRegistry meters = PharosMetrics.registry(conf);
     delivered = Counter.builder("pharos.webhook.deliveries").description("web-hook POSTs, by outcome")
@@ -85,13 +88,17 @@ public class WebhookNotifierVerticle extends VerticleBase {
       .tag("outcome", "failed").register(meters);
     retries = Counter.builder("pharos.webhook.retries").description("web-hook deliveries scheduled again after a failure")
       .register(meters);
+    dropped = Counter.builder("pharos.webhook.dropped").description("web-hook deliveries dropped from a full queue (webhooks.maxQueued)")
+      .register(meters);
     String node = PharosConfig.node(conf);
     return status.register(vertx).compose(v -> ZooKeeperSessions.acquire(vertx, conf.getJsonObject("zookeeper")))
       .compose(c -> blocking(() -> {
       client = c;
-      new NesoiStore(client).ensureLayout();
+      NesoiStore store = new NesoiStore(client);
+      store.ensureLayout();
       queue = new DeliveryQueue(client);
       view = new NesoiView(client, context);
+      health = new HookHealth(vertx, store, view);
       view.onChangeRecord(this::fanOut); // the view already follows /nesoi, change records included
       return null;
     })).compose(v -> blocking(() -> view.start()).compose(f -> f)).compose(v -> blocking(() -> {
@@ -126,7 +133,7 @@ public class WebhookNotifierVerticle extends VerticleBase {
         view.close();
       }
       return null;
-    }).eventually(() -> ZooKeeperSessions.release(vertx, client)).eventually(() -> http.close());
+    }).eventually(() -> ZooKeeperSessions.release(vertx, client)).eventually(() -> poster == null ? Future.succeededFuture() : poster.close());
   }
 
   private <T> Future<T> blocking(Callable<T> work) {
@@ -150,6 +157,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
     leading = false;
     pending.clear();
     backoff.clear();
+    health.clear();
+    // the new leader reports its own deliveries' trouble
+    status.clearAll("web-hook ");
     status.detail("leader", false);
   }
 
@@ -185,6 +195,9 @@ public class WebhookNotifierVerticle extends VerticleBase {
     if (q.stream().noneMatch(d -> d.path().equals(delivery.path()))) {
       q.addLast(delivery);
     }
+    while (q.size() > maxQueued) {
+      drop(q.pollFirst(), q.size());
+    }
     if (!backoff.containsKey(delivery.queue())) {
       backoff.put(delivery.queue(), new Backoff(retryMinMs, retryMaxMs));
       next(delivery.queue());
@@ -196,47 +209,65 @@ public class WebhookNotifierVerticle extends VerticleBase {
     Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
     if (!leading || q == null || q.isEmpty()) {
       backoff.remove(queuePath);
+      status.clear(hookSubject(queuePath)); // nothing left to deliver there: nothing failing either
       return;
     }
     post(queuePath, q.peekFirst());
   }
 
+  /** The oldest delivery of a full queue goes, from memory and from ZooKeeper: a dead hook costs a bounded amount. */
+  private void drop(DeliveryQueue.Delivery oldest, int queued) {
+    dropped.increment();
+    status.increment("dropped");
+    long drops = health.dropped(oldest, queued);
+    if (drops == 1 || drops % 1000 == 0) { // a dead hook on a busy resource must not flood the log
+      LOG.warn("web-hook {}: queue full (webhooks.maxQueued {}), dropped the delivery of {} ({} dropped so far)",
+        oldest.hook(), maxQueued, oldest.uri(), drops);
+    }
+    blocking(() -> {
+      queue.done(oldest);
+      return null;
+    }).onFailure(err -> LOG.warn("could not remove dropped {}: {}", oldest.path(), err.getMessage()));
+  }
+
   private void post(String queuePath, DeliveryQueue.Delivery delivery) {
     JsonObject body = new JsonObject().put("name", delivery.hook()).put("uri", publicUrl + delivery.uri());
-    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(delivery.endpoint())
-      .putHeader("Content-Type", "application/json").setIdleTimeout(timeoutMs);
-    http.request(request)
-      .compose(req -> req.send(body.toBuffer()))
-      .compose(resp -> resp.body().map(resp.statusCode()))
-      .onComplete(ar -> {
-        if (ar.succeeded() && ar.result() / 100 == 2) {
-          status.clear("web-hook " + delivery.hook());
-          status.increment("delivered");
-          delivered.increment();
-          backoff.get(queuePath).reset();
-          Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
-          if (q != null) {
-            q.pollFirst();
-          }
-          // the znode goes in the background; a new leader that still finds it delivers again (at least once)
-          blocking(() -> {
-            queue.done(delivery);
-            return null;
-          }).onFailure(err -> LOG.warn("could not remove delivered {}: {}", delivery.path(), err.getMessage()));
-          next(queuePath);
-        } else {
-          String why = ar.succeeded() ? "answered " + ar.result() : ar.cause().getMessage();
-          failed.increment();
-          retry(queuePath, "delivery of " + delivery.uri() + " to " + delivery.endpoint() + " failed (" + why + ")");
+    poster.post(delivery, body).onComplete(ar -> {
+      Deque<DeliveryQueue.Delivery> q = pending.get(queuePath);
+      if (ar.succeeded() && ar.result() / 100 == 2) {
+        status.clear(hookSubject(queuePath));
+        status.increment("delivered");
+        delivered.increment();
+        backoff.get(queuePath).reset();
+        if (q != null) {
+          q.removeIf(d -> d.path().equals(delivery.path())); // by path: a full queue may have dropped it meanwhile
         }
-      });
+        health.delivered(delivery, q == null ? 0 : q.size());
+        // the znode goes in the background; a new leader that still finds it delivers again (at least once)
+        blocking(() -> {
+          queue.done(delivery);
+          return null;
+        }).onFailure(err -> LOG.warn("could not remove delivered {}: {}", delivery.path(), err.getMessage()));
+        next(queuePath);
+      } else {
+        String why = ar.succeeded() ? "answered " + ar.result() : ar.cause().getMessage();
+        failed.increment();
+        String reason = "delivery of " + delivery.uri() + " to " + delivery.endpoint() + " failed (" + why + ")";
+        health.failed(delivery, reason, q == null ? 0 : q.size());
+        retry(queuePath, reason);
+      }
+    });
+  }
+
+  private static String hookSubject(String queuePath) {
+    return "web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1);
   }
 
   private void retry(String queuePath, String reason) {
     long delay = backoff.computeIfAbsent(queuePath, q -> new Backoff(retryMinMs, retryMaxMs)).next();
     status.increment("retries");
     retries.increment();
-    status.problem("web-hook " + queuePath.substring(queuePath.lastIndexOf('/') + 1), reason + "; retrying in " + delay + " ms");
+    status.problem(hookSubject(queuePath), reason + "; retrying in " + delay + " ms");
     vertx.setTimer(delay, t -> next(queuePath));
   }
 }

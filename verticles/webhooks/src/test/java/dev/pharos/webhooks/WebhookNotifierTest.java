@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two notifiers (two Vert.x nodes) on one real in-process ZooKeeper, and web-hook receivers
@@ -54,12 +55,18 @@ class WebhookNotifierTest {
   }
 
   private Vertx node(String name) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    return node(name, new JsonObject());
+  }
+
+  private Vertx node(String name, JsonObject webhooks) throws Exception {
+    // with the node's metrics, as the launcher starts it: the notifier's meters are checked too
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setMetricsOptions(
+      dev.pharos.metrics.PharosMetrics.options(new JsonObject().put("instanceId", name))));
     nodes.add(vertx);
     JsonObject conf = new JsonObject().put("instanceId", name)
       .put("zookeeper", new JsonObject().put("connect", zookeeper.getConnectString()).put("sessionTimeoutMs", 4000))
       .put("api", new JsonObject().put("host", "nesoi.example").put("port", 6553))
-      .put("webhooks", new JsonObject().put("retryMinMs", 50).put("retryMaxMs", 400));
+      .put("webhooks", new JsonObject().put("retryMinMs", 50).put("retryMaxMs", 400).mergeIn(webhooks));
     vertx.deployVerticle(new WebhookNotifierVerticle(), new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
     return vertx;
   }
@@ -91,27 +98,54 @@ class WebhookNotifierTest {
     store.putApp(name, new JsonObject().put("name", name).put("config", new JsonObject().put("v", version)));
   }
 
+  private void putHost(String service, String host) throws Exception {
+    store.putHost(service, host, new JsonObject().put("name", host).put("endpoints", new JsonObject()));
+  }
+
+  private static List<String> uris(List<JsonObject> received) {
+    return received.stream().map(j -> j.getString("uri")).toList();
+  }
+
+  private static String srv(String service, String host) {
+    return "http://nesoi.example:6553/srv/" + service + "/" + host;
+  }
+
+  /** The notifier's record of a hook in ZooKeeper, or null. */
+  private JsonObject state(String kind, String name, String hook) throws Exception {
+    try {
+      return new JsonObject(new String(zk.getData().forPath(NesoiStore.hookStatePath(kind, name, hook)), java.nio.charset.StandardCharsets.UTF_8));
+    } catch (org.apache.zookeeper.KeeperException.NoNodeException none) {
+      return null;
+    }
+  }
+
   @Test
   void oneDeliveryPerChangeInOrderAcrossAFailover() throws Exception {
     Vertx a = node("a");
     Vertx b = node("b");
     Await.until("one leader", () -> leads(a) != leads(b));
     List<JsonObject> received = new CopyOnWriteArrayList<>();
-    hook("app", "dm", "dm-host1", receiver(received));
-    putApp("dm", 1);
-    putApp("dm", 2);
-    store.putHost("dm", "host1", new JsonObject().put("name", "host1").put("endpoints", new JsonObject()));
+    // two refusals first: h2 queues behind h1's retries, so the order is the notifier's doing
+    hook("srv", "dm", "dm-host", receiver(received, 503, 503));
+    putApp("dm", 1); // no hook on the app: no delivery
+    putHost("dm", "h1");
+    putHost("dm", "h2");
     Await.until("two deliveries", () -> received.size() == 2);
-    assertEquals(new JsonObject().put("name", "dm-host1").put("uri", "http://nesoi.example:6553/app/dm"), received.get(0));
-    Thread.sleep(500);
-    assertEquals(2, received.size(), "exactly once, from one notifier; the srv change has no hook");
+    assertEquals(new JsonObject().put("name", "dm-host").put("uri", srv("dm", "h1")), received.get(0));
+    assertEquals(List.of(srv("dm", "h1"), srv("dm", "h2")), uris(received), "in order");
+    // a barrier, not a sleep: a later change on the same ordered queue comes after any stray one
+    putHost("dm", "h3");
+    Await.until("the barrier's delivery", () -> uris(received).contains(srv("dm", "h3")));
+    assertEquals(List.of(srv("dm", "h1"), srv("dm", "h2"), srv("dm", "h3")), uris(received),
+      "exactly once, from one notifier; the app change has no hook");
 
     Vertx leader = leads(a) ? a : b;
     Vertx other = leader == a ? b : a;
     nodes.remove(leader);
     leader.close().await(20, TimeUnit.SECONDS); // the latch goes with its session
-    putApp("dm", 3);
-    Await.until("the other node takes over and delivers", () -> received.size() == 3);
+    putHost("dm", "h4");
+    Await.until("the other node takes over and delivers", () -> uris(received).contains(srv("dm", "h4")));
+    assertEquals(srv("dm", "h4"), uris(received).get(received.size() - 1));
     assertEquals(true, leads(other));
   }
 
@@ -124,14 +158,75 @@ class WebhookNotifierTest {
     hook("srv", "web", "healthy", receiver(healthy));
     hook("srv", "web", "dead", "http://127.0.0.1:1/never");
     for (String host : List.of("h1", "h2", "h3")) {
-      store.putHost("web", host, new JsonObject().put("name", host).put("endpoints", new JsonObject()));
+      putHost("web", host);
     }
-    Await.until("the healthy hook has all three", () -> healthy.size() == 3);
-    Await.until("the flaky hook has all three, after its failures", () -> flaky.size() == 3);
-    Thread.sleep(300);
-    List<String> expected = List.of("http://nesoi.example:6553/srv/web/h1", "http://nesoi.example:6553/srv/web/h2",
-      "http://nesoi.example:6553/srv/web/h3");
-    assertEquals(expected, flaky.stream().map(j -> j.getString("uri")).toList(), "each change once, in order");
-    assertEquals(expected, healthy.stream().map(j -> j.getString("uri")).toList());
+    Await.until("the healthy hook has all three", () -> healthy.size() >= 3);
+    Await.until("the flaky hook has all three, after its failures", () -> flaky.size() >= 3);
+    putHost("web", "h4"); // the barrier: anything stray on either queue comes before it
+    Await.until("both have the barrier", () -> uris(healthy).contains(srv("web", "h4")) && uris(flaky).contains(srv("web", "h4")));
+    List<String> expected = List.of(srv("web", "h1"), srv("web", "h2"), srv("web", "h3"), srv("web", "h4"));
+    assertEquals(expected, uris(flaky), "each change once, in order");
+    assertEquals(expected, uris(healthy));
+    Await.until("the dead hook shows failing", () -> state("srv", "web", "dead") != null
+      && state("srv", "web", "dead").getBoolean("failing"));
+    assertTrue(state("srv", "web", "dead").getString("lastError").contains("127.0.0.1:1"), state("srv", "web", "dead").encode());
+  }
+
+  @Test
+  void aDeadHooksQueueIsBoundedDropsTheOldestAndShowsFailing() throws Exception {
+    node("bounded", new JsonObject().put("maxQueued", 3)); // its own name: its own meter registry
+    hook("srv", "db", "dead", "http://127.0.0.1:1/never");
+    for (int i = 1; i <= 10; i++) {
+      putHost("db", "h" + i);
+    }
+    String queue = dev.pharos.nesoi.DeliveryQueue.queue("srv", "db", "dead");
+    Await.until("the 7 oldest dropped", () -> state("srv", "db", "dead") != null && state("srv", "db", "dead").getLong("dropped") == 7);
+    JsonObject state = state("srv", "db", "dead");
+    assertEquals(true, state.getBoolean("failing"), state.encode());
+    assertEquals(7.0, dev.pharos.metrics.PharosMetrics.registry(new JsonObject().put("instanceId", "bounded"))
+      .get("pharos.webhook.dropped").counter().count(), "the drops are counted");
+    Await.until("ZooKeeper holds 3 deliveries, the newest", () -> zk.getChildren().forPath(queue).size() == 3);
+    List<String> left = new ArrayList<>();
+    for (String item : zk.getChildren().forPath(queue)) {
+      left.add(new JsonObject(new String(zk.getData().forPath(queue + "/" + item), java.nio.charset.StandardCharsets.UTF_8)).getString("uri"));
+    }
+    left.sort(null);
+    assertEquals(List.of("/srv/db/h10", "/srv/db/h8", "/srv/db/h9"), left);
+  }
+
+  @Test
+  void aReceiverThatNeverFinishesItsAnswerTimesOutAndHoldsNoOtherHookUp() throws Exception {
+    node("a", new JsonObject().put("timeoutMs", 500));
+    // answers at once, then a byte every 100 ms forever: no idle timeout ever fires
+    HttpServer trickler = receivers.createHttpServer().requestHandler(req -> {
+      req.response().setChunked(true).write("x");
+      receivers.setPeriodic(100, t -> req.response().write("x"));
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    // accepts the connection and never answers at all
+    HttpServer silent = receivers.createHttpServer().requestHandler(req -> { }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    hook("srv", "web", "trickler", "http://127.0.0.1:" + trickler.actualPort() + "/hook");
+    hook("srv", "web", "silent", "http://127.0.0.1:" + silent.actualPort() + "/hook");
+    List<JsonObject> healthy = new CopyOnWriteArrayList<>();
+    hook("srv", "web", "healthy", receiver(healthy));
+    for (String host : List.of("h1", "h2", "h3")) {
+      putHost("web", host);
+    }
+    Await.until("the healthy hook has all three", () -> healthy.size() >= 3);
+    for (String hook : List.of("trickler", "silent")) {
+      Await.until(hook + " fails on the deadline", () -> state("srv", "web", hook) != null
+        && state("srv", "web", hook).getString("lastError", "").contains("no answer within 500 ms"));
+    }
+  }
+
+  @Test
+  void aNameThatResolvesToARefusedAddressIsNotCalled() throws Exception {
+    node("a", new JsonObject().put("allowedHosts", new io.vertx.core.json.JsonArray().add("192.0.2.0/24")));
+    List<JsonObject> received = new CopyOnWriteArrayList<>();
+    String endpoint = receiver(received).replace("127.0.0.1", "localhost"); // registered past the api's check
+    hook("srv", "web", "local", endpoint);
+    putHost("web", "h1");
+    Await.until("refused at delivery", () -> state("srv", "web", "local") != null
+      && state("srv", "web", "local").getString("lastError", "").contains("localhost (127.0.0.1) is not in webhooks.allowedHosts"));
+    assertEquals(List.of(), received);
   }
 }

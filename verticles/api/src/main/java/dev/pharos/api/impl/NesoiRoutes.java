@@ -5,20 +5,22 @@ import dev.pharos.nesoi.NesoiDocuments;
 import dev.pharos.nesoi.NesoiDocuments.InvalidResource;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.nesoi.NesoiView;
-import io.vertx.core.Future;
+import dev.pharos.nesoi.WebhookAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.concurrent.Callable;
+
+import static dev.pharos.api.impl.NesoiAnswers.json;
+import static dev.pharos.api.impl.NesoiAnswers.name;
+import static dev.pharos.api.impl.NesoiAnswers.named;
 
 /**
  * Nesoi's REST API: {@code /app/NAME}, {@code /srv/NAME/HOST} and their {@code web-hooks}
@@ -30,9 +32,9 @@ import java.util.concurrent.Callable;
 public final class NesoiRoutes {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NesoiRoutes.class);
+  /** 512 KiB: config documents fit, and a write stays well under ZooKeeper's 1 MB znode limit. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 512 * 1024;
 
-
-  private final Vertx vertx;
   private final NesoiStore store;
   private final NesoiView view;
   private final Clock clock;
@@ -41,6 +43,8 @@ public final class NesoiRoutes {
   private final Map<String, Map<String, JsonObject>> registered;
 
   private final RegisteredInstances registeredInstances;
+  private final NesoiWrites writes;
+  private final HookRoutes hooks;
   /** Rendered {@code GET /srv/NAME} answers (without max_age), valid while both versions hold. */
   private final Map<String, Rendered> rendered = new java.util.HashMap<>();
 
@@ -48,8 +52,9 @@ public final class NesoiRoutes {
   }
 
   public NesoiRoutes(Vertx vertx, NesoiStore store, NesoiView view, Clock clock, String token,
-                     RegisteredInstances registered) {
-    this.vertx = vertx;
+                     RegisteredInstances registered, WebhookAddresses hookAddresses) {
+    this.writes = new NesoiWrites(vertx, view);
+    this.hooks = new HookRoutes(vertx, store, view, writes, hookAddresses);
     this.store = store;
     this.view = view;
     this.clock = clock;
@@ -59,27 +64,34 @@ public final class NesoiRoutes {
   }
 
   public void mount(Router router, long maxBodyBytes) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    // the raw body, whatever the content type: curl -d labels Nesoi's JSON as a form
+    JsonBody body = new JsonBody(maxBodyBytes);
     // Vert.x Web routes on the normalised path, where /app/.. is /: refuse such names first
     router.route().handler(this::refuseDotSegments);
-    router.errorHandler(413, rc -> json(rc, 413, new JsonObject().put("error", "the body is over " + maxBodyBytes + " bytes")));
+    // whatever else fails a request with these, the client still gets a JSON reason
+    router.errorHandler(400, rc -> failed(rc, 400, "bad request"));
+    router.errorHandler(413, rc -> failed(rc, 413, "the body is over " + maxBodyBytes + " bytes (nesoi.maxBodyBytes)"));
     router.route().method(HttpMethod.PUT).method(HttpMethod.POST).method(HttpMethod.DELETE)
       .pathRegex("^/(app|srv)(/.*)?$").handler(new BearerToken(token));
     router.put("/app/:name").handler(body).handler(this::putApp);
     router.get("/app").handler(rc -> json(rc, 200, appsJson()));
     router.get("/app/:name").handler(rc -> named(rc, n -> view.app(n) == null ? null : json(rc, 200, view.app(n))));
     router.head("/app/:name").handler(rc -> named(rc, n -> view.app(n) == null ? null : subscriptions(rc)));
-    router.delete("/app/:name").handler(rc -> named(rc, n -> write(rc, () -> store.deleteApp(n), NesoiStore.appPath(n), null,
+    router.delete("/app/:name").handler(rc -> named(rc, n -> writes.write(rc, () -> store.deleteApp(n), NesoiStore.appPath(n), null,
       "app-deleted", "/app/" + n, null)));
-    router.post("/:kind/:name/web-hooks").handler(body).handler(this::postHook);
-    router.get("/:kind/:name/web-hooks").handler(rc -> kindAndName(rc, (k, n) -> json(rc, 200, hooksJson(k, n))));
-    router.delete("/:kind/:name/web-hooks/:hook").handler(this::deleteHook);
+    hooks.mount(router, body);
     router.put("/srv/:name/:host").handler(body).handler(this::putHost);
     router.get("/srv/:name").handler(this::service);
     router.head("/srv/:name").handler(rc -> named(rc, n -> serviceExists(n) ? subscriptions(rc) : null));
     router.get("/srv/:name/:host").handler(rc -> named(rc, n -> host(rc, n)));
-    router.delete("/srv/:name/:host").handler(rc -> named(rc, n -> name(rc, "host", "host", h -> write(rc,
+    router.delete("/srv/:name/:host").handler(rc -> named(rc, n -> name(rc, "host", "host", h -> writes.write(rc,
       () -> store.deleteHost(n, h), NesoiStore.hostPath(n, h), null, "srv-deleted", "/srv/" + n + "/" + h, null))));
+  }
+
+  private static void failed(RoutingContext rc, int status, String reason) {
+    Throwable why = rc.failure();
+    LOG.warn("{} {}: {}{}", rc.request().method(), rc.request().path(), reason, why == null ? "" : " (" + why + ")");
+    JsonBody.error(rc, status, why == null || why.getMessage() == null ? reason : reason + ": " + why.getMessage());
   }
 
   private void refuseDotSegments(RoutingContext rc) {
@@ -98,55 +110,10 @@ public final class NesoiRoutes {
     rc.next();
   }
 
-  /** Answers 400 naming what is wrong, 404 when {@code answer} gives null. */
-  private interface Answer {
-    Object apply(String name) throws InvalidResource;
-  }
-
-  private Object named(RoutingContext rc, Answer answer) {
-    return name(rc, "name", "name", answer);
-  }
-
-  private Object name(RoutingContext rc, String param, String what, Answer answer) {
-    try {
-      String name = rc.pathParam(param);
-      NesoiDocuments.checkName(what, name);
-      Object done = answer.apply(name);
-      if (done == null && !rc.response().ended()) {
-        json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
-      }
-      return done;
-    } catch (InvalidResource e) {
-      json(rc, 400, new JsonObject().put("error", e.getMessage()));
-      return Boolean.TRUE;
-    }
-  }
-
-  private void kindAndName(RoutingContext rc, java.util.function.BiFunction<String, String, Object> answer) {
-    String kind = rc.pathParam("kind");
-    if (!kind.equals("app") && !kind.equals("srv")) {
-      json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
-      return;
-    }
-    named(rc, n -> kind.equals("app") && view.app(n) == null ? null : answer.apply(kind, n));
-  }
-
-  private JsonObject body(RoutingContext rc) throws InvalidResource {
-    try {
-      Object parsed = rc.body().buffer() == null ? null : rc.body().buffer().toJsonValue();
-      if (parsed instanceof JsonObject json) {
-        return json;
-      }
-    } catch (RuntimeException e) {
-      throw new InvalidResource("the body is not JSON: " + e.getMessage());
-    }
-    throw new InvalidResource("the body is not a JSON object");
-  }
-
   private void putApp(RoutingContext rc) {
     named(rc, n -> {
-      JsonObject app = NesoiDocuments.app(n, body(rc), clock);
-      return write(rc, () -> {
+      JsonObject app = NesoiDocuments.app(n, JsonBody.object(rc), clock);
+      return writes.write(rc, () -> {
         store.putApp(n, app);
         return true;
       }, NesoiStore.appPath(n), app, "app-updated", "/app/" + n, app);
@@ -155,80 +122,12 @@ public final class NesoiRoutes {
 
   private void putHost(RoutingContext rc) {
     named(rc, n -> name(rc, "host", "host", h -> {
-      JsonObject doc = NesoiDocuments.host(h, body(rc), clock);
-      return write(rc, () -> {
+      JsonObject doc = NesoiDocuments.host(h, JsonBody.object(rc), clock);
+      return writes.write(rc, () -> {
         store.putHost(n, h, doc);
         return true;
       }, NesoiStore.hostPath(n, h), doc, "srv-updated", "/srv/" + n + "/" + h, doc);
     }));
-  }
-
-  private void postHook(RoutingContext rc) {
-    kindAndName(rc, (kind, n) -> {
-      JsonObject hook;
-      try {
-        hook = NesoiDocuments.hook(body(rc));
-      } catch (InvalidResource e) {
-        return json(rc, 400, new JsonObject().put("error", e.getMessage()));
-      }
-      String path = NesoiStore.hooksPath(kind, n) + "/" + hook.getString("name");
-      String location = "/" + kind + "/" + n + "/web-hooks/" + hook.getString("name");
-      vertx.executeBlocking(() -> {
-        store.putHook(kind, n, hook);
-        return null;
-      }).compose(v -> view.awaitPath(path, bytes(hook))).onComplete(ar -> {
-        if (ar.failed()) {
-          json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
-        } else {
-          rc.response().putHeader("Location", location);
-          json(rc, 201, hook);
-        }
-      });
-      return Boolean.TRUE;
-    });
-  }
-
-  private void deleteHook(RoutingContext rc) {
-    kindAndName(rc, (kind, n) -> name(rc, "hook", "hook", hook -> write(rc,
-      () -> store.deleteHook(kind, n, hook), NesoiStore.hooksPath(kind, n) + "/" + hook, null, null, null, null)));
-  }
-
-  /**
-   * Runs a blocking store write; answers 404 when it found nothing to delete, otherwise waits
-   * for this node's view to hold {@code expected} at {@code path}, publishes the change and
-   * answers with {@code answer} (204 without one).
-   */
-  private Object write(RoutingContext rc, Callable<Boolean> write, String path, JsonObject expected,
-                       String changeType, String uri, JsonObject answer) {
-    vertx.executeBlocking(write).compose(found -> {
-      if (!found) {
-        return Future.succeededFuture(false);
-      }
-      if (changeType != null) {
-        // stored: subscribers hear of it now; only this client's answer waits for the view
-        vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", changeType).put("store", "nesoi")
-          .put("uri", uri).put("resource", answer).put("ts", System.currentTimeMillis()));
-      }
-      return view.awaitPath(path, expected == null ? null : bytes(expected)).map(true);
-    }).onComplete(ar -> {
-        if (ar.failed()) {
-          LOG.warn("{} {} failed: {}", rc.request().method(), rc.request().path(), ar.cause().toString());
-          json(rc, 503, new JsonObject().put("error", "store unavailable: " + ar.cause().getMessage()));
-        } else if (!ar.result()) {
-          json(rc, 404, new JsonObject().put("error", rc.request().path() + " does not exist"));
-        } else {
-          if (answer == null) {
-            rc.response().setStatusCode(204).end();
-          } else {
-            json(rc, 200, answer);
-          }
-        }
-      });
-    return Boolean.TRUE;
-  }
-
-  private static byte[] bytes(JsonObject json) {
-    return json.encode().getBytes(StandardCharsets.UTF_8);
   }
 
   private Object subscriptions(RoutingContext rc) {
@@ -240,12 +139,6 @@ public final class NesoiRoutes {
   private JsonObject appsJson() {
     JsonObject all = new JsonObject();
     view.apps().forEach(all::put);
-    return all;
-  }
-
-  private JsonObject hooksJson(String kind, String name) {
-    JsonObject all = new JsonObject();
-    view.hooks(kind, name).forEach(all::put);
     return all;
   }
 
@@ -263,11 +156,7 @@ public final class NesoiRoutes {
     });
   }
 
-  /**
-   * {@code GET /srv/NAME}: every host, those written through REST and those the Docker pipeline
-   * registered. {@code ?max_age=SECONDS} leaves out hosts updated longer ago; when several claim
-   * {@code "master": true}, only the most recently updated one keeps it.
-   */
+  /** {@code GET /srv/NAME} ({@link ServiceListing}); the answer without max_age is cached until either source changes. */
   private void service(RoutingContext rc) {
     named(rc, n -> {
       if (!serviceExists(n)) {
@@ -280,38 +169,9 @@ public final class NesoiRoutes {
         rc.response().putHeader("Content-Type", "application/json").end(cached.body());
         return Boolean.TRUE;
       }
-      Long maxAge = null;
-      if (param != null) {
-        try {
-          maxAge = Long.parseLong(param.trim());
-        } catch (NumberFormatException e) {
-          throw new InvalidResource("max_age '" + param + "' is not a number of seconds");
-        }
-      }
-      LocalDateTime now = LocalDateTime.now(clock.withZone(ZoneOffset.UTC));
-      JsonObject all = new JsonObject();
-      registered.getOrDefault(n, Map.of()).forEach(all::put);
-      view.hosts(n).forEach(all::put);
-      String master = null;
-      LocalDateTime masterAt = null;
-      for (String host : java.util.List.copyOf(all.fieldNames())) {
-        JsonObject doc = all.getJsonObject(host);
-        LocalDateTime at = NesoiDocuments.updatedAt(doc);
-        if (maxAge != null && (at == null || at.isBefore(now.minusSeconds(maxAge)))) {
-          all.remove(host);
-          continue;
-        }
-        if (Boolean.TRUE.equals(doc.getValue("master")) && (masterAt == null || (at != null && at.isAfter(masterAt)))) {
-          master = host;
-          masterAt = at;
-        }
-      }
-      for (String host : all.fieldNames()) {
-        JsonObject doc = all.getJsonObject(host);
-        if (Boolean.TRUE.equals(doc.getValue("master")) && !host.equals(master)) {
-          all.put(host, doc.copy().put("master", false));
-        }
-      }
+      Long maxAge = ServiceListing.maxAge(param);
+      JsonObject all = ServiceListing.render(registered.getOrDefault(n, Map.of()), view.hosts(n), maxAge,
+        LocalDateTime.now(clock.withZone(ZoneOffset.UTC)));
       io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(all.encodePrettily());
       if (param == null) {
         if (rendered.size() > 10_000) {
@@ -322,11 +182,5 @@ public final class NesoiRoutes {
       rc.response().putHeader("Content-Type", "application/json").end(body);
       return Boolean.TRUE;
     });
-  }
-
-
-  private static Object json(RoutingContext rc, int status, JsonObject body) {
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encodePrettily());
-    return Boolean.TRUE;
   }
 }

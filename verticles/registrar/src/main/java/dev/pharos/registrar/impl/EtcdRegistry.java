@@ -86,6 +86,7 @@ public final class EtcdRegistry implements RegistryAdapter {
   @Override
   public void deregister(Instance instance, boolean sweep) {
     Instance gone = held.remove(instance.id());
+    status.clear("registration " + instance.id() + " in etcd");
     if (gone != null) {
       chain(() -> delete(gone));
     }
@@ -95,6 +96,7 @@ public final class EtcdRegistry implements RegistryAdapter {
   @Override
   public void release(String instanceId) {
     held.remove(instanceId);
+    status.clear("registration " + instanceId + " in etcd");
   }
 
   @Override

@@ -107,6 +107,7 @@ public final class NerveRegistry implements RegistryAdapter {
   private Future<Void> create(Held h) {
     if (!owns.test(h.instance)) {
       held.remove(h.instance.id(), h);
+      status.clear("registration " + h.instance.id());
       return Future.succeededFuture();
     }
     String subject = "registration " + h.instance.id();

@@ -123,6 +123,8 @@ public final class SerfnodeChildren implements AutoCloseable {
       }
       inspects.remove(gone.containerId());
       status.clear("child " + gone.name());
+      // its fifo's problems, "fifo <dir>/parent" and the dropped-line one, go with it
+      status.clearAll("fifo " + gone.dir().resolve("parent"));
       LOG.info("serfnode child {} gone ({})", gone.name(), gone.dir());
     }
     for (ChildContainers.Child added : change.added()) {
