@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * The event bus contract: every address Pharos uses, who publishes on it, who consumes it and
- * the JSON of its messages. The README's "Event bus contract" table mirrors this class; keep the
- * two in step.
+ * the JSON of its messages. The README's "Event bus contract" table says the same with every key
+ * of every message, and {@code BusContractIT} holds the running stages to that table; keep this
+ * class in step with it.
  *
  * <p>Facts are published and carry what makes them idempotent (ids, versions, timestamps).
  * A stage that starts or moves asks for a snapshot (request-reply on a {@code .snapshot}
@@ -17,8 +18,10 @@ public final class Addresses {
   }
 
   /**
-   * Fact, published by the docker watcher, consumed by the health checker.
-   * <pre>{"type":"up"|"down","host":{"id","ip"},"container":{Container JSON},"ts":millis}</pre>
+   * Fact, published by the docker watcher, consumed by the health checker, the ambassador and the
+   * serf bridge (Serfnode's children).
+   * <pre>{"type":"up"|"down","host":{"id","ip"},"container":{"id","name","image","labels","ports":[{"containerPort","hostPort","proto"}],
+   *  "networkMode","hostname","env","mounts","health"},"ts":millis}</pre>
    * and, after every resync against {@code docker ps},
    * <pre>{"type":"snapshot","host":{"id","ip"},"containers":[...],"ts":millis}</pre>
    * which replaces everything known from that host (containers that vanished are retracted), and
@@ -27,19 +30,23 @@ public final class Addresses {
    */
   public static final String CONTAINERS = "pharos.containers";
 
-  /** Request-reply, answered by a docker watcher: the same JSON as a {@code snapshot} fact. */
+  /**
+   * Request-reply, asked by the health checker with {@code {}}, answered by one docker watcher:
+   * {"host":{"id","ip"},"containers":[...],"ts"}, the {@code snapshot} fact without its type.
+   */
   public static final String CONTAINERS_SNAPSHOT = "pharos.containers.snapshot";
 
   /**
-   * Published by a stage that starts and needs every host's containers, {@code {}}: every docker
+   * Published by a stage that starts and needs every host's containers (the health checker, the
+   * ambassador), {@code {}}: every docker
    * watcher answers by publishing a {@code snapshot} fact on {@link #CONTAINERS}. (A request on
    * {@link #CONTAINERS_SNAPSHOT} reaches only one watcher of a cluster of hosts.)
    */
   public static final String CONTAINERS_ANNOUNCE = "pharos.containers.announce";
 
   /**
-   * Request to one host's docker watcher: {@code {"id"}} (a container id or name) is answered
-   * with Docker's own inspect JSON, for Serfnode's container-info files.
+   * Request from the serf bridge to one host's docker watcher: {@code {"id"}} (a container id or
+   * name) is answered with Docker's own inspect JSON, for Serfnode's container-info files.
    */
   public static String containerInspect(String hostId) {
     return "pharos.containers.inspect." + hostId;
@@ -47,34 +54,40 @@ public final class Addresses {
 
   /**
    * Fact, published by the definition watcher, consumed by the health checker.
-   * <pre>{"type":"put","definition":{Definition JSON}} | {"type":"delete","env","app","path","version"}</pre>
+   * <pre>{"type":"put","definition":{"env","app","path","version","checkIntervalMs",
+   *  "checks":[{"type","host","port","timeoutMs","rise","fall","options"}],"weight","haproxyServerOptions","labels"}}
+   * | {"type":"delete","env","app","path","version"}</pre>
    * {@code version} is the znode's modification zxid, so replays change nothing.
    */
   public static final String DEFINITIONS = "pharos.definitions";
 
   /**
-   * Request-reply, answered by the definition watcher:
-   * {"definitions":[Definition JSON...],"malformed":[{"path","reason"}]}.
+   * Request-reply, asked by the health checker and the api with {@code {}}, answered by the
+   * definition watcher: {"definitions":[Definition JSON...],"malformed":[{"path","reason"}]}, or a
+   * 503 failure until every store has loaded.
    */
   public static final String DEFINITIONS_SNAPSHOT = "pharos.definitions.snapshot";
 
   /**
    * Fact, published by the health checker, consumed by the registrar.
-   * <pre>{"type":"up"|"down","instance":{Instance JSON},"reason":"...","ts":millis}</pre>
+   * <pre>{"type":"up"|"down","instance":{"id","env","app","hostId","containerId","host","port","data","document"},
+   *  "reason":"...","ts":millis}</pre>
    * keyed by {@code instance.id}; "up" with the same registration data twice changes nothing.
    */
   public static final String INSTANCES = "pharos.instances";
 
   /**
-   * Request-reply, answered by any one health checker instance:
-   * {"member","ready","instances":[Instance JSON of every up instance it checks],"watches":[...]}.
+   * Request-reply, asked with {@code {}} by the api before it has heard of the checkers (and by
+   * benchmarks), answered by any one health checker instance:
+   * {"member","node","ready","instances":[Instance JSON of every up instance it checks],"watches":[...]}.
    */
   public static final String INSTANCES_SNAPSHOT = "pharos.instances.snapshot";
 
   /**
-   * Request-reply to one health checker instance (its member id), the same answer as
-   * {@link #INSTANCES_SNAPSHOT}. With {@code {"registrars":[Member...],"registrar":id}} only the
-   * up instances that registrar owns are listed; with {@code {"ids":[{"id","hostId"}...]}} the
+   * Request-reply to one health checker instance (its member id), asked by the api and the
+   * registrar, the same answer as {@link #INSTANCES_SNAPSHOT}. With
+   * {@code {"registrars":[Member...],"registrar":id}} (a registrar's catch-up) only the up
+   * instances that registrar owns are listed; with {@code {"ids":[{"id","hostId"}...],"registrars","registrar"}} (its reconcile) the
    * answer also has {@code "verdicts":{id:"up"|"down"|"not-mine"|"unknown"}}: "down" only when this
    * checker owns the instance, has its host's containers and no up watch of it.
    */
@@ -83,34 +96,38 @@ public final class Addresses {
   }
 
   /**
-   * Fact, published by the registrar, consumed by the api (SSE, backlog) and anyone who watches.
-   * <pre>{"type":"registered"|"deregistered","store":"zookeeper"|"etcd","instance":{Instance JSON},
-   *  "path":"/env/dev/sd/web/sd/host-abc_0000000001","ts":millis}</pre>
-   * ({@code path} is the etcd key of the service document when {@code store} is etcd)
+   * Fact, published by the registrar and by the api for Nesoi's writes, consumed by the api (SSE,
+   * backlog, the {@code /srv} view) and anyone who watches.
+   * <pre>{"type":"registered"|"deregistered"|"maintenance-on"|"maintenance-off","store":"zookeeper"|"etcd"|"maintenance",
+   *  "instance":{Instance JSON},"path":"/env/dev/sd/web/sd/host-abc_0000000001","uri":"/srv/web/host-abc","ts":millis}</pre>
+   * ({@code path} is the etcd key of the service document when {@code store} is etcd, the
+   * maintenance znode when it is maintenance), and for Nesoi's writes
+   * <pre>{"type":"app-updated"|"app-deleted"|"srv-updated"|"srv-deleted","store":"nesoi","uri","resource","ts"}</pre>
    */
   public static final String CHANGES = "pharos.changes";
 
   /**
-   * Request-reply, answered by the ambassador:
+   * Request-reply, asked by the api with {@code {}}, answered by the ambassador:
    * {"node","descriptors":[{"name","service","env","tags","port","proto","spec","listener","endpoints":[{"address","tags","active"}],
    *  "active","forwarded","refused","consumers":[...]}],"problems":[{"subject","reason"}]}
    */
   public static final String DESCRIPTORS = "pharos.descriptors";
 
   /**
-   * Request-reply, answered by the ambassador: every service document under etcd's
+   * Request-reply, asked by the api with {@code {}}, answered by the ambassador: every service document under etcd's
    * {@code /services/}, {"endpoints":[{"key","env","service","address","tags"}]}.
    */
   public static final String ENDPOINTS_SNAPSHOT = "pharos.endpoints.snapshot";
 
   /**
-   * Request-reply, answered by the serf bridge: the agent's members as last read,
-   * {"members":[{"name","addr","port","status","tags"}]}.
+   * Request-reply, asked by the api with {@code {}}, answered by the serf bridge: the agent's
+   * members as last read, {"members":[{"name","addr","port","status","tags"}],"node"}.
    */
   public static final String SERF_MEMBERS = "pharos.serf.members";
 
   /**
-   * Request-reply, answered by the registrar: {"registrations":[{"instance":{...},"path":"...","since":ms}],
+   * Request-reply, asked by the api with {@code {}}, answered by any registrar:
+   * {"member","node","registrations":[{"instance":{...},"path":"...","since":ms}],
    * "maintenance":[{"instance":{...},"since":ms,"reason":"..."}]} (drained instances, up but held back).
    */
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
@@ -121,7 +138,8 @@ public final class Addresses {
   }
 
   /**
-   * Request-reply, answered by a registrar: {"id","maintenance":true|false,"reason"} puts an
+   * Request-reply, asked by the api, answered by a registrar: {"id","maintenance":true|false}
+   * or {"id","maintenance","reason"} puts an
    * instance in maintenance (drained from every store) or takes it out; reply {"id","maintenance"},
    * or a failure: 404 for an instance this registrar does not know, 400 for a malformed id.
    */
@@ -142,8 +160,9 @@ public final class Addresses {
   public static final long STATUS_HEARTBEAT_MS = 2000;
 
   /**
-   * Request-reply, answered by every stage on {@code pharos.status.<stage>}:
-   * {"id","stage","node","state":"starting"|"running"|"degraded","problems":[{"subject","reason","since"}],"details":{...}}
+   * Request-reply, asked by the api with {@code {}}, answered by every stage on {@code pharos.status.<stage>}:
+   * {"id","stage","node","state":"starting"|"running"|"degraded","problems":[{"subject","reason","since"}],
+   *  "problemsDropped","details":{...}} (at most 100 problems; the oldest dropped and counted)
    */
   public static final String STATUS_PREFIX = "pharos.status.";
 
@@ -165,13 +184,16 @@ public final class Addresses {
 
   /**
    * Fact, published by the serf bridge for every serf user event but {@code config_updated}:
-   * {@code pharos.serf.event.<name>} with {"name","payload" (text),"ltime"}. Handlers are consumers.
+   * {@code pharos.serf.event.<name>} with {"name","payload" (text),"ltime"}. Handlers, outside
+   * Pharos, are its consumers.
    */
   public static final String SERF_EVENT_PREFIX = "pharos.serf.event.";
 
   /**
-   * Request-reply, answered by the serf bridge: {"p","k","v","c"} is sent to the cluster as a
-   * {@code config_updated} event; the reply is {"sent":true}, or a failure naming why (over 512 bytes, bad field).
+   * Request-reply, asked by the api, answered by the serf bridge: {"p","k","v","c"} is sent to the
+   * cluster as a {@code config_updated} event (a query with the header {@code as: query}); the reply
+   * is {"sent":true,"as":"event"}, {"sent":true,"as":"query","acks":[...],"answers":{node: text}}, or a
+   * failure naming why (over 512 bytes, bad field).
    */
   public static final String SERF_CONFIG = "pharos.serf.config";
 

@@ -1,11 +1,11 @@
 package dev.pharos.etcd;
 
+import dev.pharos.testing.EventLoopGuard;
 import io.etcd.jetcd.Client;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import dev.pharos.testing.Await;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The pull-then-watch against a real etcd, including a restart of the server under it. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class EtcdPrefixWatchTest {
 
   private EtcdServer etcd;

@@ -1,11 +1,11 @@
 package dev.pharos.serf;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.testing.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The RPC client against real serf agents joined on loopback, and against a peer that misbehaves. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class SerfRpcClientTest {
 
   private static final SerfRpcClient.Limits SHORT = new SerfRpcClient.Limits(1000, 1024, 64 * 1024, 1 << 20);

@@ -1,5 +1,6 @@
 package dev.pharos.ambassador;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdServer;
@@ -15,7 +16,6 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import dev.pharos.testing.Await;
 import dev.pharos.testing.FreePorts;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The ambassador against a real etcd and real sockets on loopback: backends are small Vert.x
  * servers that answer with their own name, so each connection shows where it was forwarded.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class AmbassadorTest {
 
   private EtcdServer etcd;

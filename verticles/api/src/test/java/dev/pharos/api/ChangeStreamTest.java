@@ -1,13 +1,14 @@
 package dev.pharos.api;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
+import dev.pharos.testing.Await;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code /v1/changes}: ids, Last-Event-ID resume from the bounded backlog, reset, heartbeat. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class ChangeStreamTest {
 
   private static final Pattern ID = Pattern.compile("^id: (\\d+)$", Pattern.MULTILINE);
@@ -60,12 +61,10 @@ class ChangeStreamTest {
   }
 
   private static void awaitText(StringBuffer text, String what, java.util.function.Predicate<String> done) throws Exception {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!done.test(text.toString())) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; got:\n" + text);
-      }
-      Thread.sleep(20);
+    try {
+      Await.until(what, () -> done.test(text.toString()));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; got:\n" + text, e);
     }
   }
 
@@ -81,7 +80,8 @@ class ChangeStreamTest {
   @Test
   void streamsResumesAndKeepsAlive(Vertx vertx) throws Exception {
     StringBuffer live = open(null);
-    Thread.sleep(100); // the client is registered before the changes come
+    // the stream writes its opening comment in the same event-loop turn that registers the client
+    awaitText(live, "the opening comment", t -> t.startsWith(": pharos change stream\n\n"));
     for (int i = 1; i <= 5; i++) {
       vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", i % 2 == 1 ? "registered" : "deregistered")
         .put("path", "/env/dev/sd/web/sd/h-" + i + "_0000000001"));

@@ -1,5 +1,6 @@
 package dev.pharos.definitions;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdServer;
@@ -10,7 +11,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import dev.pharos.testing.Await;
-import io.vertx.junit5.VertxExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Definitions from a real ZooKeeper and a real etcd, and which one wins when both define an app. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class DefinitionWatcherTest {
 
   private static final String WEB = "{\"nerve\": {\"check_interval\": 2, \"checks\": [{\"type\": \"tcp\", \"timeout\": 1}]}}";

@@ -62,6 +62,7 @@ public class RegistrarVerticle extends VerticleBase {
   private RegistrarGroup group;
   private RegistrationCounts counts;
   private boolean stopping;
+  private long reconciles;
   private final ConnectionStateListener connectionListener = (c, state) -> context.runOnContext(y -> connectionChanged(state));
 
   private Drains drains;
@@ -261,6 +262,8 @@ public class RegistrarVerticle extends VerticleBase {
     if (stopping) {
       return;
     }
+    // counted so that a test (or an operator) can tell that reconciles have run since a moment
+    status.detail("reconciles", ++reconciles);
     adapters.forEach(RegistryAdapter::refresh);
     group.verdicts(nerve.services(), instance -> {
       LOG.info("{} is no longer reported up by its health checker; deregistering it", instance.id());

@@ -1,5 +1,6 @@
 package dev.pharos.registrar;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdServer;
@@ -15,7 +16,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import dev.pharos.testing.Await;
-import io.vertx.junit5.VertxExtension;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The registrar's etcd documents and their lease, against a real etcd server. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class RegistrarEtcdTest {
 
   private static final String KEY = "/services/dev/web/80/8080/c-h1-aaa";

@@ -1,5 +1,6 @@
 package dev.pharos.registrar;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.model.Container;
 import dev.pharos.model.Host;
@@ -10,7 +11,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import dev.pharos.testing.Await;
-import io.vertx.junit5.VertxExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The registrar against a real, in-process ZooKeeper server; each test under its own chroot. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class RegistrarTest {
 
   private static TestingServer server;
@@ -95,6 +95,41 @@ class RegistrarTest {
     return zk.checkExists().forPath("/env/dev/sd/web/sd") == null ? List.of() : zk.getChildren().forPath("/env/dev/sd/web/sd");
   }
 
+  private static JsonObject status(Vertx vertx) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.REGISTRAR), new JsonObject())
+      .await(10, TimeUnit.SECONDS).body();
+  }
+
+  /**
+   * The barrier behind every "nothing more happened": two more reconciles have started, then a
+   * changed "up" of each instance (a new weight) is written. Each such write is chained after
+   * every earlier step of its instance, the reconciles' re-creates included, and all go on the
+   * registrar's one session, whose requests ZooKeeper applies in order.
+   */
+  private void afterTwoReconciles(Vertx vertx, Instance... instances) throws Exception {
+    long before = status(vertx).getJsonObject("details").getLong("reconciles", 0L);
+    Await.until("two more reconciles", () -> status(vertx).getJsonObject("details").getLong("reconciles", 0L) >= before + 2);
+    int weight = ++barriers;
+    for (Instance i : instances) {
+      publish(vertx, "up", new Instance(i.id(), i.env(), i.app(), i.hostId(), i.containerId(), i.host(), i.port(),
+        i.data().copy().put("weight", weight), i.document()));
+    }
+    for (Instance i : instances) {
+      Await.until("the later write of " + i.id(), () -> registrations().stream().filter(c -> c.startsWith(i.id() + "_"))
+        .anyMatch(c -> weightOf(c) == weight));
+    }
+  }
+
+  private int barriers;
+
+  private int weightOf(String child) {
+    try {
+      return new JsonObject(new String(zk.getData().forPath("/env/dev/sd/web/sd/" + child))).getInteger("weight", 0);
+    } catch (Exception gone) {
+      return -1; // deleted between the listing and the read
+    }
+  }
+
 
   @Test
   void registersInNervesFormatAndDeregisters(Vertx vertx) throws Exception {
@@ -133,11 +168,13 @@ class RegistrarTest {
     assertTrue(changes.stream().anyMatch(c -> "maintenance-on".equals(c.getString("type"))), changes.toString());
 
     publish(vertx, "up", instance("h1-aaa", 8080)); // the checker keeps reporting it up: it stays out
-    Thread.sleep(500);
-    assertTrue(registrations().isEmpty());
+    // a later fact on the same address from the same sender: once it is written, so would h1-aaa be
+    publish(vertx, "up", instance("h1-bbb", 8081));
+    Await.until("the later instance registered", () -> registrations().stream().anyMatch(c -> c.startsWith("h1-bbb_")));
+    assertEquals(1, registrations().size(), "only the later instance: " + registrations());
 
     maintenance(vertx, "h1-aaa", false);
-    Await.until("registered again", () -> registrations().size() == 1);
+    Await.until("registered again", () -> registrations().stream().anyMatch(c -> c.startsWith("h1-aaa_")));
     assertTrue(snapshot(vertx).getJsonArray("maintenance").isEmpty());
     assertTrue(snapshot(vertx).getJsonArray("registrations").getJsonObject(0).getLong("since") > 0);
     assertTrue(changes.stream().anyMatch(c -> "maintenance-off".equals(c.getString("type"))));
@@ -164,7 +201,7 @@ class RegistrarTest {
     Await.until("a new session", () -> registrarClient.get().getZookeeperClient().isConnected()
       && registrarClient.get().getZookeeperClient().getZooKeeper().getSessionId() != session);
     Await.until("both re-created", () -> registrations().size() == 2 && !registrations().containsAll(before));
-    Thread.sleep(1000);
+    afterTwoReconciles(vertx, instance("h1-aaa", 8080), instance("h1-bbb", 8081));
     List<String> after = registrations();
     assertEquals(2, after.size(), "no duplicate after reconciles: " + after);
     assertEquals(1, after.stream().filter(c -> c.startsWith("h1-aaa_")).count());
@@ -181,7 +218,7 @@ class RegistrarTest {
     Thread.sleep(5000); // longer than the 4 s session: the server expires it once back
     server.restart();
     Await.until("re-created under a new session", () -> registrations().size() == 1 && !registrations().contains(before));
-    Thread.sleep(1000);
+    afterTwoReconciles(vertx, instance("h1-aaa", 8080));
     assertEquals(1, registrations().size(), "exactly one: " + registrations());
   }
 
@@ -190,7 +227,10 @@ class RegistrarTest {
     publish(vertx, "up", instance("h1-aaa", 8080));
     Await.until("one registration", () -> registrations().size() == 1);
     zk.delete().deletingChildrenIfNeeded().forPath("/env/dev");
-    Thread.sleep(1000); // several reconciles try to re-create it
+    // a reconcile tries to re-create it: it reports the definition gone (or, wrongly, re-creates it)
+    Await.until("a reconcile's attempt", () -> zk.checkExists().forPath("/env/dev") != null
+      || status(vertx).getJsonArray("problems").stream()
+        .anyMatch(p -> ((JsonObject) p).getString("reason", "").contains("/env/dev/sd/web is gone")));
     assertNull(zk.checkExists().forPath("/env/dev"), "a registration must not re-create a deleted definition");
     zk.create().creatingParentsIfNeeded().forPath("/env/dev/sd/web", "{\"nerve\":{}}".getBytes());
     Await.until("re-registered once the definition is back", () -> registrations().size() == 1);
@@ -210,7 +250,7 @@ class RegistrarTest {
       publish(vertx, "up", instance("h1-aaa", 8080));
       Await.until("the ghosts of h1 are gone", () -> registrations().stream().filter(c -> c.startsWith("h1-")).count() == 1
         && registrations().stream().noneMatch(c -> c.startsWith("h1-old_")));
-      Thread.sleep(700);
+      afterTwoReconciles(vertx, instance("h1-aaa", 8080));
       List<String> left = registrations();
       assertEquals(2, left.size(), left.toString());
       assertTrue(left.stream().anyMatch(c -> c.startsWith("h2-other_")), "another host's registration stays");

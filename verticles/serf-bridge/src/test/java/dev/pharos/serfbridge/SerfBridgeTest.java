@@ -1,5 +1,6 @@
 package dev.pharos.serfbridge;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.serf.SerfAgent;
 import dev.pharos.serf.SerfRpcClient;
@@ -8,7 +9,6 @@ import dev.pharos.testing.StageProblems;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bridge on one of two real serf agents joined on loopback. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class SerfBridgeTest {
 
   private static String run(String... cmd) throws Exception {

@@ -1,5 +1,6 @@
 package dev.pharos.serfbridge;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.serf.SerfAgent;
 import dev.pharos.serf.SerfRpcClient;
@@ -9,7 +10,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** How the bridge writes config files: in order per file, the newest winning, and a failed write kept until it succeeds. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class SerfBridgeWritesTest {
 
   private static byte[] config(String key, long v) {

@@ -1,5 +1,6 @@
 package dev.pharos.serfbridge;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.serf.SerfAgent;
 import dev.pharos.testing.Await;
@@ -7,7 +8,6 @@ import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Config kept under a ZooKeeper path, propagated through a real serf agent as config_updated events. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class SerfBridgeZooKeeperTest {
 
   @Test

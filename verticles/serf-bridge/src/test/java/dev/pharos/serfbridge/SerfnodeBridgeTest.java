@@ -1,5 +1,6 @@
 package dev.pharos.serfbridge;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.serf.SerfAgent;
 import dev.pharos.serf.SerfEvent;
@@ -10,7 +11,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Serfnode's files for the node and a child directory, and the child's FIFO reaching another node. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class SerfnodeBridgeTest {
 
 

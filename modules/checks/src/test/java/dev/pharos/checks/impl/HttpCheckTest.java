@@ -1,5 +1,6 @@
 package dev.pharos.checks.impl;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.checks.CheckContext;
 import dev.pharos.checks.CheckTarget;
 import dev.pharos.checks.Probe;
@@ -10,7 +11,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Nerve's http check against a real HTTP server: only 2xx passes, expect, headers, ssl without verification. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class HttpCheckTest {
 
   private CheckContext context;

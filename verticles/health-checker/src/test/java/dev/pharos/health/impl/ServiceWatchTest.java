@@ -1,5 +1,6 @@
 package dev.pharos.health.impl;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.checks.CheckContext;
 import dev.pharos.checks.CheckTypes;
 import dev.pharos.model.Definition;
@@ -8,7 +9,6 @@ import dev.pharos.model.Instance;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A watch's first result, for a new instance and for one taken over from another checker. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class ServiceWatchTest {
 
   private static int closedPort() throws Exception {

@@ -1,12 +1,12 @@
 package dev.pharos.serfbridge.impl;
 
+import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.testing.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(VertxExtension.class)
+@ExtendWith(EventLoopGuard.class)
 class LatestWritesTest {
 
   /** Runs {@code action} on {@code context} and hands back what it returns. */
