@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The servers Nerve's check types talk to, from Debian's packages, each a private instance on a
-# loopback port with its data under test-harness/work (the packages' own services stay off):
+# loopback port with its data under /var/lib/pharos-test/check-servers (PHAROS_CHECK_SERVERS_DIR):
+# one place for the machine, so every checkout (CI clones the repository afresh) knows the
+# servers another one started as its own. The packages' own services stay off.
 #   redis 127.0.0.1:16379, MariaDB 127.0.0.1:13306, PostgreSQL 127.0.0.1:15432,
 #   RabbitMQ 127.0.0.1:15673 (Erlang distribution on 35673).
+# `start` prints their addresses as shell exports on stdout; progress goes to stderr.
 # MariaDB and PostgreSQL have a database "pharos" and a user "pharos" with password
 # "pharos-secret"; RabbitMQ keeps its default guest/guest (allowed from loopback).
 # Usage: check-servers.sh start   (idempotent: a server already answering is left alone)
@@ -12,8 +15,7 @@
 # Before starting a server it checks that its port is free; after, that the server it started
 # is the one answering.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-work="$here/work/check-servers"
+work=${PHAROS_CHECK_SERVERS_DIR:-/var/lib/pharos-test/check-servers}
 mkdir -p "$work"
 
 REDIS_PORT=16379
@@ -43,7 +45,7 @@ start_redis() {
   local pidfile="$work/redis.pid"
   if owned $REDIS_PORT "$pidfile" && listening $REDIS_PORT; then return; fi
   if listening $REDIS_PORT; then echo "port $REDIS_PORT is taken by another server: not starting redis" >&2; exit 1; fi
-  echo "== starting redis on 127.0.0.1:$REDIS_PORT"
+  echo "== starting redis on 127.0.0.1:$REDIS_PORT" >&2
   redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
     --pidfile "$pidfile" --logfile "$work/redis.log" --dir "$work"
   wait_for 20 redis redis-cli -p $REDIS_PORT ping
@@ -54,7 +56,7 @@ start_mariadb() {
   local dir="$work/mariadb" pidfile="$work/mariadb/mariadbd.pid"
   if owned $MARIADB_PORT "$pidfile" && listening $MARIADB_PORT; then return; fi
   if listening $MARIADB_PORT; then echo "port $MARIADB_PORT is taken by another server: not starting MariaDB" >&2; exit 1; fi
-  echo "== starting MariaDB on 127.0.0.1:$MARIADB_PORT"
+  echo "== starting MariaDB on 127.0.0.1:$MARIADB_PORT" >&2
   if [ ! -d "$dir/data/mysql" ]; then
     rm -rf "$dir" && mkdir -p "$dir/data"
     mariadb-install-db --user=root --datadir="$dir/data" --auth-root-authentication-method=socket \
@@ -78,7 +80,7 @@ start_postgres() {
   local dir="$work/postgres"
   if [ -f "$dir/data/postmaster.pid" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then return; fi
   if listening $PG_PORT; then echo "port $PG_PORT is taken by another server: not starting PostgreSQL" >&2; exit 1; fi
-  echo "== starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  echo "== starting PostgreSQL on 127.0.0.1:$PG_PORT" >&2
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     rm -rf "$dir" && mkdir -p "$dir" && chown postgres "$dir"
     echo 'pharos-secret' >"$dir/pw" && chown postgres "$dir/pw"
@@ -110,11 +112,12 @@ start_rabbitmq() {
   rabbit_env
   if owned $RABBIT_PORT "$dir/rabbitmq.pid" && listening $RABBIT_PORT; then return; fi
   if listening $RABBIT_PORT; then echo "port $RABBIT_PORT is taken by another server: not starting RabbitMQ" >&2; exit 1; fi
-  echo "== starting RabbitMQ on 127.0.0.1:$RABBIT_PORT"
+  echo "== starting RabbitMQ on 127.0.0.1:$RABBIT_PORT" >&2
   [ -f "$dir/.erlang.cookie" ] || { head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/.erlang.cookie"; chmod 400 "$dir/.erlang.cookie"; }
   echo '[].' >"$dir/enabled_plugins"
   printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users.guest = true\n' $RABBIT_PORT >"$dir/rabbitmq.conf"
-  (cd "$dir" && nohup /usr/lib/rabbitmq/bin/rabbitmq-server >"$dir/server.log" 2>&1 &)
+  # the whole subshell's output goes to the log: no descriptor of the caller stays open in it
+  (cd "$dir" && exec /usr/lib/rabbitmq/bin/rabbitmq-server) >"$dir/server.log" 2>&1 </dev/null &
   wait_for 120 RabbitMQ /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" await_startup
   wait_for 20 "RabbitMQ on its port" listening $RABBIT_PORT
 }
@@ -158,7 +161,8 @@ case "${1:-start}" in
     start_mariadb
     start_postgres
     start_rabbitmq
-    cat >"$work/env" <<ENV
+    # the addresses, for test-harness/work/env (progress went to stderr)
+    cat <<ENV
 export PHAROS_TEST_REDIS=127.0.0.1:$REDIS_PORT
 export PHAROS_TEST_MYSQL=127.0.0.1:$MARIADB_PORT
 export PHAROS_TEST_POSTGRES=127.0.0.1:$PG_PORT

@@ -74,7 +74,7 @@ CFG
   (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null || { echo "ZooKeeper did not start"; tail -20 "$work/zookeeper/server.log"; exit 1; }
 fi
 
-bash "$here/check-servers.sh" start
+servers=$(bash "$here/check-servers.sh" start)
 
 cat >"$work/env" <<ENV
 export PHAROS_TEST_ZK=127.0.0.1:$zk_port
@@ -82,5 +82,5 @@ export PHAROS_TEST_IMAGE=$image
 export PHAROS_TEST_DOCKER=unix:///var/run/docker.sock
 export PHAROS_TEST_DOCKER_B=unix:///var/run/pharos-docker-b.sock
 ENV
-cat "$work/check-servers/env" >>"$work/env"
+echo "$servers" >>"$work/env"
 echo "== ready: dockerd, ZooKeeper 127.0.0.1:$zk_port, image $image, redis, MariaDB, PostgreSQL, RabbitMQ"
