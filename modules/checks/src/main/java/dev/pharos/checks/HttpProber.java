@@ -9,16 +9,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.vertx.core.Future;
@@ -32,11 +28,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A plain http check's request on Netty's HTTP codec, on a channel of Vert.x's own transport on
- * the checker's event loop: one GET with {@code Connection: close}, the status line read, the
- * body read only when an {@code expect} text needs it (up to {@link #MAX_BODY}), then a reset
- * (SO_LINGER 0) rather than a close, so neither side keeps a TIME_WAIT. Vert.x's HttpClient
- * around each such one-shot request cost the checker four times HAProxy's CPU per check.
+ * A plain http check's request on a channel of Vert.x's own transport on the checker's event
+ * loop: one GET with {@code Connection: close} written as bytes, the status line read (Netty's
+ * HTTP decoder only when an {@code expect} text needs the body, up to {@link #MAX_BODY}), then a
+ * reset (SO_LINGER 0) rather than a close, so neither side keeps a TIME_WAIT. Vert.x's
+ * HttpClient around each such one-shot request cost the checker four times HAProxy's CPU per
+ * check, Netty's whole client codec twice.
  */
 final class HttpProber {
 
@@ -60,17 +57,20 @@ final class HttpProber {
   Future<String> get(InetSocketAddress address, String hostHeader, String uri, Map<String, String> headers,
                      String expect, long connectTimeoutMs, long readTimeoutMs) {
     Promise<String> result = context.promise();
-    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri);
-    request.headers().set(HttpHeaderNames.HOST, hostHeader).set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    headers.forEach((name, value) -> request.headers().set(name, value));
+    ByteBuf request = Unpooled.wrappedBuffer(requestBytes(hostHeader, uri, headers));
     Bootstrap bootstrap = new Bootstrap().group(context.nettyEventLoop()).channelFactory(channels)
       .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeoutMs)))
       .option(ChannelOption.SO_LINGER, 0)
       .handler(new ChannelInitializer<>() {
         @Override
         protected void initChannel(Channel channel) {
-          channel.pipeline().addLast(new ReadTimeoutHandler(Math.max(1, readTimeoutMs), TimeUnit.MILLISECONDS),
-            new HttpClientCodec(), new Answer(expect, result));
+          channel.pipeline().addLast(new ReadTimeoutHandler(Math.max(1, readTimeoutMs), TimeUnit.MILLISECONDS));
+          if (expect == null) {
+            // the status line decides: no HTTP decoder for the rest
+            channel.pipeline().addLast(new StatusLine(result));
+          } else {
+            channel.pipeline().addLast(new HttpResponseDecoder(), new Answer(expect, result));
+          }
         }
       });
     bootstrap.connect(address).addListener((ChannelFutureListener) connected -> {
@@ -82,6 +82,73 @@ final class HttpProber {
       }
     });
     return result.future();
+  }
+
+  /** The request as bytes: one GET, Connection: close, the check's headers after Host. */
+  private static byte[] requestBytes(String hostHeader, String uri, Map<String, String> headers) {
+    StringBuilder request = new StringBuilder(64).append("GET ").append(uri).append(" HTTP/1.1\r\n");
+    boolean ownHost = headers.keySet().stream().anyMatch(name -> name.equalsIgnoreCase("host"));
+    if (!ownHost) {
+      request.append("Host: ").append(hostHeader).append("\r\n");
+    }
+    headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+    return request.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Reads "HTTP/1.x NNN" and decides on NNN alone: a check without expect needs no more of the answer. */
+  private static final class StatusLine extends ChannelInboundHandlerAdapter {
+    private static final int LENGTH = 12;
+    private final Promise<String> result;
+    private final byte[] line = new byte[LENGTH];
+    private int read;
+
+    StatusLine(Promise<String> result) {
+      this.result = result;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+      ByteBuf bytes = (ByteBuf) message;
+      try {
+        int n = Math.min(bytes.readableBytes(), LENGTH - read);
+        bytes.readBytes(line, read, n);
+        read += n;
+      } finally {
+        bytes.release();
+      }
+      if (read < LENGTH) {
+        return;
+      }
+      String text = new String(line, StandardCharsets.ISO_8859_1);
+      int status = text.startsWith("HTTP/1.") && text.charAt(8) == ' ' ? parseStatus(text.substring(9, 12)) : -1;
+      if (status < 0) {
+        result.tryFail("not an HTTP answer: " + text.strip());
+      } else if (status >= 200 && status < 300) {
+        result.tryComplete("http " + status);
+      } else {
+        result.tryFail("http " + status);
+      }
+      ctx.close();
+    }
+
+    private static int parseStatus(String digits) {
+      try {
+        return Integer.parseInt(digits);
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      result.tryFail("connection closed before an answer");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      result.tryFail(cause instanceof io.netty.handler.timeout.ReadTimeoutException ? "no answer within the read timeout" : why(cause));
+      ctx.close();
+    }
   }
 
   private static String why(Throwable cause) {
