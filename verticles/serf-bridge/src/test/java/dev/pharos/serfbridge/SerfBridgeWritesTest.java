@@ -98,4 +98,47 @@ class SerfBridgeWritesTest {
       Await.until("the problem cleared", () -> !StageProblems.has(vertx, Addresses.SERF_BRIDGE, "write " + file, ""));
     }
   }
+
+  /**
+   * The disk holding the configs full (a 64 KiB tmpfs filled up): v5 and then v6 cannot be
+   * written and the failure names the path; once there is room again, v6, the newest, is on disk
+   * and the problem is gone. Needs root (mount); skipped, saying so, without it.
+   */
+  @Test
+  void aFullDiskKeepsTheNewestConfigUntilThereIsRoom(@TempDir Path dir, Vertx vertx) throws Exception {
+    Path configs = Files.createDirectories(dir.resolve("configs"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", configs.toString())
+      .redirectErrorStream(true).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor(10, TimeUnit.SECONDS) && mount.exitValue() == 0,
+      "mounting a tmpfs needs root: " + new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    try (SerfAgent a = SerfAgent.start("node-d", Map.of(), null, null, dir.resolve("d.log"));
+         SerfRpcClient client = SerfRpcClient.connect(vertx, "127.0.0.1", a.rpcPort(), null).await(10, TimeUnit.SECONDS)) {
+      deploy(vertx, a, dir);
+      Files.createDirectories(configs.resolve("product1"));
+      Path filler = configs.resolve("filler");
+      try (var out = Files.newOutputStream(filler)) {
+        byte[] block = new byte[1024];
+        while (true) {
+          out.write(block);
+          out.flush();
+        }
+      } catch (java.io.IOException full) {
+        // no space left: the disk is full
+      }
+      Path file = configs.resolve("product1/security.json");
+      client.event("config_updated", config("security", 5), false).await(10, TimeUnit.SECONDS);
+      Await.until("the failure on /v1/health, naming the path", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE,
+        "write " + file, "cannot write " + file));
+      client.event("config_updated", config("security", 6), false).await(10, TimeUnit.SECONDS);
+      Await.until("v6 kept as the one to write", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE,
+        "write " + file, "v6 kept"));
+
+      Files.delete(filler);
+      Await.until("v6, the newest, written once there is room", () -> Files.exists(file)
+        && new JsonObject(Files.readString(file)).getLong("_version") == 6);
+      Await.until("the problem cleared", () -> !StageProblems.has(vertx, Addresses.SERF_BRIDGE, "write " + file, ""));
+    } finally {
+      new ProcessBuilder("umount", "-l", configs.toString()).start().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
 }
