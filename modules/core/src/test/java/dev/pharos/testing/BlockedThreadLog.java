@@ -69,16 +69,28 @@ public final class BlockedThreadLog implements AutoCloseable {
   }
 
   /**
-   * A loop caught in a native method: asleep, waiting on a lock, parked, or in file or socket I/O.
-   * Such a wait fails at the checker's limit. A loop caught computing fails only at
-   * {@link #COMPUTING_LIMIT_MS}: on a shared, busy machine a short handler's wall time stretches
-   * with the cores it is not given, while a wait is a wait on any machine.
+   * A loop caught waiting: asleep, parked, waiting on a monitor, or in blocking file or socket
+   * I/O. Such a wait fails at the checker's limit. A loop caught computing, or in a native call
+   * that does not wait (an event loop's wakeup write, say, descheduled on a busy machine), fails
+   * only at {@link #COMPUTING_LIMIT_MS}: on a shared, busy machine a short handler's wall time
+   * stretches with the cores it is not given, while a wait is a wait on any machine.
    */
   private static boolean waiting(ILoggingEvent event) {
     IThrowableProxy stack = event.getThrowableProxy();
     StackTraceElementProxy[] frames = stack == null ? new StackTraceElementProxy[0] : stack.getStackTraceElementProxyArray();
-    return frames.length > 0 && frames[0].getStackTraceElement().isNativeMethod();
+    if (frames.length == 0 || !frames[0].getStackTraceElement().isNativeMethod()) {
+      return false;
+    }
+    StackTraceElement top = frames[0].getStackTraceElement();
+    String where = top.getClassName() + "." + top.getMethodName();
+    return WAITS.stream().anyMatch(where::startsWith);
   }
+
+  /** Native calls that wait: a handler caught in one is blocking, whatever the machine's load. */
+  private static final List<String> WAITS = List.of("java.lang.Thread.sleep", "jdk.internal.misc.Unsafe.park",
+    "java.lang.Object.wait", "sun.nio.ch.FileDispatcherImpl.", "sun.nio.ch.SocketDispatcher.read", "sun.nio.ch.Net.poll",
+    "sun.nio.ch.Net.connect", "sun.nio.ch.Net.accept", "java.io.FileInputStream.read", "java.io.FileOutputStream.write",
+    "java.lang.ProcessImpl.waitFor", "java.lang.ProcessHandleImpl.waitForProcessExit");
 
   private static long blockedMs(ILoggingEvent event) {
     Matcher m = BLOCKED_FOR.matcher(event.getFormattedMessage());

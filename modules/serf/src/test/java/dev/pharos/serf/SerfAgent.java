@@ -74,6 +74,16 @@ public final class SerfAgent implements AutoCloseable {
     process = launch(name, command, rpcPort, log);
   }
 
+  /** Kills the agent with SIGKILL, as a crash would; {@link #relaunch()} starts it again. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  /** Starts a stopped or killed agent again on the same ports and tags. */
+  public void relaunch() throws IOException, InterruptedException {
+    process = launch(name, command, rpcPort, log);
+  }
+
   public String name() {
     return name;
   }

@@ -141,4 +141,45 @@ class SerfBridgeWritesTest {
       new ProcessBuilder("umount", "-l", configs.toString()).start().waitFor(10, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * The bridge's serf agent killed (SIGKILL) under 100 config events a second and started again:
+   * the bridge says so on /v1/health while the agent is gone, follows the new agent, and the
+   * newest version sent after the restart is the one on disk. Events sent to a dead agent are
+   * lost by serf itself (its events are not stored), so only later versions can count.
+   */
+  @Test
+  void anAgentKilledUnderLoadIsFollowedAgainAndTheNewestConfigWins(@TempDir Path dir, Vertx vertx) throws Exception {
+    try (SerfAgent a = SerfAgent.start("node-k", Map.of(), null, null, dir.resolve("k.log"))) {
+      deploy(vertx, a, dir);
+      Path file = dir.resolve("configs/product1/load.json");
+      long[] version = {0};
+      SerfRpcClient[] client = {SerfRpcClient.connect(vertx, "127.0.0.1", a.rpcPort(), null).await(10, TimeUnit.SECONDS)};
+      long timer = vertx.setPeriodic(10, t -> {
+        if (client[0] != null) {
+          client[0].event("config_updated", config("load", ++version[0]), false); // a dead agent's refusals are expected
+        }
+      });
+      try {
+        Await.until("the load arriving", () -> Files.exists(file));
+        SerfRpcClient old = client[0];
+        client[0] = null;
+        old.close();
+        a.kill();
+        Await.until("the lost agent on /v1/health", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE, "serf agent", ""));
+        a.relaunch();
+        Await.until("the bridge following the restarted agent, nothing left on /v1/health",
+          () -> !StageProblems.has(vertx, Addresses.SERF_BRIDGE, "serf agent", "") && details(vertx).getLong("configsStored", 0L) > 0);
+        client[0] = SerfRpcClient.connect(vertx, "127.0.0.1", a.rpcPort(), null).await(10, TimeUnit.SECONDS);
+        long after = version[0] + 100;
+        Await.until("a second of load after the restart", () -> version[0] >= after);
+      } finally {
+        vertx.cancelTimer(timer);
+      }
+      long last = version[0];
+      Await.until("the newest version sent on disk", () -> Files.exists(file)
+        && new JsonObject(Files.readString(file)).getLong("_version") == last);
+      client[0].close();
+    }
+  }
 }
