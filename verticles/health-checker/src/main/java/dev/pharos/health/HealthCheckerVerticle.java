@@ -2,10 +2,9 @@ package dev.pharos.health;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
-import dev.pharos.bus.ContainerFacts;
 import dev.pharos.bus.Snapshots;
 import dev.pharos.checks.CheckContext;
-import dev.pharos.checks.ContainerHealth;
+import dev.pharos.health.impl.Catalog;
 import dev.pharos.health.impl.CheckRunner;
 import dev.pharos.health.impl.ServiceWatch;
 import dev.pharos.metrics.PharosMetrics;
@@ -44,12 +43,7 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   static final long LEAVE_TIMEOUT_S = 10;
 
-  /** Containers by host id, then container id; hosts by id. */
-  private final Map<String, Map<String, Container>> containers = new HashMap<>();
-  private final Map<String, Host> hosts = new HashMap<>();
-  /** Hosts whose docker watcher sent a whole snapshot: only for those is a missing instance known gone. */
-  private final Set<String> snapshotted = new HashSet<>();
-  private final Map<String, Definition> definitions = new TreeMap<>();
+  private final Catalog catalog = new Catalog();
   private final Map<String, ServiceWatch> watches = new TreeMap<>();
   /** The instances whose watch says up now. */
   private final Set<String> upIds = new HashSet<>();
@@ -68,7 +62,7 @@ public class HealthCheckerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     status = new StageStatus(Addresses.HEALTH_CHECKER, PharosConfig.node(config()));
-    checks = new CheckContext(vertx, this::health);
+    checks = new CheckContext(vertx, catalog::health);
     runner = new CheckRunner(checks, PharosMetrics.registry(config()));
     var bus = vertx.eventBus();
     Member me = new Member(status.id(), status.node(), PharosConfig.affinity(config()), 0);
@@ -87,14 +81,14 @@ public class HealthCheckerVerticle extends VerticleBase {
       .onFailure(err -> ZooKeeperSessions.release(vertx, client))
       .onSuccess(v -> {
         Snapshots.askUntilAnswered(vertx, Addresses.DEFINITIONS_SNAPSHOT, new JsonObject(), status, body -> {
-          body.getJsonArray("definitions").forEach(d -> putDefinition(Definition.fromJson((JsonObject) d)));
+          body.getJsonArray("definitions").forEach(d -> catalog.putDefinition(Definition.fromJson((JsonObject) d)));
           haveDefinitions = true;
-          reconcile(true, Scope.ALL);
+          reconcile(true, Catalog.Scope.ALL);
         });
         Snapshots.askUntilAnswered(vertx, Addresses.CONTAINERS_SNAPSHOT, new JsonObject(), status, body -> {
           onContainers(body.copy().put("type", "snapshot"));
           haveContainers = true;
-          reconcile(true, Scope.ALL);
+          reconcile(true, Catalog.Scope.ALL);
         });
         // the request reaches one docker watcher; the announce makes every host's watcher publish
         bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
@@ -123,55 +117,25 @@ public class HealthCheckerVerticle extends VerticleBase {
       return;
     }
     status.detail("checkers", membership.current().members().size());
-    reconcile(true, Scope.ALL);
+    reconcile(true, Catalog.Scope.ALL);
   }
 
   private void onContainers(JsonObject fact) {
-    Host host = Host.fromJson(fact.getJsonObject("host"));
-    hosts.put(host.id(), host);
-    Map<String, Container> ofHost = containers.computeIfAbsent(host.id(), k -> new HashMap<>());
-    if (!ContainerFacts.apply(fact, ofHost)) {
+    Catalog.Applied applied = catalog.applyContainers(fact);
+    if (applied.unknown()) {
       status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
+    } else if (applied.scope() != null) {
+      reconcile(applied.snapshot(), applied.scope());
     }
-    if ("health".equals(fact.getString("type"))) {
-      return; // read by the instance's docker check on its next round: nothing to re-join
-    }
-    boolean snapshot = "snapshot".equals(fact.getString("type"));
-    if (snapshot) {
-      snapshotted.add(host.id());
-    }
-    reconcile(snapshot, new Scope(host.id(), null));
   }
 
   private void onDefinition(JsonObject fact) {
-    switch (fact.getString("type")) {
-      case "put" -> putDefinition(Definition.fromJson(fact.getJsonObject("definition")));
-      case "delete" -> {
-        Definition known = definitions.get(fact.getString("env") + "/" + fact.getString("app"));
-        if (known != null && known.version() <= fact.getLong("version", Long.MAX_VALUE)) {
-          definitions.remove(known.key());
-        }
-      }
-      default -> status.problem("message on " + Addresses.DEFINITIONS, "unknown type " + fact.getString("type"));
+    Catalog.Applied applied = catalog.applyDefinition(fact);
+    if (applied.unknown()) {
+      status.problem("message on " + Addresses.DEFINITIONS, "unknown type " + fact.getString("type"));
+    } else {
+      reconcile(false, applied.scope());
     }
-    JsonObject definition = fact.getJsonObject("definition");
-    reconcile(false, definition == null && fact.getString("app") == null ? Scope.ALL
-      : new Scope(null, definition != null ? definition.getString("env") + "/" + definition.getString("app")
-        : fact.getString("env") + "/" + fact.getString("app")));
-  }
-
-  private void putDefinition(Definition definition) {
-    Definition known = definitions.get(definition.key());
-    if (known == null || known.version() < definition.version()) {
-      definitions.put(definition.key(), definition);
-    }
-  }
-
-  /** Docker's last verdict on the instance's container, for its {@code docker} checks. */
-  private String health(Instance instance) {
-    Map<String, Container> ofHost = containers.get(instance.hostId());
-    Container container = ofHost == null ? null : ofHost.get(instance.containerId());
-    return container == null ? null : container.health() == null ? ContainerHealth.NONE : container.health();
   }
 
   /** True when this checker owns the instance by the group as it stands now. */
@@ -179,29 +143,8 @@ public class HealthCheckerVerticle extends VerticleBase {
     return membership != null && membership.ready() && membership.current().owns(status.id(), hostId, instanceId);
   }
 
-  /**
-   * What a fact can change: the containers of one host (a container fact), the instances of one
-   * app (a definition fact), or everything (the group changed, a whole snapshot arrived). A
-   * reconcile looks only at what its scope covers, so a container's start costs its host's
-   * containers, not the whole cluster's.
-   *
-   * @param hostId null for every host
-   * @param app    {@code env/app}, null for every app
-   */
-  private record Scope(String hostId, String app) {
-    static final Scope ALL = new Scope(null, null);
-
-    boolean covers(String hostId, String app) {
-      return (this.hostId == null || this.hostId.equals(hostId)) && (this.app == null || this.app.equals(app));
-    }
-  }
-
   /** A problem with one container, with what it belongs to, so a scoped reconcile replaces only its own. */
   private record ContainerProblem(String hostId, String app, String reason) {
-  }
-
-  private static String appOf(Container container) {
-    return container.labels().get(Container.LABEL_ENV) + "/" + container.labels().get(Container.LABEL_NAME);
   }
 
   /**
@@ -212,19 +155,19 @@ public class HealthCheckerVerticle extends VerticleBase {
    * @param adoptive new watches may be of instances that are registered already: taken over
    *                 from another checker, or known from a snapshot (see {@link ServiceWatch})
    */
-  private void reconcile(boolean adoptive, Scope scope) {
+  private void reconcile(boolean adoptive, Catalog.Scope scope) {
     if (stopping) {
       return;
     }
     Set<String> wanted = new HashSet<>();
     Map<String, String> problems = new HashMap<>();
-    for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
+    for (Map.Entry<String, Map<String, Container>> ofHost : catalog.containers().entrySet()) {
       if (scope.hostId() != null && !scope.hostId().equals(ofHost.getKey())) {
         continue;
       }
-      Host host = hosts.get(ofHost.getKey());
+      Host host = catalog.host(ofHost.getKey());
       for (Container container : ofHost.getValue().values()) {
-        if (!container.isLabelled() || (scope.app() != null && !scope.app().equals(appOf(container)))
+        if (!container.isLabelled() || (scope.app() != null && !scope.app().equals(Catalog.appOf(container)))
           || !owns(host.id(), InstanceResolver.instanceId(host, container))) {
           continue;
         }
@@ -232,11 +175,11 @@ public class HealthCheckerVerticle extends VerticleBase {
         problems.remove(subject);
         Instance instance = resolve(host, container, subject, problems);
         if (problems.containsKey(subject)) {
-          containerProblems.put(subject, new ContainerProblem(host.id(), appOf(container), problems.get(subject)));
+          containerProblems.put(subject, new ContainerProblem(host.id(), Catalog.appOf(container), problems.get(subject)));
         }
         if (instance != null) {
           wanted.add(instance.id());
-          watch(instance, definitions.get(instance.env() + "/" + instance.app()), adoptive);
+          watch(instance, catalog.definition(instance.env() + "/" + instance.app()), adoptive);
         }
       }
     }
@@ -265,9 +208,8 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   /** The instance is still there but another checker owns it now. */
   private boolean movedAway(Instance instance) {
-    Map<String, Container> ofHost = containers.get(instance.hostId());
-    return ofHost != null && ofHost.containsKey(instance.containerId())
-      && definitions.containsKey(instance.env() + "/" + instance.app()) && !owns(instance.hostId(), instance.id());
+    return catalog.hasContainer(instance) && catalog.definition(instance.env() + "/" + instance.app()) != null
+      && !owns(instance.hostId(), instance.id());
   }
 
   private Instance resolve(Host host, Container container, String subject, Map<String, String> problems) {
@@ -278,7 +220,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     }
     String env = container.labels().get(Container.LABEL_ENV);
     String app = container.labels().get(Container.LABEL_NAME);
-    Definition definition = definitions.get(env + "/" + app);
+    Definition definition = catalog.definition(env + "/" + app);
     if (definition == null) {
       problems.put(subject, "no definition at " + Definition.path(env, app));
       return null;
@@ -390,6 +332,6 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (watch != null) {
       return watch.up() == null ? "unknown" : watch.up() ? "up" : "down";
     }
-    return haveDefinitions && haveContainers && snapshotted.contains(hostId) ? "down" : "unknown";
+    return haveDefinitions && haveContainers && catalog.snapshotted(hostId) ? "down" : "unknown";
   }
 }

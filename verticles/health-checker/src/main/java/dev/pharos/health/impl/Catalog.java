@@ -1,0 +1,138 @@
+package dev.pharos.health.impl;
+
+import dev.pharos.bus.ContainerFacts;
+import dev.pharos.checks.ContainerHealth;
+import dev.pharos.model.Container;
+import dev.pharos.model.Definition;
+import dev.pharos.model.Host;
+import dev.pharos.model.Instance;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What a health checker knows of the cluster: every host's containers and every definition,
+ * from the watchers' facts and snapshots. Applying a fact tells which part of the registry it can
+ * have changed ({@link Scope}), so the checker re-joins only that part.
+ */
+public final class Catalog {
+
+  /**
+   * What a fact can change: the containers of one host (a container fact), the instances of one
+   * app (a definition fact), or everything (the group changed, a whole snapshot arrived).
+   *
+   * @param hostId null for every host
+   * @param app    {@code env/app}, null for every app
+   */
+  public record Scope(String hostId, String app) {
+    public static final Scope ALL = new Scope(null, null);
+
+    public boolean covers(String hostId, String app) {
+      return (this.hostId == null || this.hostId.equals(hostId)) && (this.app == null || this.app.equals(app));
+    }
+  }
+
+  /**
+   * What applying a fact did.
+   *
+   * @param scope    what to re-join, or null when nothing needs it
+   * @param snapshot the fact was a host's whole snapshot
+   * @param unknown  the fact's type is not one this checker knows (nothing changed)
+   */
+  public record Applied(Scope scope, boolean snapshot, boolean unknown) {
+  }
+
+  /** Containers by host id, then container id; hosts by id. */
+  private final Map<String, Map<String, Container>> containers = new HashMap<>();
+  private final Map<String, Host> hosts = new HashMap<>();
+  /** Hosts whose docker watcher sent a whole snapshot: only for those is a missing instance known gone. */
+  private final Set<String> snapshotted = new HashSet<>();
+  private final Map<String, Definition> definitions = new TreeMap<>();
+
+  /** The {@code env/app} a container's labels name. */
+  public static String appOf(Container container) {
+    return container.labels().get(Container.LABEL_ENV) + "/" + container.labels().get(Container.LABEL_NAME);
+  }
+
+  public Applied applyContainers(JsonObject fact) {
+    Host host = Host.fromJson(fact.getJsonObject("host"));
+    hosts.put(host.id(), host);
+    Map<String, Container> ofHost = containers.computeIfAbsent(host.id(), k -> new HashMap<>());
+    if (!ContainerFacts.apply(fact, ofHost)) {
+      return new Applied(null, false, true);
+    }
+    String type = fact.getString("type");
+    if ("health".equals(type)) {
+      return new Applied(null, false, false); // read by the instance's docker check on its next round
+    }
+    boolean snapshot = "snapshot".equals(type);
+    if (snapshot) {
+      snapshotted.add(host.id());
+    }
+    return new Applied(new Scope(host.id(), null), snapshot, false);
+  }
+
+  public Applied applyDefinition(JsonObject fact) {
+    switch (fact.getString("type", "")) {
+      case "put" -> {
+        Definition definition = Definition.fromJson(fact.getJsonObject("definition"));
+        putDefinition(definition);
+        return new Applied(new Scope(null, definition.key()), false, false);
+      }
+      case "delete" -> {
+        String key = fact.getString("env") + "/" + fact.getString("app");
+        Definition known = definitions.get(key);
+        if (known != null && known.version() <= fact.getLong("version", Long.MAX_VALUE)) {
+          definitions.remove(key);
+        }
+        return new Applied(new Scope(null, key), false, false);
+      }
+      default -> {
+        return new Applied(null, false, true);
+      }
+    }
+  }
+
+  /** Keeps the newer of the known and the given version. */
+  public void putDefinition(Definition definition) {
+    Definition known = definitions.get(definition.key());
+    if (known == null || known.version() < definition.version()) {
+      definitions.put(definition.key(), definition);
+    }
+  }
+
+  /** The definition of {@code env/app}, or null. */
+  public Definition definition(String app) {
+    return definitions.get(app);
+  }
+
+  /** Containers by host id, then container id: to iterate, not to change. */
+  public Map<String, Map<String, Container>> containers() {
+    return containers;
+  }
+
+  public Host host(String id) {
+    return hosts.get(id);
+  }
+
+  public boolean snapshotted(String hostId) {
+    return snapshotted.contains(hostId);
+  }
+
+  /** The instance's container is still running here (known from its host's facts). */
+  public boolean hasContainer(Instance instance) {
+    Map<String, Container> ofHost = containers.get(instance.hostId());
+    return ofHost != null && ofHost.containsKey(instance.containerId());
+  }
+
+  /** Docker's last verdict on the instance's container, for its {@code docker} checks. */
+  public String health(Instance instance) {
+    Map<String, Container> ofHost = containers.get(instance.hostId());
+    Container container = ofHost == null ? null : ofHost.get(instance.containerId());
+    return container == null ? null : container.health() == null ? ContainerHealth.NONE : container.health();
+  }
+}
