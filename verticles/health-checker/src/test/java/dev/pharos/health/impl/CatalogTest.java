@@ -1,0 +1,76 @@
+package dev.pharos.health.impl;
+
+import dev.pharos.model.Container;
+import dev.pharos.model.Host;
+import dev.pharos.model.Instance;
+import dev.pharos.model.PortBinding;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which part of the registry each fact can change: what the checker re-joins, and nothing more. */
+class CatalogTest {
+
+  private static JsonObject container(String id) {
+    return Container.of(id, "c-" + id, "img", Map.of("sd-env", "dev", "sd-name", "web"),
+      List.of(new PortBinding(80, 8080, "tcp")), false).toJson();
+  }
+
+  private static JsonObject fact(String type, String host, JsonObject body) {
+    return body.put("type", type).put("host", new Host(host, "10.0.0.1").toJson());
+  }
+
+  @Test
+  void aContainerFactScopesItsHostAndAHealthFactNothing() {
+    Catalog catalog = new Catalog();
+    Catalog.Applied snapshot = catalog.applyContainers(fact("snapshot", "h1", new JsonObject()
+      .put("containers", new JsonArray().add(container("aaa")))));
+    assertEquals(new Catalog.Scope("h1", null), snapshot.scope());
+    assertTrue(snapshot.snapshot());
+    assertTrue(catalog.snapshotted("h1"));
+
+    Catalog.Applied up = catalog.applyContainers(fact("up", "h2", new JsonObject().put("container", container("bbb"))));
+    assertEquals(new Catalog.Scope("h2", null), up.scope());
+    assertFalse(up.snapshot());
+
+    Catalog.Applied health = catalog.applyContainers(fact("health", "h2", new JsonObject().put("id", "bbb").put("health", "healthy")));
+    assertNull(health.scope(), "a health verdict changes no instance");
+    Instance bbb = new Instance("h2-bbb", "dev", "web", "h2", "bbb", "10.0.0.1", 8080, new JsonObject(), new JsonObject());
+    assertEquals("healthy", catalog.health(bbb));
+    assertEquals("none", catalog.health(new Instance("h1-aaa", "dev", "web", "h1", "aaa", "10.0.0.1", 8080,
+      new JsonObject(), new JsonObject())), "a container without a HEALTHCHECK");
+    assertTrue(catalog.applyContainers(fact("exploded", "h2", new JsonObject())).unknown());
+  }
+
+  @Test
+  void aDefinitionFactScopesItsApp() {
+    Catalog catalog = new Catalog();
+    JsonObject definition = new JsonObject().put("env", "dev").put("app", "web").put("path", "/env/dev/sd/web")
+      .put("version", 3).put("checkIntervalMs", 500).put("checks", new JsonArray());
+    assertEquals(new Catalog.Scope(null, "dev/web"),
+      catalog.applyDefinition(new JsonObject().put("type", "put").put("definition", definition)).scope());
+    assertEquals(3, catalog.definition("dev/web").version());
+    assertEquals(new Catalog.Scope(null, "dev/web"), catalog.applyDefinition(new JsonObject().put("type", "delete")
+      .put("env", "dev").put("app", "web").put("version", 2)).scope());
+    assertEquals(3, catalog.definition("dev/web").version(), "an older delete leaves a newer definition");
+    catalog.applyDefinition(new JsonObject().put("type", "delete").put("env", "dev").put("app", "web").put("version", 3));
+    assertNull(catalog.definition("dev/web"));
+  }
+
+  @Test
+  void aScopeCoversItsHostOrItsAppOrEverything() {
+    assertTrue(Catalog.Scope.ALL.covers("h1", "dev/web"));
+    assertTrue(new Catalog.Scope("h1", null).covers("h1", "dev/api"));
+    assertFalse(new Catalog.Scope("h1", null).covers("h2", "dev/web"));
+    assertTrue(new Catalog.Scope(null, "dev/web").covers("h9", "dev/web"));
+    assertFalse(new Catalog.Scope(null, "dev/web").covers("h1", "dev/api"));
+  }
+}
