@@ -122,6 +122,7 @@ class PausedNodeIT extends EndToEndTest {
       log("handover while paused: " + (System.nanoTime() - paused) / 1_000_000 + " ms after SIGSTOP (session "
         + SESSION_MS + " ms)");
 
+      int gapsBefore = reader.deregistrations().size(); // the expiry's: inherent to an expired session
       long resumed = System.nanoTime();
       signal(proc, "CONT");
       stopped = false;
@@ -146,6 +147,9 @@ class PausedNodeIT extends EndToEndTest {
           && harness.registrations("dev", APP).keySet().stream().noneMatch(c -> c.contains(Harness.shortId(gone)));
       });
       assertEquals(1, reader.mostOfOneInstance(), "a reader saw one container twice: " + reader.mostOfOneInstanceSeen());
+      List<String> gaps = reader.deregistrations().subList(gapsBefore, reader.deregistrations().size()).stream()
+        .filter(d -> !d.contains(Harness.shortId(gone))).toList();
+      assertEquals(List.of(), gaps, "after SIGCONT a reader saw a running container's registration vanish");
     } finally {
       if (stopped) {
         signal(proc, "CONT");
