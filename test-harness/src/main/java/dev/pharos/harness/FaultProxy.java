@@ -48,6 +48,7 @@ public final class FaultProxy implements AutoCloseable {
   private long requestsHeldUntil;
   private long repliesHeldUntil;
   private volatile boolean closed;
+  private volatile boolean refusing;
   private final AtomicReference<Trigger> trigger = new AtomicReference<>();
 
   /** A stall of replies armed to start on the first request chunk that {@code matches}. */
@@ -98,6 +99,20 @@ public final class FaultProxy implements AutoCloseable {
       dropped.incrementAndGet();
       link.close();
     }
+  }
+
+  /**
+   * The server gone, as when every ZooKeeper server is down: closes every connection and closes
+   * each new one as soon as it is accepted, until {@link #up()}.
+   */
+  public void down() {
+    refusing = true;
+    drop();
+  }
+
+  /** Accepts and forwards new connections again after {@link #down()}. */
+  public void up() {
+    refusing = false;
   }
 
   /** Stops forwarding {@code direction}'s bytes for {@code duration}, then forwards again by itself. */
@@ -176,6 +191,10 @@ public final class FaultProxy implements AutoCloseable {
         return; // closed
       }
       accepted.incrementAndGet();
+      if (refusing) {
+        closeQuietly(client); // down: as good as refused
+        continue;
+      }
       try {
         SocketChannel server = SocketChannel.open(target);
         client.setOption(StandardSocketOptions.TCP_NODELAY, true);

@@ -132,9 +132,13 @@ class AmbassadorIT extends EndToEndTest {
     String during = harness.runHttpd(WEB); // registered in ZooKeeper meanwhile; etcd must catch up
     await("the second in ZooKeeper", () -> harness.registrations("dev", "web").size() == 2);
     Thread.sleep(4000); // longer than the 3 s TTL
+    long down = System.nanoTime();
     etcd.start();
+    long up = System.nanoTime();
 
     await("both documents in etcd again", Duration.ofSeconds(30), () -> webDocuments().size() == 2);
+    System.out.println("[AmbassadorIT] etcd back (start took " + (up - down) / 1_000_000 + " ms): both documents in etcd "
+      + (System.nanoTime() - up) / 1_000_000 + " ms later");
     assertTrue(webDocuments().stream().anyMatch(kv -> kv.getKey().toString().endsWith(Harness.shortId(during))));
     for (KeyValue kv : webDocuments()) {
       long ttl = client.getLeaseClient().timeToLive(kv.getLease(), LeaseOption.DEFAULT).get(10, TimeUnit.SECONDS).getTTL();

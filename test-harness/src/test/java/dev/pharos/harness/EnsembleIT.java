@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,5 +124,108 @@ class EnsembleIT extends EndToEndTest {
         health.getJsonObject("stages").getJsonObject("registrar").getString("node"),
         health.getJsonObject("stages").getJsonObject("webhooks").getString("node")), "each stage where its node's conf put it");
     }
+  }
+
+  /** The server's answer to ZooKeeper's {@code srvr} four-letter word; empty when it does not answer. */
+  private static String srvr(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      socket.setSoTimeout(2000);
+      socket.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static boolean allRunning(int node) {
+    try {
+      JsonObject stages = Http.getJson(api(node) + "/v1/health").getJsonObject("stages");
+      return stages != null && !stages.isEmpty()
+        && stages.stream().allMatch(e -> "running".equals(((JsonObject) e.getValue()).getString("state")));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /**
+   * The ensemble's leader killed with SIGKILL: the two others elect a new one, and registrations
+   * go on through that quorum; what was registered before is still there, once.
+   */
+  @Test
+  void theLeaderKilledRegistrationsGoOnThroughTheQuorum() throws Exception {
+    new File(work.toString()).mkdirs();
+    run(work, "start.sh");
+    String zk = "127.0.0.1:" + (BASE + 1) + ",127.0.0.1:" + (BASE + 2) + ",127.0.0.1:" + (BASE + 3);
+    String env = "ens-" + harness.runId();
+    try (CuratorFramework ensemble = ZooKeeperClients.start(new JsonObject().put("connect", zk))) {
+      ensemble.blockUntilConnected(20, TimeUnit.SECONDS);
+      String definition = "/env/" + env + "/sd/web";
+      ensemble.create().creatingParentsIfNeeded().forPath(definition,
+        "{\"nerve\": {\"check_interval\": 0.2, \"checks\": [{\"type\": \"tcp\", \"timeout\": 0.5}]}}".getBytes());
+      List<String> instances = new java.util.ArrayList<>();
+      try (RegistrationWatcher reader = new RegistrationWatcher(ensemble, env, "web")) {
+        for (int i = 0; i < 2; i++) {
+          instances.add("ensemble-1-" + Harness.shortId(harness.runHttpd(Map.of("sd-env", env, "sd-name", "web"))));
+        }
+        await("registered in the ensemble", Duration.ofSeconds(60), () -> registered(ensemble, definition, instances));
+        await("every stage running", Duration.ofSeconds(30), () -> allRunning(1) && allRunning(2) && allRunning(3));
+
+        int leader = 0;
+        for (int i = 1; i <= 3; i++) {
+          if (srvr(BASE + i).contains("Mode: leader")) {
+            leader = i;
+          }
+        }
+        assertNotEquals(0, leader, "one server says it leads");
+        String pid = Files.readString(work.resolve("zk" + leader).resolve("pid")).trim();
+        long killed = System.nanoTime();
+        Process kill = new ProcessBuilder("kill", "-9", pid).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, kill.exitValue(), "kill -9 of ZooKeeper server " + leader);
+        int dead = leader;
+        await("a new leader among the other two", Duration.ofSeconds(60), () -> {
+          for (int i = 1; i <= 3; i++) {
+            if (i != dead && srvr(BASE + i).contains("Mode: leader")) {
+              return true;
+            }
+          }
+          return false;
+        });
+        long elected = System.nanoTime();
+
+        instances.add("ensemble-1-" + Harness.shortId(harness.runHttpd(Map.of("sd-env", env, "sd-name", "web"))));
+        long started = System.nanoTime();
+        await("the next registration through the remaining quorum", Duration.ofSeconds(60),
+          () -> registered(ensemble, definition, instances));
+        long next = System.nanoTime();
+        await("every stage running after the leader's death", Duration.ofSeconds(60),
+          () -> allRunning(1) && allRunning(2) && allRunning(3));
+        System.out.println("[EnsembleIT] leader zk" + dead + " killed: new leader elected in "
+          + (elected - killed) / 1_000_000 + " ms; a container started after that registered in "
+          + (next - started) / 1_000_000 + " ms (" + (next - killed) / 1_000_000 + " ms after the kill); every stage running "
+          + (System.nanoTime() - killed) / 1_000_000 + " ms after the kill");
+
+        // a later fact on the registrar's ordered path: one removal, its znode gone, the others once
+        String gone = instances.remove(0);
+        harness.docker().listContainersCmd().withLabelFilter(Map.of(Harness.RUN_LABEL, harness.runId())).exec().stream()
+          .filter(c -> gone.endsWith(Harness.shortId(c.getId()))).forEach(c -> harness.remove(c.getId()));
+        await("the removed container's znode gone, the others' once", Duration.ofSeconds(30),
+          () -> registered(ensemble, definition, instances));
+        assertEquals(1, reader.mostOfOneInstance(), "a reader saw one container twice: " + reader.mostOfOneInstanceSeen());
+      }
+    }
+  }
+
+  /** Exactly {@code instances} have a znode under the service, one each. */
+  private static boolean registered(CuratorFramework zk, String definition, List<String> instances) throws Exception {
+    if (zk.checkExists().forPath(definition + "/sd") == null) {
+      return false;
+    }
+    List<String> children = zk.getChildren().forPath(definition + "/sd");
+    return children.size() == instances.size()
+      && children.stream().map(RegistrationWatcher::instanceOf).collect(java.util.stream.Collectors.toSet())
+        .equals(new java.util.HashSet<>(instances));
   }
 }

@@ -155,4 +155,24 @@ class FaultProxyTest {
       assertEquals(4 + 5, received.get(), "the chosen request itself went through once");
     }
   }
+
+  @Test
+  void downClosesEveryConnectionAndEachNewOneUntilUp() throws Exception {
+    try (SocketChannel c = connect()) {
+      assertEquals("a", roundTrip(c, "a"));
+      proxy.down();
+      assertEquals(-1, c.read(ByteBuffer.allocate(8)), "the open connection closes");
+    }
+    try (SocketChannel refused = connect()) {
+      refused.write(ByteBuffer.wrap("lost".getBytes(StandardCharsets.UTF_8)));
+      assertEquals(-1, refused.read(ByteBuffer.allocate(8)), "a new connection is closed at once");
+    } catch (IOException reset) {
+      // closed before the write: as good
+    }
+    proxy.up();
+    try (SocketChannel again = connect()) {
+      assertEquals("again", roundTrip(again, "again"), "forwarded again after up");
+    }
+    assertEquals(1 + 5, received.get(), "nothing sent while down reached the server");
+  }
 }

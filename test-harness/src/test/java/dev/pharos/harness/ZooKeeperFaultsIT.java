@@ -143,6 +143,81 @@ class ZooKeeperFaultsIT extends EndToEndTest {
     });
   }
 
+  /**
+   * ZooKeeper gone for longer than the session, as when the whole ensemble is down: the proxy
+   * closes every connection and each new one, until ZooKeeper has expired the node's session
+   * (its registrations vanish for every reader: that is what an expired session means). Meanwhile
+   * one container starts and one dies. Once ZooKeeper is back the node gets a new session and
+   * registers exactly the running containers, once each, and every stage is running again.
+   */
+  @Test
+  void zooKeeperDownLongerThanTheSession() throws Exception {
+    List<String> problems = new ArrayList<>();
+    String api = Harness.api(node);
+    try (RegistrationWatcher reader = new RegistrationWatcher(harness.zk(), ENV, APP)) {
+      List<String> running = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        running.add(harness.runHttpd(Map.of("sd-env", ENV, "sd-name", APP)));
+      }
+      await("five registered", Duration.ofSeconds(60), () -> exactly(running));
+      await("every stage running before the outage", () -> allRunning(api));
+      long before = harness.zk().checkExists().forPath(PARENT + "/" + harness.zk().getChildren().forPath(PARENT).get(0))
+        .getEphemeralOwner();
+
+      long down = System.nanoTime();
+      proxy.down();
+      log("ZooKeeper down for the node");
+      await("the node's session expired on the server: its registrations gone", Duration.ofSeconds(30),
+        () -> byInstance().isEmpty());
+      long expired = System.nanoTime();
+      // changes while ZooKeeper is down: one container dies, one starts
+      String died = running.remove(0);
+      harness.remove(died);
+      running.add(harness.runHttpd(Map.of("sd-env", ENV, "sd-name", APP)));
+      await("the node saw ZooKeeper gone", Duration.ofSeconds(30), () -> !allRunning(api));
+      long up = System.nanoTime();
+      proxy.up();
+      log("ZooKeeper back after " + (up - down) / 1_000_000 + " ms (session expired "
+        + (expired - down) / 1_000_000 + " ms after it went down; session 4000 ms)");
+
+      await("the running containers registered again, once each", Duration.ofSeconds(60), () -> exactly(running));
+      long registered = System.nanoTime();
+      await("every stage running again", Duration.ofSeconds(60), () -> allRunning(api));
+      long stages = System.nanoTime();
+      log("after ZooKeeper returned: registrations back in " + (registered - up) / 1_000_000
+        + " ms, every stage running in " + (stages - up) / 1_000_000 + " ms");
+      for (String child : harness.zk().getChildren().forPath(PARENT)) {
+        Stat stat = harness.zk().checkExists().forPath(PARENT + "/" + child);
+        if (stat != null && stat.getEphemeralOwner() == before) {
+          problems.add("a znode of the expired session survived: " + child);
+        }
+      }
+
+      // a later fact on the registrar's ordered path: nothing queued before it is pending
+      String last = running.remove(running.size() - 1);
+      harness.remove(last);
+      await("the last removed container's znode gone", () -> !byInstance().containsKey(instanceId(last)));
+      if (!exactly(running)) {
+        problems.add("after one more removal: not one znode per running container\n" + describe(running));
+      }
+      if (byInstance().containsKey(instanceId(died))) {
+        problems.add("the container that died while ZooKeeper was down is registered: " + instanceId(died));
+      }
+      if (reader.mostOfOneInstance() != 1) {
+        problems.add("a reader saw " + reader.mostOfOneInstance() + " znodes of one instance at once: "
+          + reader.mostOfOneInstanceSeen());
+      }
+    }
+    assertEquals(List.of(), problems);
+  }
+
+  /** Every stage in the node's {@code /v1/health} is {@code running}. */
+  private static boolean allRunning(String api) throws Exception {
+    JsonObject stages = Http.getJson(api + "/v1/health").getJsonObject("stages");
+    return stages != null && !stages.isEmpty()
+      && stages.stream().allMatch(e -> "running".equals(((JsonObject) e.getValue()).getString("state")));
+  }
+
   /** Once five are registered, holds replies from the next registration's create on; its instance id. */
   private String holdTheNextCreatesReply(Duration hold) throws Exception {
     awaitRegistered(5);
