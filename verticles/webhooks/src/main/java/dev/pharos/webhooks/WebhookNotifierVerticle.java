@@ -144,10 +144,16 @@ public class WebhookNotifierVerticle extends VerticleBase {
     LOG.info("this node now delivers the cluster's web-hooks");
     leading = true;
     status.detail("leader", true);
+    // no fan-out while the queues are read: a delivery it made and delivered meanwhile would be
+    // read back and delivered again
+    fanningOut = true;
     blocking(queue::pending).onSuccess(resumed -> {
+      fanningOut = false;
       resumed.forEach(this::enqueue);
+      fanOutAgain = false;
       fanOut();
     }).onFailure(err -> {
+      fanningOut = false;
       status.problem("deliveries", "cannot read the pending deliveries: " + err.getMessage());
       vertx.setTimer(retryMinMs, t -> lead());
     });
