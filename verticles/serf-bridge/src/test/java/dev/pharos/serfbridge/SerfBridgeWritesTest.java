@@ -133,9 +133,11 @@ class SerfBridgeWritesTest {
       Await.until("v6 kept as the one to write", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE,
         "write " + file, "v6 kept"));
 
+      long roomAt = System.nanoTime();
       Files.delete(filler);
       Await.until("v6, the newest, written once there is room", () -> Files.exists(file)
         && new JsonObject(Files.readString(file)).getLong("_version") == 6);
+      System.out.printf("full disk: v6 on disk %.2f s after there was room%n", (System.nanoTime() - roomAt) / 1e9);
       Await.until("the problem cleared", () -> !StageProblems.has(vertx, Addresses.SERF_BRIDGE, "write " + file, ""));
     } finally {
       new ProcessBuilder("umount", "-l", configs.toString()).start().waitFor(10, TimeUnit.SECONDS);
@@ -167,9 +169,12 @@ class SerfBridgeWritesTest {
         old.close();
         a.kill();
         Await.until("the lost agent on /v1/health", () -> StageProblems.has(vertx, Addresses.SERF_BRIDGE, "serf agent", ""));
+        long relaunchedAt = System.nanoTime();
         a.relaunch();
         Await.until("the bridge following the restarted agent, nothing left on /v1/health",
           () -> !StageProblems.has(vertx, Addresses.SERF_BRIDGE, "serf agent", "") && details(vertx).getLong("configsStored", 0L) > 0);
+        System.out.printf("serf agent killed: followed again %.2f s after it was started again%n",
+          (System.nanoTime() - relaunchedAt) / 1e9);
         client[0] = SerfRpcClient.connect(vertx, "127.0.0.1", a.rpcPort(), null).await(10, TimeUnit.SECONDS);
         long after = version[0] + 100;
         Await.until("a second of load after the restart", () -> version[0] >= after);
