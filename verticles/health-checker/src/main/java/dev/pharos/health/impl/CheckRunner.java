@@ -24,8 +24,9 @@ public final class CheckRunner {
 
   private final CheckContext context;
   private final MeterRegistry meters;
-  /** By type and result: looked up once, not registered again on every run. */
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  /** By result, then type: looked up once, not registered again (nor a key built) on every run. */
+  private final Map<String, Timer> passed = new ConcurrentHashMap<>();
+  private final Map<String, Timer> failed = new ConcurrentHashMap<>();
 
   /** @param meters gets {@code pharos.checks} (type, result): each run's duration */
   public CheckRunner(CheckContext context, MeterRegistry meters) {
@@ -45,7 +46,7 @@ public final class CheckRunner {
       .transform(ar -> {
         long micros = (System.nanoTime() - started) / 1000;
         String result = ar.succeeded() ? "passed" : "failed";
-        timers.computeIfAbsent(check.type() + "/" + result, k -> Timer.builder("pharos.checks")
+        (ar.succeeded() ? passed : failed).computeIfAbsent(check.type(), type -> Timer.builder("pharos.checks")
             .description("health check runs by type and result").tags("type", check.type(), "result", result).register(meters))
           .record(micros, TimeUnit.MICROSECONDS);
         if (ar.succeeded()) {
