@@ -203,7 +203,13 @@ final class SerfConnection {
   /** One {@code {"Type","From","Payload"}} record of a query: an ack, a response, or done. */
   private void queryRecord(Pending p, Map<String, Value> record) {
     switch (SerfCodec.string(record.get("Type"))) {
-      case "ack" -> p.acks.add(SerfCodec.string(record.get("From")));
+      // serf sends an ack with an empty From once its ack channel closes: no node's acknowledgement
+      case "ack" -> {
+        String from = SerfCodec.string(record.get("From"));
+        if (from != null && !from.isEmpty()) {
+          p.acks.add(from);
+        }
+      }
       case "response" -> p.responses.put(SerfCodec.string(record.get("From")), SerfCodec.bytes(record.get("Payload")));
       case "done" -> finish(p.id, p).tryComplete(new SerfRpcClient.QueryResult(Set.copyOf(p.acks), Map.copyOf(p.responses)));
       default -> LOG.warn("serf sent a query record of unknown type {}", SerfCodec.string(record.get("Type")));
