@@ -19,10 +19,21 @@ import java.util.Map;
  *                    (a serf child is a container with one at {@code /serfnode})
  * @param health      Docker's health status ({@code starting}, {@code healthy}, {@code unhealthy}),
  *                    or null when the container has no HEALTHCHECK
+ * @param pid         the process id of the container's init on the host (0 when unknown), whose
+ *                    {@code /proc/<pid>/ns/net} is the container's network namespace
+ * @param addresses   the container's IPv4 address on each Docker network it is attached to, by
+ *                    network name (empty on {@code host} and {@code container:} modes)
  */
 public record Container(String id, String name, String image, Map<String, String> labels,
                         List<PortBinding> ports, String networkMode, String hostname, Map<String, String> env,
-                        Map<String, String> mounts, String health) {
+                        Map<String, String> mounts, String health, int pid, Map<String, String> addresses) {
+
+  /** A container whose process and network addresses nobody asked about. */
+  public Container(String id, String name, String image, Map<String, String> labels,
+                   List<PortBinding> ports, String networkMode, String hostname, Map<String, String> env,
+                   Map<String, String> mounts, String health) {
+    this(id, name, image, labels, ports, networkMode, hostname, env, mounts, health, 0, Map.of());
+  }
 
   /** A container without a HEALTHCHECK. */
   public Container(String id, String name, String image, Map<String, String> labels,
@@ -52,7 +63,7 @@ public record Container(String id, String name, String image, Map<String, String
 
   /** The same container after Docker reported a new health status. */
   public Container withHealth(String status) {
-    return new Container(id, name, image, labels, ports, networkMode, hostname, env, mounts, status);
+    return new Container(id, name, image, labels, ports, networkMode, hostname, env, mounts, status, pid, addresses);
   }
 
   public String shortId() {
@@ -89,7 +100,7 @@ public record Container(String id, String name, String image, Map<String, String
     ports.forEach(p -> portsJson.add(p.toJson()));
     return new JsonObject().put("id", id).put("name", name).put("image", image).put("labels", stringMap(labels))
       .put("ports", portsJson).put("networkMode", networkMode).put("hostname", hostname).put("env", stringMap(env))
-      .put("mounts", stringMap(mounts)).put("health", health);
+      .put("mounts", stringMap(mounts)).put("health", health).put("pid", pid).put("addresses", stringMap(addresses));
   }
 
   private static JsonObject stringMap(Map<String, String> map) {
@@ -112,6 +123,6 @@ public record Container(String id, String name, String image, Map<String, String
     return new Container(json.getString("id"), json.getString("name"), json.getString("image"),
       stringMap(json.getJsonObject("labels")), ports, json.getString("networkMode", "default"),
       json.getString("hostname"), stringMap(json.getJsonObject("env")), stringMap(json.getJsonObject("mounts")),
-      json.getString("health"));
+      json.getString("health"), json.getInteger("pid", 0), stringMap(json.getJsonObject("addresses")));
   }
 }

@@ -111,8 +111,23 @@ final class ContainerListing {
         }
       }
     }
+    Integer pid = c.getState() == null ? null : c.getState().getPid();
     return new Container(c.getId(), name, image, labels, List.copyOf(ports), networkMode, hostname, env,
-      Collections.unmodifiableMap(mounts), health(c));
+      Collections.unmodifiableMap(mounts), health(c), pid == null ? 0 : pid, addresses(c));
+  }
+
+  /** The container's IPv4 address on each network it is attached to, by network name. */
+  static Map<String, String> addresses(InspectContainerResponse c) {
+    Map<String, String> addresses = new LinkedHashMap<>();
+    var networks = c.getNetworkSettings() == null ? null : c.getNetworkSettings().getNetworks();
+    if (networks != null) {
+      networks.forEach((network, settings) -> {
+        if (settings != null && settings.getIpAddress() != null && !settings.getIpAddress().isBlank()) {
+          addresses.put(network, settings.getIpAddress());
+        }
+      });
+    }
+    return Collections.unmodifiableMap(addresses);
   }
 
   /** Docker's health status, "starting" before the first probe, or null without a HEALTHCHECK. */

@@ -1,0 +1,148 @@
+package dev.pharos.catalog.impl;
+
+import dev.pharos.catalog.CatalogEndpoint;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The endpoints of every store, by app. Writers (the stores' watchers, on their own threads)
+ * take the lock; a change rebuilds only its app's list, which readers on any thread get without
+ * a lock. The same address in one env from several stores (Pharos writes a registration to
+ * ZooKeeper and etcd both) is one endpoint: the first store's fields in {@link #PRECEDENCE}, the
+ * tags of all.
+ */
+public final class EndpointIndex {
+
+  static final List<String> PRECEDENCE = List.of(CatalogEndpoint.ZOOKEEPER, CatalogEndpoint.NESOI, CatalogEndpoint.ETCD);
+
+  /** What the writers keep of one app: every store's entry, by store then key. */
+  private static final class App {
+    final Map<String, Map<String, CatalogEndpoint>> byStore = new HashMap<>();
+    int size;
+  }
+
+  private final Map<String, App> apps = new HashMap<>();
+  /** Store and key to app, so a delete by key finds its app. */
+  private final Map<String, String> appOfKey = new HashMap<>();
+  private final Map<String, List<CatalogEndpoint>> published = new ConcurrentHashMap<>();
+  private final Map<String, Integer> storeSizes = new TreeMap<>();
+  private int size;
+
+  /** Adds or replaces the endpoint at its store and key. @return the apps whose list changed */
+  public synchronized Set<String> put(CatalogEndpoint endpoint) {
+    Set<String> changed = new LinkedHashSet<>(2);
+    String id = id(endpoint.store(), endpoint.key());
+    String before = appOfKey.put(id, endpoint.app());
+    if (before != null && !before.equals(endpoint.app())) {
+      removeFrom(before, endpoint.store(), endpoint.key());
+      changed.add(before);
+    }
+    App app = apps.computeIfAbsent(endpoint.app(), k -> new App());
+    CatalogEndpoint old = app.byStore.computeIfAbsent(endpoint.store(), k -> new TreeMap<>()).put(endpoint.key(), endpoint);
+    if (old == null) {
+      app.size++;
+      size++;
+      storeSizes.merge(endpoint.store(), 1, Integer::sum);
+    }
+    if (!endpoint.equals(old)) {
+      publish(endpoint.app(), app);
+      changed.add(endpoint.app());
+    }
+    return changed;
+  }
+
+  /** Removes the endpoint at the store's key. @return the app whose list changed, or null */
+  public synchronized String remove(String store, String key) {
+    String app = appOfKey.remove(id(store, key));
+    if (app == null) {
+      return null;
+    }
+    removeFrom(app, store, key);
+    return app;
+  }
+
+  private void removeFrom(String appName, String store, String key) {
+    App app = apps.get(appName);
+    Map<String, CatalogEndpoint> entries = app == null ? null : app.byStore.get(store);
+    if (entries == null || entries.remove(key) == null) {
+      return;
+    }
+    app.size--;
+    size--;
+    storeSizes.merge(store, -1, Integer::sum);
+    if (app.size == 0) {
+      apps.remove(appName);
+      published.remove(appName);
+    } else {
+      publish(appName, app);
+    }
+  }
+
+  private static String id(String store, String key) {
+    return store + "\u0000" + key;
+  }
+
+  private void publish(String appName, App app) {
+    Map<String, CatalogEndpoint> merged = new LinkedHashMap<>();
+    for (String store : PRECEDENCE) {
+      Map<String, CatalogEndpoint> entries = app.byStore.get(store);
+      if (entries == null) {
+        continue;
+      }
+      for (CatalogEndpoint e : entries.values()) {
+        merged.merge(e.env() + "\u0000" + e.address(), e, (first, later) -> {
+          Set<String> tags = new LinkedHashSet<>(first.tags());
+          tags.addAll(later.tags());
+          return tags.size() == first.tags().size() ? first : new CatalogEndpoint(first.store(), first.key(), first.env(),
+            first.app(), first.host(), first.port(), tags, first.weight(), first.backup());
+        });
+      }
+    }
+    published.put(appName, List.copyOf(merged.values()));
+  }
+
+  /**
+   * The endpoints of {@code app}, in {@code env} unless it is null, with every tag of
+   * {@code tags}: one per address and env, ZooKeeper's first, then Nesoi's, then etcd's, each
+   * store's in key order, so every reader sees the same order.
+   */
+  public List<CatalogEndpoint> endpoints(String app, String env, Set<String> tags) {
+    List<CatalogEndpoint> all = published.get(app);
+    if (all == null) {
+      return List.of();
+    }
+    if (env == null && tags.isEmpty()) {
+      return all;
+    }
+    List<CatalogEndpoint> matching = new ArrayList<>(all.size());
+    for (CatalogEndpoint e : all) {
+      if ((env == null || env.equals(e.env())) && e.tagged(tags)) {
+        matching.add(e);
+      }
+    }
+    return matching;
+  }
+
+  /** Every app with at least one endpoint. */
+  public Set<String> apps() {
+    return Set.copyOf(published.keySet());
+  }
+
+  /** How many store entries there are (before merging the same address of several stores). */
+  public synchronized int size() {
+    return size;
+  }
+
+  /** How many entries each store has. */
+  public synchronized Map<String, Integer> sizes() {
+    return Map.copyOf(storeSizes);
+  }
+}

@@ -1,0 +1,124 @@
+package dev.pharos.catalog.impl;
+
+import dev.pharos.catalog.CatalogEndpoint;
+import dev.pharos.nesoi.NesoiStore;
+import io.vertx.core.json.JsonObject;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Nesoi's {@code /srv/NAME/HOST} documents as endpoints: each URI of a host's {@code endpoints}
+ * with a host and a port is one, tagged with its name in {@code endpoints} ({@code http}, say).
+ * A URI without a port is a problem naming the host and the endpoint; the host's other
+ * endpoints still count.
+ */
+public final class NesoiSource implements AutoCloseable {
+
+  private final CuratorCache cache;
+  private final StoreFeed feed;
+  /** The endpoint keys each host document gave, so a changed document drops the ones it no longer has. */
+  private final Map<String, List<String>> keysOfHost = new HashMap<>();
+
+  public NesoiSource(CuratorFramework client, StoreFeed feed) {
+    this.feed = feed;
+    this.cache = CuratorCache.builder(client, NesoiStore.SERVICES).withStorage(CuratorCacheStorage.dataNotCached()).build();
+  }
+
+  public void start() {
+    cache.listenable().addListener(CuratorCacheListener.builder()
+      .forCreatesAndChanges((before, node) -> changed(node))
+      .forDeletes(gone -> replace(gone.getPath(), Map.of()))
+      .forInitialized(() -> feed.loaded(CatalogEndpoint.NESOI))
+      .build());
+    cache.start();
+  }
+
+  /** The service name when {@code path} is {@code /nesoi/srv/{name}/{host}}, else null. */
+  static String service(String path) {
+    String[] parts = path.split("/", -1);
+    return parts.length == 5 && !parts[3].isEmpty() && !parts[4].isEmpty() ? parts[3] : null;
+  }
+
+  private void changed(ChildData node) {
+    String app = service(node.getPath());
+    if (app == null) {
+      return;
+    }
+    Map<String, CatalogEndpoint> endpoints = new LinkedHashMap<>();
+    Map<String, String> problems = new LinkedHashMap<>();
+    try {
+      JsonObject doc = Documents.object(node.getData());
+      if (!(doc.getValue("endpoints") instanceof JsonObject uris)) {
+        throw new IllegalArgumentException("field endpoints is missing or not an object");
+      }
+      uris.forEach(e -> {
+        String key = node.getPath() + "#" + e.getKey();
+        try {
+          endpoints.put(key, endpoint(key, app, e.getKey(), e.getValue()));
+        } catch (IllegalArgumentException bad) {
+          problems.put(key, "endpoint " + e.getKey() + ": " + bad.getMessage());
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      problems.put(node.getPath(), "not a Nesoi host: " + e.getMessage());
+    }
+    replace(node.getPath(), endpoints);
+    problems.forEach((key, reason) -> feed.problem(CatalogEndpoint.NESOI, key, reason));
+  }
+
+  static CatalogEndpoint endpoint(String key, String app, String name, Object value) {
+    if (!(value instanceof String text)) {
+      throw new IllegalArgumentException("'" + value + "' is not a URI string");
+    }
+    URI uri;
+    try {
+      uri = new URI(text.trim());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a URI: " + e.getReason());
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("URI '" + text + "' has no host");
+    }
+    if (uri.getPort() < 1) {
+      throw new IllegalArgumentException("URI '" + text + "' has no port");
+    }
+    String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+    return new CatalogEndpoint(CatalogEndpoint.NESOI, key, CatalogEndpoint.NESOI_ENV, app, host, uri.getPort(),
+      Set.of(CatalogEndpoint.NESOI_ENV, name), 1, false);
+  }
+
+  /** Puts the host document's endpoints and removes those it no longer gives, with their problems. */
+  private void replace(String path, Map<String, CatalogEndpoint> endpoints) {
+    List<String> before = keysOfHost.getOrDefault(path, List.of());
+    for (String key : before) {
+      if (!endpoints.containsKey(key)) {
+        feed.remove(CatalogEndpoint.NESOI, key);
+      }
+      feed.problem(CatalogEndpoint.NESOI, key, null);
+    }
+    feed.problem(CatalogEndpoint.NESOI, path, null);
+    endpoints.values().forEach(feed::put);
+    if (endpoints.isEmpty()) {
+      keysOfHost.remove(path);
+    } else {
+      keysOfHost.put(path, new ArrayList<>(endpoints.keySet()));
+    }
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+  }
+}
