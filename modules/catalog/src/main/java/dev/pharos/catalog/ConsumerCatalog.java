@@ -240,6 +240,11 @@ public final class ConsumerCatalog {
     return index.endpoints(app, env, tags);
   }
 
+  /** Every entry {@code store} gave, before merging: a listing that costs the store's size. */
+  public List<CatalogEndpoint> entries(String store) {
+    return index.entries(store);
+  }
+
   /** Every app with at least one endpoint. */
   public Set<String> apps() {
     return index.apps();

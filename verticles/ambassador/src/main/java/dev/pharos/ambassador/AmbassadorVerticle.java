@@ -2,7 +2,6 @@ package dev.pharos.ambassador;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.ambassador.impl.Balancer;
-import dev.pharos.ambassador.impl.EndpointCatalog;
 import dev.pharos.ambassador.impl.ProxyListener;
 import dev.pharos.ambassador.impl.TcpProxy;
 import dev.pharos.ambassador.impl.UdpProxy;
@@ -10,13 +9,11 @@ import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.bus.ContainerFacts;
 import dev.pharos.bus.Snapshots;
-import dev.pharos.etcd.EtcdClients;
-import dev.pharos.etcd.EtcdPrefixWatch;
+import dev.pharos.catalog.CatalogEndpoint;
+import dev.pharos.catalog.ConsumerCatalog;
 import dev.pharos.model.Container;
 import dev.pharos.model.Host;
-import dev.pharos.model.ServiceDocument;
 import dev.pharos.stage.StageStatus;
-import io.etcd.jetcd.Client;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -31,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -38,14 +36,15 @@ import java.util.TreeMap;
  * namespace ({@code --net=container:<ambassador>}) with {@code BACKEND_*} descriptors in their
  * environment, plus the descriptors the conf lists for host-wide listeners. Each descriptor gets
  * a listener on its port that forwards to the healthy endpoints of its service, which it learns
- * from etcd's {@code /services/} tree (one pull, then a watch) and follows as they change.
+ * from the process's {@link ConsumerCatalog} (Nerve znodes in ZooKeeper, Nesoi's {@code /srv}
+ * hosts, etcd's {@code /services/} documents) and follows as they change: a change re-reads the
+ * endpoints of its own service's listeners only.
  */
 public class AmbassadorVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AmbassadorVerticle.class);
   static final String CONF_SOURCE = "conf";
 
-  private final EndpointCatalog catalog = new EndpointCatalog();
   /** This host's containers, by id. */
   private final Map<String, Container> containers = new HashMap<>();
   /** Open listeners, by port. */
@@ -61,11 +60,11 @@ public class AmbassadorVerticle extends VerticleBase {
   private List<String> confDescriptors;
   private String listenHost;
   private Balancer.Strategy strategy;
+  private Balancer.Ejection ejection;
   private long udpIdleMs;
   private NetClient netClient;
-  private Client etcd;
-  private EtcdPrefixWatch watch;
-  private boolean catalogReady;
+  private ConsumerCatalog catalog;
+  private AutoCloseable subscription;
   private boolean snapshotSeen;
 
   @Override
@@ -83,22 +82,24 @@ public class AmbassadorVerticle extends VerticleBase {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture("ambassador.balance: " + e.getMessage());
     }
+    ejection = new Balancer.Ejection(ambassadorConf.getInteger("ejectAfterFailures", Balancer.Ejection.DEFAULT.after()),
+      ambassadorConf.getLong("ejectForMs", Balancer.Ejection.DEFAULT.forMs()));
+    if (ejection.after() < 1 || ejection.forMs() < 0) {
+      return Future.failedFuture("ambassador.ejectAfterFailures must be at least 1 and ambassador.ejectForMs at least 0");
+    }
     netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)
       .setConnectTimeout(ambassadorConf.getInteger("connectTimeoutMs", 2000)));
     var bus = vertx.eventBus();
     return status.register(vertx)
-      .compose(v -> bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion())
+      .compose(v -> ConsumerCatalog.acquire(vertx, conf))
+      .compose(acquired -> {
+        catalog = acquired;
+        subscription = catalog.subscribe(context, this::endpointsChanged);
+        return bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion();
+      })
       .compose(v -> bus.<JsonObject>consumer(Addresses.DESCRIPTORS, msg -> msg.reply(descriptors())).completion())
-      .compose(v -> bus.<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> msg.reply(catalog.toJson())).completion())
+      .compose(v -> bus.<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> msg.reply(etcdDocuments())).completion())
       .onSuccess(v -> {
-        JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
-        if (EtcdClients.configured(etcdConf)) {
-          etcd = EtcdClients.create(vertx, etcdConf);
-          watch = new EtcdPrefixWatch(etcd, context, ServiceDocument.ROOT + "/", catalogListener());
-          watch.start();
-        } else {
-          status.detail("etcd", "not configured");
-        }
         Snapshots.announceUntil(vertx, () -> snapshotSeen);
         apply();
         vertx.setPeriodic(5000, 5000, t -> apply()); // retries listeners whose port was taken
@@ -106,54 +107,26 @@ public class AmbassadorVerticle extends VerticleBase {
   }
 
   @Override
-  public Future<?> stop() {
-    if (watch != null) {
-      watch.close();
+  public Future<?> stop() throws Exception {
+    if (subscription != null) {
+      subscription.close();
     }
     List<Future<Void>> closing = new ArrayList<>();
     listeners.values().forEach(l -> closing.add(l.close()));
-    return Future.join(closing).eventually(() -> {
-      if (etcd != null) {
-        etcd.close();
-      }
-      return netClient.close();
-    });
+    return Future.join(closing).eventually(() -> catalog == null ? Future.succeededFuture() : catalog.release())
+      .eventually(() -> netClient.close());
   }
 
   private static List<String> strings(JsonArray array) {
     return array == null ? List.of() : array.stream().map(String::valueOf).toList();
   }
 
-  private EtcdPrefixWatch.Listener catalogListener() {
-    return new EtcdPrefixWatch.Listener() {
-      @Override
-      public void snapshot(Map<String, byte[]> values, long revision) {
-        catalog.replace(values);
-        catalogReady = true;
-        status.clear("etcd");
-        status.detail("etcdRevision", revision);
-        LOG.info("ambassador: {} service documents under {} at revision {}", catalog.size(), ServiceDocument.ROOT, revision);
-        endpointsChanged();
-      }
-
-      @Override
-      public void put(String key, byte[] value, long revision) {
-        if (catalog.put(key, value)) {
-          endpointsChanged();
-        }
-      }
-
-      @Override
-      public void delete(String key, long revision) {
-        catalog.delete(key);
-        endpointsChanged();
-      }
-
-      @Override
-      public void failed(Throwable err, long retryMs) {
-        status.problem("etcd", "watch of " + ServiceDocument.ROOT + " failed, pulling again in " + retryMs + " ms: " + err.getMessage());
-      }
-    };
+  /** The etcd documents of the catalog, as {@code /v1/services} lists them: {"endpoints":[{"key","env","service","address","tags"}]}. */
+  private JsonObject etcdDocuments() {
+    JsonArray list = new JsonArray();
+    catalog.entries(CatalogEndpoint.ETCD).forEach(e -> list.add(new JsonObject().put("key", e.key()).put("env", e.env())
+      .put("service", e.app()).put("address", e.address()).put("tags", new JsonArray(List.copyOf(e.tags())))));
+    return new JsonObject().put("endpoints", list);
   }
 
   private void onContainers(JsonObject fact) {
@@ -238,7 +211,7 @@ public class AmbassadorVerticle extends VerticleBase {
         open(descriptor);
       }
     });
-    endpointsChanged();
+    endpointsChanged(null);
   }
 
   private static String subject(ServiceDescriptor d) {
@@ -246,44 +219,59 @@ public class AmbassadorVerticle extends VerticleBase {
   }
 
   private void open(ServiceDescriptor descriptor) {
-    Balancer balancer = new Balancer(strategy);
     ProxyListener listener = descriptor.proto().equals("udp")
-      ? new UdpProxy(vertx, descriptor, listenHost, balancer, udpIdleMs, PharosMetrics.registry(config()))
-      : new TcpProxy(vertx, netClient, descriptor, listenHost, balancer, PharosMetrics.registry(config()));
-    listener.endpoints(catalog.endpoints(descriptor));
+      ? new UdpProxy(vertx, descriptor, listenHost, strategy, udpIdleMs, PharosMetrics.registry(config()))
+      : new TcpProxy(vertx, netClient, descriptor, listenHost, strategy, ejection, PharosMetrics.registry(config()));
+    listener.endpoints(endpointsOf(descriptor));
     listeners.put(descriptor.port(), listener);
     listener.listen().onSuccess(v -> {
       listenProblems.remove(subject(descriptor));
       LOG.info("ambassador: {} listens on {} for {}", descriptor.spec(), listener.address(), askers.get(descriptor.port()));
-      endpointsChanged();
+      endpointsChanged(null);
     }).onFailure(err -> {
       if (listeners.get(descriptor.port()) == listener) {
         listeners.remove(descriptor.port());
       }
       listenProblems.put(subject(descriptor), "cannot listen on " + listener.address() + ": " + err.getMessage()
         + " (retrying every 5 s)");
-      endpointsChanged();
+      endpointsChanged(null);
     });
   }
 
-  /** Hands each listener its current endpoints and brings the health entries up to date. */
-  private void endpointsChanged() {
+  private List<CatalogEndpoint> endpointsOf(ServiceDescriptor d) {
+    return catalog.endpoints(d.service(), d.env(), Set.copyOf(d.tags()));
+  }
+
+  /**
+   * Hands the listeners of {@code apps} (every listener when null) their current endpoints and
+   * brings the health entries up to date.
+   */
+  private void endpointsChanged(Set<String> apps) {
     Map<String, String> problems = new TreeMap<>(requestProblems);
     problems.putAll(listenProblems);
+    boolean loaded = catalog.loaded();
     for (ProxyListener listener : listeners.values()) {
       ServiceDescriptor d = listener.descriptor();
-      listener.endpoints(catalog.endpoints(d));
-      if (listener.endpoints().isEmpty() && (catalogReady || etcd == null)) {
+      if (apps == null || apps.contains(d.service())) {
+        listener.endpoints(endpointsOf(d));
+      }
+      if (listener.endpoints().isEmpty() && loaded) {
         problems.put(subject(d), "no healthy endpoint of " + d.service()
           + (d.tags().isEmpty() ? "" : " tagged " + d.tags()) + "; connections to " + listener.address() + " are refused"
-          + (etcd == null ? " (etcd.endpoints is not set)" : ""));
+          + (catalog.stores().isEmpty() ? " (no store is configured: zookeeper.connect or etcd.endpoints)" : ""));
       }
     }
-    catalog.problems().forEach((key, reason) -> problems.put("etcd key " + key, "not a service document: " + reason));
     status.replaceProblems("descriptor ", filter(problems, "descriptor "));
-    status.replaceProblems("etcd key ", filter(problems, "etcd key "));
-    status.detail("listeners", listeners.size()).detail("serviceDocuments", catalog.size());
-    status.state(StageStatus.RUNNING);
+    Map<String, String> storeProblems = new TreeMap<>();
+    catalog.stores().forEach((store, state) -> {
+      if (state.state().equals("unreachable")) {
+        storeProblems.put("store " + store, state.reason());
+      }
+    });
+    catalog.problems().forEach((key, reason) -> storeProblems.put("store " + key, reason));
+    status.replaceProblems("store ", storeProblems);
+    status.detail("listeners", listeners.size()).detail("catalog", catalog.toJson());
+    status.state(loaded ? StageStatus.RUNNING : StageStatus.STARTING);
   }
 
   private static Map<String, String> filter(Map<String, String> problems, String prefix) {

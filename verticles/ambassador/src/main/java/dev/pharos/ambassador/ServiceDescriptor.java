@@ -81,12 +81,14 @@ public record ServiceDescriptor(String name, String service, String env, List<St
     String env = null;
     if (service.startsWith("/")) {
       String[] parts = service.split("/", -1);
-      // "", "services", env, name
-      if (parts.length != 4 || !parts[1].equals("services") || parts[2].isEmpty()) {
-        throw new IllegalArgumentException("'" + value + "': an etcd key must be /services/<env>/<service>");
+      // "", "services", env, name (etcd) or "", "env", env, "sd", name (ZooKeeper)
+      boolean etcdKey = parts.length == 4 && parts[1].equals("services");
+      boolean zooKeeperPath = parts.length == 5 && parts[1].equals("env") && parts[3].equals("sd");
+      if (!(etcdKey || zooKeeperPath) || parts[2].isEmpty()) {
+        throw new IllegalArgumentException("'" + value + "': a store path must be /services/<env>/<service> or /env/<env>/sd/<service>");
       }
       env = parts[2];
-      service = parts[3];
+      service = parts[parts.length - 1];
       if (!NAME.matcher(env).matches()) {
         throw new IllegalArgumentException("'" + value + "': env '" + env + "' is not a valid name");
       }

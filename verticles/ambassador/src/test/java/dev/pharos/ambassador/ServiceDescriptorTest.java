@@ -19,6 +19,9 @@ class ServiceDescriptorTest {
     assertEquals("prod", key.env());
     assertEquals("redis.master", key.service());
     assertEquals("/services/prod/redis.master[prod,stats];6379/tcp", key.spec());
+    ServiceDescriptor znode = ServiceDescriptor.parse("BACKEND_WEB=/env/prod/sd/web;8080");
+    assertEquals("prod", znode.env());
+    assertEquals("web", znode.service());
   }
 
   @Test
@@ -54,6 +57,8 @@ class ServiceDescriptorTest {
     refused("we b;80/tcp", "not a valid name");
     refused("/services/web;80/tcp", "/services/<env>/<service>");
     refused("/srv/prod/web;80/tcp", "/services/<env>/<service>");
+    refused("/env/prod/web;80/tcp", "/env/<env>/sd/<service>");
+    refused("/env/prod/sd/web/sd;80/tcp", "/env/<env>/sd/<service>");
     assertThrows(IllegalArgumentException.class, () -> ServiceDescriptor.parse("web;80/tcp"));
   }
 }

@@ -131,6 +131,13 @@ public final class EndpointIndex {
     return matching;
   }
 
+  /** Every entry one store gave, by app then key, before merging (a listing: it costs the store's size). */
+  public synchronized List<CatalogEndpoint> entries(String store) {
+    List<CatalogEndpoint> all = new ArrayList<>();
+    new TreeMap<>(apps).values().forEach(app -> all.addAll(app.byStore.getOrDefault(store, Map.of()).values()));
+    return all;
+  }
+
   /** Every app with at least one endpoint. */
   public Set<String> apps() {
     return Set.copyOf(published.keySet());

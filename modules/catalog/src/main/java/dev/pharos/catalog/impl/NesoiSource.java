@@ -28,7 +28,7 @@ public final class NesoiSource implements AutoCloseable {
 
   private final CuratorCache cache;
   private final StoreFeed feed;
-  /** The endpoint keys each host document gave, so a changed document drops the ones it no longer has. */
+  /** The endpoint and problem keys each host document gave, so a changed document drops the ones it no longer has. */
   private final Map<String, List<String>> keysOfHost = new HashMap<>();
 
   public NesoiSource(CuratorFramework client, StoreFeed feed) {
@@ -39,7 +39,7 @@ public final class NesoiSource implements AutoCloseable {
   public void start() {
     cache.listenable().addListener(CuratorCacheListener.builder()
       .forCreatesAndChanges((before, node) -> changed(node))
-      .forDeletes(gone -> replace(gone.getPath(), Map.of()))
+      .forDeletes(gone -> replace(gone.getPath(), Map.of(), Map.of()))
       .forInitialized(() -> feed.loaded(CatalogEndpoint.NESOI))
       .build());
     cache.start();
@@ -74,8 +74,7 @@ public final class NesoiSource implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       problems.put(node.getPath(), "not a Nesoi host: " + e.getMessage());
     }
-    replace(node.getPath(), endpoints);
-    problems.forEach((key, reason) -> feed.problem(CatalogEndpoint.NESOI, key, reason));
+    replace(node.getPath(), endpoints, problems);
   }
 
   static CatalogEndpoint endpoint(String key, String app, String name, Object value) {
@@ -99,8 +98,11 @@ public final class NesoiSource implements AutoCloseable {
       Set.of(CatalogEndpoint.NESOI_ENV, name), 1, false);
   }
 
-  /** Puts the host document's endpoints and removes those it no longer gives, with their problems. */
-  private void replace(String path, Map<String, CatalogEndpoint> endpoints) {
+  /**
+   * Puts the host document's endpoints and removes those it no longer gives, and clears the
+   * problems of its previous version for this version's (set before the endpoints show).
+   */
+  private void replace(String path, Map<String, CatalogEndpoint> endpoints, Map<String, String> problems) {
     List<String> before = keysOfHost.getOrDefault(path, List.of());
     for (String key : before) {
       if (!endpoints.containsKey(key)) {
@@ -109,11 +111,14 @@ public final class NesoiSource implements AutoCloseable {
       feed.problem(CatalogEndpoint.NESOI, key, null);
     }
     feed.problem(CatalogEndpoint.NESOI, path, null);
+    problems.forEach((key, reason) -> feed.problem(CatalogEndpoint.NESOI, key, reason));
     endpoints.values().forEach(feed::put);
-    if (endpoints.isEmpty()) {
+    List<String> keys = new ArrayList<>(endpoints.keySet());
+    keys.addAll(problems.keySet());
+    if (keys.isEmpty()) {
       keysOfHost.remove(path);
     } else {
-      keysOfHost.put(path, new ArrayList<>(endpoints.keySet()));
+      keysOfHost.put(path, keys);
     }
   }
 

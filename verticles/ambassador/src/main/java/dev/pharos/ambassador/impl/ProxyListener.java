@@ -1,7 +1,7 @@
 package dev.pharos.ambassador.impl;
 
 import dev.pharos.ambassador.ServiceDescriptor;
-import dev.pharos.model.ServiceDocument.Endpoint;
+import dev.pharos.catalog.CatalogEndpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -19,11 +19,12 @@ public abstract class ProxyListener {
   protected long refused;
   protected final ProxyMeters meters;
 
-  protected ProxyListener(ServiceDescriptor descriptor, String host, Balancer balancer, MeterRegistry meters) {
+  protected ProxyListener(ServiceDescriptor descriptor, String host, Balancer.Strategy strategy, Balancer.Ejection ejection,
+                          MeterRegistry meters) {
     this.meters = new ProxyMeters(meters, descriptor);
     this.descriptor = descriptor;
     this.host = host;
-    this.balancer = balancer;
+    this.balancer = new Balancer(strategy, ejection, System::currentTimeMillis, this.meters.ejections::increment);
   }
 
   protected void forwarded() {
@@ -45,11 +46,11 @@ public abstract class ProxyListener {
   public abstract Future<Void> close();
 
   /** New connections go to these from now on; open ones are left to finish. */
-  public void endpoints(List<Endpoint> endpoints) {
+  public void endpoints(List<CatalogEndpoint> endpoints) {
     balancer.endpoints(endpoints);
   }
 
-  public List<Endpoint> endpoints() {
+  public List<CatalogEndpoint> endpoints() {
     return balancer.endpoints();
   }
 
@@ -60,7 +61,8 @@ public abstract class ProxyListener {
   public JsonObject toJson() {
     JsonArray endpoints = new JsonArray();
     balancer.endpoints().forEach(e -> endpoints.add(new JsonObject().put("address", e.address())
-      .put("tags", new JsonArray(List.copyOf(e.tags()))).put("active", balancer.active(e))));
+      .put("tags", new JsonArray(List.copyOf(new java.util.TreeSet<>(e.tags())))).put("store", e.store())
+      .put("weight", e.weight()).put("backup", e.backup()).put("ejected", balancer.ejected(e)).put("active", balancer.active(e))));
     return new JsonObject().put("listener", descriptor.proto() + "://" + address()).put("endpoints", endpoints)
       .put("active", balancer.active()).put("forwarded", forwarded).put("refused", refused);
   }

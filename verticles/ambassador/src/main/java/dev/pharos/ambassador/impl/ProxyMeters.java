@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * A listener's series: {@code pharos.proxy.connections} (service, proto, outcome forwarded or
  * refused; a UDP session counts as a connection) and {@code pharos.proxy.bytes} (service, proto,
- * direction to the endpoint or back to the client).
+ * direction to the endpoint or back to the client) and {@code pharos.proxy.ejections} (service, proto).
  */
 final class ProxyMeters {
 
@@ -15,6 +15,7 @@ final class ProxyMeters {
   final Counter refused;
   final Counter toEndpoint;
   final Counter toClient;
+  final Counter ejections;
 
   ProxyMeters(MeterRegistry meters, ServiceDescriptor descriptor) {
     String service = descriptor.service();
@@ -23,6 +24,9 @@ final class ProxyMeters {
     refused = connections(meters, service, proto, "refused");
     toEndpoint = bytes(meters, service, proto, "to_endpoint");
     toClient = bytes(meters, service, proto, "to_client");
+    ejections = Counter.builder("pharos.proxy.ejections")
+      .description("endpoints skipped for a cool-down after refusing or timing out several times in a row")
+      .tags("service", service, "proto", proto).register(meters);
   }
 
   private static Counter connections(MeterRegistry meters, String service, String proto, String outcome) {

@@ -1,7 +1,7 @@
 package dev.pharos.ambassador.impl;
 
 import dev.pharos.ambassador.ServiceDescriptor;
-import dev.pharos.model.ServiceDocument.Endpoint;
+import dev.pharos.catalog.CatalogEndpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * A TCP listener that pipes each connection to one endpoint, on the event loop with
  * back-pressure (a pipe pauses the faster side). With no endpoint a connection is closed at once;
- * an endpoint that refuses is skipped for the next one.
+ * an endpoint that refuses or times out is skipped for the next one, and counts towards its
+ * ejection.
  */
 public final class TcpProxy extends ProxyListener {
 
@@ -29,9 +30,9 @@ public final class TcpProxy extends ProxyListener {
   private final NetServer server;
   private final NetClient client;
 
-  public TcpProxy(Vertx vertx, NetClient client, ServiceDescriptor descriptor, String host, Balancer balancer,
-                  MeterRegistry meters) {
-    super(descriptor, host, balancer, meters);
+  public TcpProxy(Vertx vertx, NetClient client, ServiceDescriptor descriptor, String host, Balancer.Strategy strategy,
+                  Balancer.Ejection ejection, MeterRegistry meters) {
+    super(descriptor, host, strategy, ejection, meters);
     this.client = client;
     this.server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true));
     server.connectHandler(this::accepted);
@@ -52,21 +53,23 @@ public final class TcpProxy extends ProxyListener {
     connect(inbound, balancer.order(), 0);
   }
 
-  private void connect(NetSocket inbound, List<Endpoint> candidates, int i) {
+  private void connect(NetSocket inbound, List<CatalogEndpoint> candidates, int i) {
     if (i >= candidates.size()) {
       refused();
       inbound.close();
       return;
     }
-    Endpoint endpoint = candidates.get(i);
+    CatalogEndpoint endpoint = candidates.get(i);
     client.connect(endpoint.port(), endpoint.host()).onComplete(ar -> {
       if (ar.failed()) {
         LOG.debug("{}: endpoint {} refused: {}", descriptor.spec(), endpoint.address(), ar.cause().getMessage());
+        balancer.failed(endpoint);
         connect(inbound, candidates, i + 1);
         return;
       }
       NetSocket outbound = ar.result();
       forwarded();
+      balancer.succeeded(endpoint);
       balancer.opened(endpoint);
       outbound.closeHandler(v -> {
         balancer.closed(endpoint);

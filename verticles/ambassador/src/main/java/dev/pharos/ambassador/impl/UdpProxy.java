@@ -1,7 +1,7 @@
 package dev.pharos.ambassador.impl;
 
 import dev.pharos.ambassador.ServiceDescriptor;
-import dev.pharos.model.ServiceDocument.Endpoint;
+import dev.pharos.catalog.CatalogEndpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,13 +28,13 @@ public final class UdpProxy extends ProxyListener {
 
   private final class Session {
     final SocketAddress client;
-    final Endpoint endpoint;
+    final CatalogEndpoint endpoint;
     final DatagramSocket socket;
     /** Bound to an ephemeral port, so replies come back to it. */
     final Future<DatagramSocket> bound;
     long lastUsed = System.currentTimeMillis();
 
-    Session(SocketAddress client, Endpoint endpoint) {
+    Session(SocketAddress client, CatalogEndpoint endpoint) {
       this.client = client;
       this.endpoint = endpoint;
       this.socket = vertx.createDatagramSocket();
@@ -47,9 +47,9 @@ public final class UdpProxy extends ProxyListener {
     }
   }
 
-  public UdpProxy(Vertx vertx, ServiceDescriptor descriptor, String host, Balancer balancer, long idleMs,
+  public UdpProxy(Vertx vertx, ServiceDescriptor descriptor, String host, Balancer.Strategy strategy, long idleMs,
                   MeterRegistry meters) {
-    super(descriptor, host, balancer, meters);
+    super(descriptor, host, strategy, Balancer.Ejection.DEFAULT, meters); // UDP cannot tell a failure: nothing is ejected
     this.vertx = vertx;
     this.idleMs = idleMs;
     this.server = vertx.createDatagramSocket();
@@ -73,7 +73,7 @@ public final class UdpProxy extends ProxyListener {
   }
 
   @Override
-  public void endpoints(List<Endpoint> endpoints) {
+  public void endpoints(List<CatalogEndpoint> endpoints) {
     super.endpoints(endpoints);
     // a session on an endpoint that left moves to another on its next datagram
     sessions.values().removeIf(s -> {
@@ -88,7 +88,7 @@ public final class UdpProxy extends ProxyListener {
   private void received(DatagramPacket packet) {
     Session session = sessions.get(packet.sender());
     if (session == null) {
-      List<Endpoint> order = balancer.order();
+      List<CatalogEndpoint> order = balancer.order();
       if (order.isEmpty()) {
         refused();
         return;

@@ -1,0 +1,68 @@
+package dev.pharos.catalog.impl;
+
+import dev.pharos.catalog.CatalogEndpoint;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class EndpointIndexTest {
+
+  private static CatalogEndpoint zk(String key, String env, String app, String host, int port, int weight, String... tags) {
+    return new CatalogEndpoint(CatalogEndpoint.ZOOKEEPER, key, env, app, host, port, Set.of(tags), weight, false);
+  }
+
+  private static CatalogEndpoint etcd(String key, String env, String app, String host, int port, String... tags) {
+    return new CatalogEndpoint(CatalogEndpoint.ETCD, key, env, app, host, port, Set.of(tags), 1, false);
+  }
+
+  private static List<String> addresses(EndpointIndex index, String app, String env, String... tags) {
+    return index.endpoints(app, env, Set.of(tags)).stream().map(CatalogEndpoint::address).toList();
+  }
+
+  @Test
+  void matchesByAppEnvAndEveryTag() {
+    EndpointIndex index = new EndpointIndex();
+    index.put(etcd("/services/prod/redis/6379/1/a", "prod", "redis", "10.0.0.1", 1, "prod", "stats"));
+    index.put(etcd("/services/prod/redis/6379/2/b", "prod", "redis", "10.0.0.2", 2, "prod"));
+    index.put(etcd("/services/dev/redis/6379/3/c", "dev", "redis", "10.0.0.3", 3, "dev", "stats"));
+    index.put(etcd("/services/prod/apache/80/4/d", "prod", "apache", "10.0.0.4", 4, "prod"));
+    assertEquals(List.of("10.0.0.3:3", "10.0.0.1:1", "10.0.0.2:2"), addresses(index, "redis", null));
+    assertEquals(List.of("10.0.0.1:1"), addresses(index, "redis", null, "prod", "stats"));
+    assertEquals(List.of("10.0.0.3:3"), addresses(index, "redis", "dev"));
+    assertEquals(List.of(), addresses(index, "redis", "dev", "prod"));
+    assertEquals(List.of(), addresses(index, "nothing", null));
+  }
+
+  @Test
+  void oneAddressFromTwoStoresIsOneEndpointWithZooKeepersFieldsAndEveryTag() {
+    EndpointIndex index = new EndpointIndex();
+    index.put(etcd("/services/dev/web/80/1/a", "dev", "web", "10.0.0.1", 1, "dev", "blue"));
+    index.put(zk("/env/dev/sd/web/sd/h-a_0000000001", "dev", "web", "10.0.0.1", 1, 3, "dev", "az:1"));
+    List<CatalogEndpoint> web = index.endpoints("web", null, Set.of());
+    assertEquals(1, web.size());
+    assertEquals(CatalogEndpoint.ZOOKEEPER, web.get(0).store());
+    assertEquals(3, web.get(0).weight());
+    assertEquals(Set.of("dev", "blue", "az:1"), web.get(0).tags());
+    assertEquals(2, index.size());
+
+    assertEquals("web", index.remove(CatalogEndpoint.ZOOKEEPER, "/env/dev/sd/web/sd/h-a_0000000001"));
+    assertEquals(CatalogEndpoint.ETCD, index.endpoints("web", null, Set.of()).get(0).store());
+    assertEquals("web", index.remove(CatalogEndpoint.ETCD, "/services/dev/web/80/1/a"));
+    assertEquals(Set.of(), index.apps());
+    assertNull(index.remove(CatalogEndpoint.ETCD, "/services/dev/web/80/1/a"), "removing twice changes nothing");
+  }
+
+  @Test
+  void aKeyThatChangesAppMovesAndBothAppsAreTold() {
+    EndpointIndex index = new EndpointIndex();
+    index.put(zk("/k", "dev", "a", "10.0.0.1", 1, 1, "dev"));
+    assertEquals(Set.of("a", "b"), index.put(zk("/k", "dev", "b", "10.0.0.1", 1, 1, "dev")));
+    assertEquals(List.of(), addresses(index, "a", null));
+    assertEquals(List.of("10.0.0.1:1"), addresses(index, "b", null));
+    assertEquals(Set.of(), index.put(zk("/k", "dev", "b", "10.0.0.1", 1, 1, "dev")), "the same entry again changes nothing");
+  }
+}
