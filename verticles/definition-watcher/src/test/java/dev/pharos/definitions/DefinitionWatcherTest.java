@@ -85,6 +85,27 @@ class DefinitionWatcherTest {
       .anyMatch(p -> p.getString("subject").equals(subject) && p.getString("reason").contains(reasonPart));
   }
 
+  private static long zookeeperEvents(Vertx vertx) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.DEFINITION_WATCHER), new JsonObject())
+      .await(5, TimeUnit.SECONDS).body().getJsonObject("details").getLong("zookeeperEvents", 0L);
+  }
+
+  @Test
+  void registrationsBelowADefinitionAreNeitherCachedNorWatched(Vertx vertx) throws Exception {
+    zk.create().creatingParentsIfNeeded().forPath("/env/prod/sd/api", WEB.getBytes());
+    Await.until("the api definition", () -> snapshot(vertx).stream().anyMatch(d -> d.getString("app").equals("api")));
+    long before = zookeeperEvents(vertx);
+    for (int i = 0; i < 200; i++) {
+      zk.create().creatingParentsIfNeeded().forPath("/env/prod/sd/api/sd/h" + i + "_000000000" + i,
+        ("{\"host\":\"127.0.0.1\",\"port\":" + (10000 + i) + ",\"name\":\"h" + i + "\"}").getBytes());
+    }
+    // a later change of the definition itself, on the same ZooKeeper session and watch path
+    zk.setData().forPath("/env/prod/sd/api", WEB_ZK.getBytes());
+    Await.until("the changed definition", () -> snapshot(vertx).stream()
+      .anyMatch(d -> d.getString("app").equals("api") && d.getLong("checkIntervalMs") == 5000));
+    assertEquals(before + 1, zookeeperEvents(vertx), "only the definition's own change reached the watcher");
+  }
+
   @Test
   void etcdDefinitionsArePulledWatchedAndYieldToZooKeepers(Vertx vertx) throws Exception {
     Await.until("etcd's web definition", () -> snapshot(vertx).size() == 1
