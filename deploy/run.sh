@@ -9,4 +9,7 @@ if [ ! -f "$jar" ]; then
   echo "== building $jar"
   (cd "$top" && mvn -B -q -DskipTests clean install)
 fi
-exec java ${JAVA_OPTS:-} -jar "$jar" "$@"
+# deploy/jvm.options: heap, GC and native-memory settings, chosen for a small agent (JAVA_OPTS wins);
+# two malloc arenas, not one per core, keep native memory in few places to trim
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+exec java @"$top/deploy/jvm.options" ${JAVA_OPTS:-} -jar "$jar" "$@"
