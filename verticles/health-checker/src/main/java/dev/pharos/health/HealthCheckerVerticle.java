@@ -7,6 +7,7 @@ import dev.pharos.checks.CheckContext;
 import dev.pharos.health.impl.Catalog;
 import dev.pharos.health.impl.CheckRunner;
 import dev.pharos.health.impl.ServiceWatch;
+import dev.pharos.health.impl.Watches;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.model.Container;
 import dev.pharos.model.Definition;
@@ -29,7 +30,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Where Nerve lives: joins containers labelled {@code sd-name}/{@code sd-env} with their
@@ -44,9 +44,7 @@ public class HealthCheckerVerticle extends VerticleBase {
   static final long LEAVE_TIMEOUT_S = 10;
 
   private final Catalog catalog = new Catalog();
-  private final Map<String, ServiceWatch> watches = new TreeMap<>();
-  /** The instances whose watch says up now. */
-  private final Set<String> upIds = new HashSet<>();
+  private final Watches watches = new Watches();
   /** Problems with containers by subject, as the last reconcile covering each found them. */
   private final Map<String, ContainerProblem> containerProblems = new HashMap<>();
   private StageStatus status;
@@ -161,47 +159,36 @@ public class HealthCheckerVerticle extends VerticleBase {
     }
     Set<String> wanted = new HashSet<>();
     Map<String, String> problems = new HashMap<>();
-    for (Map.Entry<String, Map<String, Container>> ofHost : catalog.containers().entrySet()) {
-      if (scope.hostId() != null && !scope.hostId().equals(ofHost.getKey())) {
-        continue;
+    catalog.forEachLabelled(scope, (host, container) -> {
+      if (!owns(host.id(), InstanceResolver.instanceId(host, container))) {
+        return;
       }
-      Host host = catalog.host(ofHost.getKey());
-      for (Container container : ofHost.getValue().values()) {
-        if (!container.isLabelled() || (scope.app() != null && !scope.app().equals(Catalog.appOf(container)))
-          || !owns(host.id(), InstanceResolver.instanceId(host, container))) {
-          continue;
-        }
-        String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
-        problems.remove(subject);
-        Instance instance = resolve(host, container, subject, problems);
-        if (problems.containsKey(subject)) {
-          containerProblems.put(subject, new ContainerProblem(host.id(), Catalog.appOf(container), problems.get(subject)));
-        }
-        if (instance != null) {
-          wanted.add(instance.id());
-          watch(instance, catalog.definition(instance.env() + "/" + instance.app()), adoptive);
-        }
+      String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
+      Instance instance = resolve(host, container, subject, problems);
+      if (problems.containsKey(subject)) {
+        containerProblems.put(subject, new ContainerProblem(host.id(), Catalog.appOf(container), problems.get(subject)));
       }
-    }
+      if (instance != null) {
+        wanted.add(instance.id());
+        watch(instance, catalog.definition(instance.env() + "/" + instance.app()), adoptive);
+      }
+    });
     containerProblems.entrySet().removeIf(e -> scope.covers(e.getValue().hostId(), e.getValue().app())
       && !problems.containsKey(e.getKey()));
     Map<String, String> all = new HashMap<>();
     containerProblems.forEach((subject, p) -> all.put(subject, p.reason()));
     status.replaceProblems("container ", all);
-    watches.entrySet().removeIf(e -> {
-      Instance watched = e.getValue().instance();
-      if (wanted.contains(e.getKey()) || !scope.covers(watched.hostId(), watched.env() + "/" + watched.app())) {
-        return false;
+    for (String id : watches.in(scope)) {
+      if (wanted.contains(id)) {
+        continue;
       }
-      ServiceWatch gone = e.getValue();
+      ServiceWatch gone = watches.remove(id);
       gone.stop();
-      upIds.remove(e.getKey());
       Instance instance = gone.instance();
       if (Boolean.TRUE.equals(gone.up()) && !movedAway(instance)) {
         publish("down", instance, "container or definition gone");
       }
-      return true;
-    });
+    }
     status.detail("watches", watches.size());
     countUp();
   }
@@ -241,12 +228,11 @@ public class HealthCheckerVerticle extends VerticleBase {
       // in place (up, new data) or removes it (down)
       watch.stop();
       watches.remove(instance.id());
-      upIds.remove(instance.id());
       watch = null;
     }
     if (watch == null) {
       watch = new ServiceWatch(vertx, runner, instance, definition, this::transition, adopted);
-      watches.put(instance.id(), watch);
+      watches.put(watch);
       watch.start();
     }
   }
@@ -255,11 +241,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (stopping) {
       return;
     }
-    if (watch.up()) {
-      upIds.add(watch.instance().id());
-    } else {
-      upIds.remove(watch.instance().id());
-    }
+    watches.result(watch.instance().id(), watch.up());
     // a first-round "down" is published too: a registrar may hold a registration from before a move
     publish(watch.up() ? "up" : "down", watch.instance(), reason);
     countUp();
@@ -267,7 +249,7 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   /** Kept, not recounted: a transition costs the same with ten watches or a hundred thousand. */
   private void countUp() {
-    status.detail("up", upIds.size());
+    status.detail("up", watches.upCount());
   }
 
   private void publish(String type, Instance instance, String reason) {

@@ -10,9 +10,11 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * What a health checker knows of the cluster: every host's containers and every definition,
@@ -52,6 +54,8 @@ public final class Catalog {
   /** Hosts whose docker watcher sent a whole snapshot: only for those is a missing instance known gone. */
   private final Set<String> snapshotted = new HashSet<>();
   private final Map<String, Definition> definitions = new TreeMap<>();
+  /** Labelled containers by the {@code env/app} they name: container id to host id. */
+  private final Map<String, Map<String, String>> byApp = new HashMap<>();
 
   /** The {@code env/app} a container's labels name. */
   public static String appOf(Container container) {
@@ -62,10 +66,23 @@ public final class Catalog {
     Host host = Host.fromJson(fact.getJsonObject("host"));
     hosts.put(host.id(), host);
     Map<String, Container> ofHost = containers.computeIfAbsent(host.id(), k -> new HashMap<>());
-    if (!ContainerFacts.apply(fact, ofHost)) {
+    String type = fact.getString("type", "");
+    // the containers the fact can change: all of the host's for a snapshot, else the one it names
+    List<String> touched = switch (type) {
+      case "snapshot" -> List.copyOf(ofHost.keySet());
+      case "up", "down" -> List.of(fact.getJsonObject("container", new JsonObject()).getString("id", ""));
+      default -> List.of();
+    };
+    touched.forEach(id -> unindex(host.id(), ofHost.get(id)));
+    boolean known = ContainerFacts.apply(fact, ofHost);
+    if ("snapshot".equals(type)) {
+      ofHost.values().forEach(c -> index(host.id(), c));
+    } else {
+      touched.forEach(id -> index(host.id(), ofHost.get(id)));
+    }
+    if (!known) {
       return new Applied(null, false, true);
     }
-    String type = fact.getString("type");
     if ("health".equals(type)) {
       return new Applied(null, false, false); // read by the instance's docker check on its next round
     }
@@ -93,6 +110,47 @@ public final class Catalog {
       }
       default -> {
         return new Applied(null, false, true);
+      }
+    }
+  }
+
+  private void index(String hostId, Container container) {
+    if (container != null && container.isLabelled()) {
+      byApp.computeIfAbsent(appOf(container), k -> new HashMap<>()).put(container.id(), hostId);
+    }
+  }
+
+  private void unindex(String hostId, Container container) {
+    if (container == null || !container.isLabelled()) {
+      return;
+    }
+    Map<String, String> ofApp = byApp.get(appOf(container));
+    if (ofApp != null && ofApp.remove(container.id()) != null && ofApp.isEmpty()) {
+      byApp.remove(appOf(container));
+    }
+  }
+
+  /**
+   * Calls {@code action} with each labelled container within {@code scope} and its host: one
+   * host's containers, or one app's through the index, not every container of every host.
+   */
+  public void forEachLabelled(Scope scope, BiConsumer<Host, Container> action) {
+    if (scope.hostId() == null && scope.app() != null) {
+      Map<String, String> ofApp = byApp.getOrDefault(scope.app(), Map.of());
+      for (Map.Entry<String, String> e : List.copyOf(ofApp.entrySet())) {
+        action.accept(hosts.get(e.getValue()), containers.get(e.getValue()).get(e.getKey()));
+      }
+      return;
+    }
+    for (Map.Entry<String, Map<String, Container>> ofHost : containers.entrySet()) {
+      if (scope.hostId() != null && !scope.hostId().equals(ofHost.getKey())) {
+        continue;
+      }
+      Host host = hosts.get(ofHost.getKey());
+      for (Container container : List.copyOf(ofHost.getValue().values())) {
+        if (container.isLabelled() && scope.covers(host.id(), appOf(container))) {
+          action.accept(host, container);
+        }
       }
     }
   }

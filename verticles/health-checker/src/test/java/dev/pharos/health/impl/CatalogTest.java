@@ -50,6 +50,37 @@ class CatalogTest {
     assertTrue(catalog.applyContainers(fact("exploded", "h2", new JsonObject())).unknown());
   }
 
+  private static JsonObject labelled(String id, String app) {
+    return Container.of(id, "c-" + id, "img", Map.of("sd-env", "dev", "sd-name", app),
+      List.of(new PortBinding(80, 8080, "tcp")), false).toJson();
+  }
+
+  private static List<String> visited(Catalog catalog, Catalog.Scope scope) {
+    List<String> ids = new java.util.ArrayList<>();
+    catalog.forEachLabelled(scope, (host, container) -> ids.add(host.id() + ":" + container.id()));
+    java.util.Collections.sort(ids);
+    return ids;
+  }
+
+  @Test
+  void anAppsContainersAreFoundThroughTheIndexAsTheyComeGoAndChangeLabels() {
+    Catalog catalog = new Catalog();
+    catalog.applyContainers(fact("snapshot", "h1", new JsonObject().put("containers", new JsonArray()
+      .add(labelled("a1", "web")).add(labelled("a2", "api")).add(Container.of("u1", "plain", "img", Map.of(), List.of(), false).toJson()))));
+    catalog.applyContainers(fact("up", "h2", new JsonObject().put("container", labelled("b1", "web"))));
+    assertEquals(List.of("h1:a1", "h2:b1"), visited(catalog, new Catalog.Scope(null, "dev/web")));
+    assertEquals(List.of("h1:a2"), visited(catalog, new Catalog.Scope(null, "dev/api")));
+    assertEquals(List.of("h1:a1", "h1:a2"), visited(catalog, new Catalog.Scope("h1", null)), "unlabelled containers are skipped");
+
+    catalog.applyContainers(fact("up", "h2", new JsonObject().put("container", labelled("b1", "api"))));
+    assertEquals(List.of("h1:a1"), visited(catalog, new Catalog.Scope(null, "dev/web")), "relabelled: it left web");
+    assertEquals(List.of("h1:a2", "h2:b1"), visited(catalog, new Catalog.Scope(null, "dev/api")));
+    catalog.applyContainers(fact("down", "h2", new JsonObject().put("container", labelled("b1", "api"))));
+    catalog.applyContainers(fact("snapshot", "h1", new JsonObject().put("containers", new JsonArray().add(labelled("a3", "web")))));
+    assertEquals(List.of("h1:a3"), visited(catalog, new Catalog.Scope(null, "dev/web")), "a snapshot replaces the host's");
+    assertEquals(List.of(), visited(catalog, new Catalog.Scope(null, "dev/api")));
+  }
+
   @Test
   void aDefinitionFactScopesItsApp() {
     Catalog catalog = new Catalog();

@@ -1,0 +1,51 @@
+package dev.pharos.health.impl;
+
+import dev.pharos.checks.CheckTypes;
+import dev.pharos.model.Definition;
+import dev.pharos.model.DefinitionParser;
+import dev.pharos.model.Instance;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A fact about one host or one app finds that host's or app's watches, and the up count is kept. */
+class WatchesTest {
+
+  private static ServiceWatch watch(String id, String host, String app) throws Exception {
+    Instance i = new Instance(id, "dev", app, host, id, "10.0.0.1", 8080, new JsonObject(), new JsonObject());
+    Definition definition = DefinitionParser.parse("dev", app, 1,
+      "{\"nerve\": {\"checks\": [{\"type\": \"noop\"}]}}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+      CheckTypes.standard());
+    return new ServiceWatch(null, null, i, definition, (w, reason) -> { }, false);
+  }
+
+  private static List<String> sorted(List<String> ids) {
+    return ids.stream().sorted().toList();
+  }
+
+  @Test
+  void watchesAreFoundByHostAndByApp() throws Exception {
+    Watches watches = new Watches();
+    watches.put(watch("i1", "h1", "web"));
+    watches.put(watch("i2", "h1", "api"));
+    watches.put(watch("i3", "h2", "web"));
+    assertEquals(List.of("i1", "i2"), sorted(watches.in(new Catalog.Scope("h1", null))));
+    assertEquals(List.of("i1", "i3"), sorted(watches.in(new Catalog.Scope(null, "dev/web"))));
+    assertEquals(List.of("i3"), sorted(watches.in(new Catalog.Scope("h2", "dev/web"))));
+    assertEquals(List.of("i1", "i2", "i3"), sorted(watches.in(Catalog.Scope.ALL)));
+
+    watches.result("i1", true);
+    watches.result("i3", true);
+    assertEquals(2, watches.upCount());
+    watches.put(watch("i1", "h2", "api")); // the instance changed: a new watch, no result yet
+    assertEquals(1, watches.upCount());
+    assertEquals(List.of("i1", "i3"), sorted(watches.in(new Catalog.Scope("h2", null))));
+    assertEquals(List.of("i3"), sorted(watches.in(new Catalog.Scope(null, "dev/web"))));
+    watches.remove("i3");
+    assertEquals(0, watches.upCount());
+    assertEquals(List.of(), watches.in(new Catalog.Scope(null, "dev/web")));
+  }
+}
