@@ -64,8 +64,12 @@ public final class PharosConfig {
     return merged;
   }
 
+  /** This node's Docker host: its instance id, {@code hostIp} and {@code docker.network} (blank is none). */
   public static Host host(JsonObject conf) {
-    return new Host(conf.getString("instanceId"), conf.getString("hostIp"));
+    JsonObject docker = conf.getJsonObject("docker");
+    String network = docker == null ? null : docker.getString("network");
+    return new Host(conf.getString("instanceId"), conf.getString("hostIp"),
+      network == null || network.isBlank() ? null : network.trim());
   }
 
   /**
