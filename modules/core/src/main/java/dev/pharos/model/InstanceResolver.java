@@ -83,8 +83,7 @@ public final class InstanceResolver {
     Reached reached;
     if (network != null) {
       reached = onNetwork(container, network.trim(), "label " + Container.LABEL_NETWORK, wanted);
-    } else if (host.network() != null && !container.hostNetwork()) {
-      // a host-network container's own address is HOST_IP: the conf default leaves it to today's rule
+    } else if (registersOwnAddress(host, container)) {
       reached = onNetwork(container, host.network(), "conf docker.network", wanted);
     } else {
       reached = onHost(host, container, wanted);
@@ -97,6 +96,15 @@ public final class InstanceResolver {
       reached.address(), reached.port(), NerveRegistration.data(reached.address(), reached.port(), id, definition),
       ServiceDocument.of(host, reached.address(), container, definition.env(), definition.app(),
         reached.containerPort(), reached.port(), "tcp")));
+  }
+
+  /**
+   * Whether the container is registered at its own address on a Docker network (its label, or
+   * the host's default), which Docker gives only once it has started. A host-network container's
+   * own address is {@code HOST_IP}: the conf default leaves it to today's rule.
+   */
+  public static boolean registersOwnAddress(Host host, Container container) {
+    return container.labels().containsKey(Container.LABEL_NETWORK) || (host.network() != null && !container.hostNetwork());
   }
 
   /** Where an instance is reached: {@code address:port}, serving {@code containerPort}; or a problem. */
