@@ -206,10 +206,15 @@ public final class Harness implements AutoCloseable {
    * publishing nothing; {@code exposed} are its {@code --expose} ports.
    */
   public String runOnNetwork(String network, Map<String, String> labels, List<String> cmd, int... exposed) {
-    String id = create(labels, cmd, HostConfig.newHostConfig().withNetworkMode(network),
-      java.util.Arrays.stream(exposed).mapToObj(ExposedPort::tcp).toList());
+    String id = createOnNetwork(network, labels, cmd, exposed);
     docker.startContainerCmd(id).exec();
     return id;
+  }
+
+  /** The same, created and not started ({@code docker create}). */
+  public String createOnNetwork(String network, Map<String, String> labels, List<String> cmd, int... exposed) {
+    return create(labels, cmd, HostConfig.newHostConfig().withNetworkMode(network),
+      java.util.Arrays.stream(exposed).mapToObj(ExposedPort::tcp).toList());
   }
 
   /**

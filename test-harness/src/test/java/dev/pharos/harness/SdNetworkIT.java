@@ -71,7 +71,15 @@ class SdNetworkIT extends EndToEndTest {
     harness.define("dev", "overlaid", DEFINITION);
     try (RegistrationWatcher synapse = new RegistrationWatcher(harness.zk(), "dev", "overlaid")) {
       // --expose 8080, nothing published: the one exposed port is the container port registered
-      String id = harness.runOnNetwork(net, Map.of("sd-env", "dev", "sd-name", "overlaid", "sd-network", net), HTTPD_8080, 8080);
+      String id = harness.createOnNetwork(net, Map.of("sd-env", "dev", "sd-name", "overlaid", "sd-network", net), HTTPD_8080, 8080);
+      // docker create, then docker start once the watcher has looked the created container up
+      // (its lookups run in order: a later container published means this one's is done), so the
+      // start meets a create-time view, which holds no network address yet
+      String later = harness.createOnNetwork(net, Map.of(), List.of("sleep", "600"));
+      var laterUp = upOn(later, net);
+      harness.docker().startContainerCmd(later).exec();
+      await("a later container published", laterUp::get);
+      harness.docker().startContainerCmd(id).exec();
       String ip = address(id, net);
       await("registered once its check passed", () -> synapse.instances().equals(java.util.Set.of(instanceId(id))));
       assertEquals("{\"host\":\"" + ip + "\",\"port\":8080,\"name\":\"" + instanceId(id) + "\"}",
