@@ -64,12 +64,20 @@ public final class PharosConfig {
     return merged;
   }
 
-  /** This node's Docker host: its instance id, {@code hostIp} and {@code docker.network} (blank is none). */
+  /**
+   * This node's Docker host: its instance id, {@code hostIp} and {@code docker.network} (blank is none).
+   *
+   * @throws IllegalArgumentException naming the key, for a {@code docker.network} that is not a string
+   */
   public static Host host(JsonObject conf) {
     JsonObject docker = conf.getJsonObject("docker");
-    String network = docker == null ? null : docker.getString("network");
+    Object network = docker == null ? null : docker.getValue("network");
+    if (network != null && !(network instanceof String)) {
+      throw new IllegalArgumentException("docker.network: expected a Docker network's name or null, got " + network);
+    }
+    String name = (String) network;
     return new Host(conf.getString("instanceId"), conf.getString("hostIp"),
-      network == null || network.isBlank() ? null : network.trim());
+      name == null || name.isBlank() ? null : name.trim());
   }
 
   /**

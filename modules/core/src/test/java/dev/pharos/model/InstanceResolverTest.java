@@ -188,5 +188,8 @@ class InstanceResolverTest {
     assertEquals("overlay1", host.network());
     assertNull(dev.pharos.PharosConfig.host(dev.pharos.PharosConfig.resolve(new JsonObject(), Map.of())).network(),
       "none by default: HOST_IP and the published port");
+    JsonObject wrong = dev.pharos.PharosConfig.resolve(new JsonObject().put("docker", new JsonObject().put("network", 5)), Map.of());
+    var refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> dev.pharos.PharosConfig.host(wrong));
+    assertTrue(refused.getMessage().startsWith("docker.network:"), refused.getMessage());
   }
 }
