@@ -102,6 +102,11 @@ public final class Pharos {
         return Future.failedFuture(e);
       }
     }
+    try {
+      PharosConfig.host(conf); // docker.network
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     JsonObject zk = conf.getJsonObject("zookeeper");
     EmbeddedZooKeeper embedded = null;
     if (zk.getString("connect") == null) {

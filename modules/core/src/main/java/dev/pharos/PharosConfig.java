@@ -64,8 +64,20 @@ public final class PharosConfig {
     return merged;
   }
 
+  /**
+   * This node's Docker host: its instance id, {@code hostIp} and {@code docker.network} (blank is none).
+   *
+   * @throws IllegalArgumentException naming the key, for a {@code docker.network} that is not a string
+   */
   public static Host host(JsonObject conf) {
-    return new Host(conf.getString("instanceId"), conf.getString("hostIp"));
+    JsonObject docker = conf.getJsonObject("docker");
+    Object network = docker == null ? null : docker.getValue("network");
+    if (network != null && !(network instanceof String)) {
+      throw new IllegalArgumentException("docker.network: expected a Docker network's name or null, got " + network);
+    }
+    String name = (String) network;
+    return new Host(conf.getString("instanceId"), conf.getString("hostIp"),
+      name == null || name.isBlank() ? null : name.trim());
   }
 
   /**

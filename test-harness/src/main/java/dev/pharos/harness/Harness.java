@@ -192,6 +192,32 @@ public final class Harness implements AutoCloseable {
   }
 
   /**
+   * Creates a user-defined bridge network ({@code docker network create}) named after this run;
+   * {@link #close()} removes it.
+   */
+  public String createNetwork(String suffix) {
+    String name = "pharos-test-" + runId + "-" + suffix;
+    docker.createNetworkCmd().withName(name).withDriver("bridge").withLabels(Map.of(RUN_LABEL, runId)).exec();
+    return name;
+  }
+
+  /**
+   * Starts a container of the test image on {@code network} alone ({@code docker run --net=<network>}),
+   * publishing nothing; {@code exposed} are its {@code --expose} ports.
+   */
+  public String runOnNetwork(String network, Map<String, String> labels, List<String> cmd, int... exposed) {
+    String id = createOnNetwork(network, labels, cmd, exposed);
+    docker.startContainerCmd(id).exec();
+    return id;
+  }
+
+  /** The same, created and not started ({@code docker create}). */
+  public String createOnNetwork(String network, Map<String, String> labels, List<String> cmd, int... exposed) {
+    return create(labels, cmd, HostConfig.newHostConfig().withNetworkMode(network),
+      java.util.Arrays.stream(exposed).mapToObj(ExposedPort::tcp).toList());
+  }
+
+  /**
    * Starts a container of the test image joined to {@code joined}'s network namespace
    * ({@code --net=container:<joined>}), as an ambassador's consumer is, with {@code env}.
    */
@@ -340,6 +366,8 @@ public final class Harness implements AutoCloseable {
     }
     docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, runId)).exec()
       .forEach(c -> remove(c.getId()));
+    docker.listNetworksCmd().withFilter("label", List.of(RUN_LABEL + "=" + runId)).exec()
+      .forEach(n -> docker.removeNetworkCmd(n.getId()).exec());
     if (hostB != null) {
       hostB.close();
     }

@@ -18,11 +18,11 @@ class BusContractTest {
     return new JsonObject().put("id", "c1").put("name", "/web").put("image", "img").put("labels", new JsonObject())
       .put("ports", new JsonArray().add(new JsonObject().put("containerPort", 80).put("hostPort", 49161).put("proto", "tcp")))
       .put("networkMode", "bridge").put("hostname", "web").put("env", new JsonObject()).put("mounts", new JsonObject())
-      .putNull("health");
+      .putNull("health").put("pid", 4242).put("addresses", new JsonObject().put("bridge", "172.17.0.2"));
   }
 
   private static JsonObject up() {
-    return new JsonObject().put("type", "up").put("host", new JsonObject().put("id", "h1").put("ip", "10.0.0.5"))
+    return new JsonObject().put("type", "up").put("host", new JsonObject().put("id", "h1").put("ip", "10.0.0.5").putNull("network"))
       .put("container", container()).put("ts", 1L);
   }
 

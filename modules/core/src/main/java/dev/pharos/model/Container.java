@@ -53,6 +53,11 @@ public record Container(String id, String name, String image, Map<String, String
   public static final String LABEL_PORT = "sd-port";
   /** Comma-separated tags for the etcd service document, besides the env which is always one. */
   public static final String LABEL_TAGS = "sd-tags";
+  /**
+   * The Docker network whose address of the container is registered, with the container port,
+   * instead of {@code HOST_IP} and the published port (conf {@code docker.network} by default).
+   */
+  public static final String LABEL_NETWORK = "sd-network";
 
   /** A container known only by its labels and ports (tests, benchmarks). */
   public static Container of(String id, String name, String image, Map<String, String> labels,

@@ -29,6 +29,15 @@ public final class ServiceDocument {
    * {@code host}. Its tags are the env, then the {@code sd-tags} label's.
    */
   public static JsonObject of(Host host, Container container, String env, String app, int port, int hostPort, String proto) {
+    return of(host, host.ip(), container, env, app, port, hostPort, proto);
+  }
+
+  /**
+   * The same, reached at {@code address}: {@code HOST_IP}, or the container's own address on a
+   * Docker network (with {@code hostPort} then the container port).
+   */
+  public static JsonObject of(Host host, String address, Container container, String env, String app, int port,
+                              int hostPort, String proto) {
     Set<String> tags = new LinkedHashSet<>();
     tags.add(env);
     String labelled = container.labels().get(Container.LABEL_TAGS);
@@ -44,7 +53,7 @@ public final class ServiceDocument {
     return new JsonObject()
       .put("id", container.id())
       .put("host", host.id())
-      .put("ipaddress", host.ip())
+      .put("ipaddress", address)
       .put("env", environment)
       .put("tags", new JsonArray(java.util.List.copyOf(tags)))
       .put("name", "/" + container.name())

@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * dockerd's container events, followed until {@link #stop()}: each broken connection is retried
+ * dockerd's container events and its networks' connect and disconnect, followed until {@link #stop()}: each broken connection is retried
  * with capped backoff, and so is the whole subscription should it ever end (a bug in a handler),
  * so nothing ends event following for good. Listener calls run on the owning context.
  */
@@ -103,14 +103,15 @@ final class DockerEvents {
   }
 
   /**
-   * The container events of one connection to dockerd: first an empty signal once the stream is
+   * The events of one connection to dockerd: first an empty signal once the stream is
    * open (time to resync), then the events. It fails when the stream breaks, so retry reconnects.
    */
   private Flowable<Optional<Event>> connections() {
     return Flowable.create(emitter -> {
       // no replay of missed events: the resync after the stream opens covers them
-      var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER)
-        .withEventFilter("create", "start", "die", "destroy", "health_status");
+      // a network's own create and destroy pass this filter too: the listener ignores them
+      var cmd = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER, EventType.NETWORK)
+        .withEventFilter("create", "start", "die", "destroy", "health_status", "connect", "disconnect");
       ResultCallback.Adapter<Event> callback = cmd.exec(new ResultCallback.Adapter<>() {
         @Override
         public void onStart(Closeable stream) {

@@ -2,12 +2,14 @@ package dev.pharos.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.transport.DockerHttpClient;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.model.Container;
 import dev.pharos.model.Host;
+import dev.pharos.model.InstanceResolver;
 import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,7 +31,8 @@ import java.util.function.Consumer;
  * {@link Addresses#CONTAINERS}. On start and after every reconnect it resyncs against
  * {@code docker ps} and publishes a snapshot, which retracts containers that vanished meanwhile.
  * A container is inspected when created; when its host ports are fixed by then, its start is
- * published at once, otherwise it is inspected again after the start.
+ * published at once, otherwise it is inspected again after the start. A known container that
+ * joins or leaves a network is inspected again.
  */
 public class DockerWatcherVerticle extends VerticleBase {
 
@@ -179,14 +182,22 @@ public class DockerWatcherVerticle extends VerticleBase {
       dockerPool.executeBlocking(() -> id).onSuccess(known -> health(known, health));
       return;
     }
+    if (event.getType() == EventType.NETWORK) {
+      if ("connect".equals(action) || "disconnect".equals(action)) {
+        networkChanged(event.getActor() == null ? null : event.getActor().getAttributes().get("container"));
+      }
+      return;
+    }
     if ("create".equals(action)) {
       created.put(id, dockerPool.executeBlocking(() -> ContainerListing.beforeStart(docker.inspectContainerCmd(id).exec()))
         .otherwise(Optional.empty()));
       return;
     }
     Future<Optional<Container>> known = created.remove(id);
-    if ("start".equals(action) && known != null && known.isComplete() && known.result().isPresent()) {
-      // host ports fixed at create: no inspect needed; still queued behind earlier events
+    if ("start".equals(action) && known != null && known.isComplete() && known.result().isPresent()
+      && !InstanceResolver.registersOwnAddress(host, known.result().get())) {
+      // host ports fixed at create: no inspect needed (unless its network address is registered,
+      // which Docker gives at start); still queued behind earlier events
       Container container = known.result().get();
       dockerPool.executeBlocking(() -> container).onSuccess(this::up);
     } else if ("start".equals(action)) {
@@ -201,6 +212,33 @@ public class DockerWatcherVerticle extends VerticleBase {
       // die and destroy: queue behind a start being looked up, so the two stay in order
       dockerPool.executeBlocking(() -> id).onSuccess(this::down);
     }
+  }
+
+  /**
+   * A container joined or left a network ({@code docker network connect/disconnect}): if it is a
+   * running one this watcher knows, one inspect of it, published when it changed, so a registered
+   * network address follows. Every start and stop brings these events too; the container is not
+   * known then (not yet, or no longer), and its own start or die event handles it.
+   */
+  private void networkChanged(String id) {
+    if (id == null) {
+      return;
+    }
+    // queued behind the events before it, so a container's start or die has applied when it is looked up
+    dockerPool.executeBlocking(() -> id).onSuccess(queued -> {
+      if (!containers.containsKey(id)) {
+        return;
+      }
+      dockerPool.executeBlocking(() -> docker.inspectContainerCmd(id).exec())
+        .onSuccess(c -> {
+          Container now = ContainerListing.toModel(c);
+          Container before = containers.get(id);
+          if (before != null && c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning()) && !now.equals(before)) {
+            up(now);
+          }
+        })
+        .onFailure(err -> LOG.warn("cannot inspect container {} after a network change: {}", id, err.getMessage()));
+    });
   }
 
   private void resync() {
