@@ -190,6 +190,44 @@ class RegistrarTest {
     assertEquals(400, malformed.failureCode());
   }
 
+  /** Counts the registrar client's existence checks (Curator traces every operation it runs). */
+  private java.util.concurrent.atomic.AtomicInteger countExistenceChecks() {
+    java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+    registrarClient.get().getZookeeperClient().setTracerDriver(new org.apache.curator.drivers.AdvancedTracerDriver() {
+      @Override
+      public void addTrace(org.apache.curator.drivers.OperationTrace trace) {
+        if (trace.getName().startsWith("ExistsBuilderImpl-Background")) {
+          checks.incrementAndGet();
+        }
+      }
+
+      @Override
+      public void addEvent(org.apache.curator.drivers.EventTrace trace) {
+      }
+    });
+    return checks;
+  }
+
+  @Test
+  void aRegistrationDeletedByHandIsMadeAgainAndReconcilesDoNotReadTheHeldOnes(Vertx vertx) throws Exception {
+    List<Instance> instances = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      instances.add(instance("h1-i" + i, 9000 + i));
+      publish(vertx, "up", instances.get(i));
+    }
+    Await.until("twenty registrations", () -> registrations().size() == 20);
+    java.util.concurrent.atomic.AtomicInteger checks = countExistenceChecks();
+    afterTwoReconciles(vertx, instances.toArray(new Instance[0]));
+    // each barrier write changes a znode's data, which re-arms its deletion watch: one check each
+    assertTrue(checks.get() <= 20, "two reconciles on one session read no held registration: " + checks.get() + " checks");
+
+    String gone = registrations().stream().filter(c -> c.startsWith("h1-i7_")).findFirst().orElseThrow();
+    zk.delete().forPath("/env/dev/sd/web/sd/" + gone);
+    Await.until("made again at once", () -> registrations().stream().anyMatch(c -> c.startsWith("h1-i7_") && !c.equals(gone)));
+    afterTwoReconciles(vertx, instances.get(7));
+    assertEquals(1, registrations().stream().filter(c -> c.startsWith("h1-i7_")).count());
+  }
+
   @Test
   void recreatesExactlyOneRegistrationAfterSessionExpiry(Vertx vertx) throws Exception {
     publish(vertx, "up", instance("h1-aaa", 8080));

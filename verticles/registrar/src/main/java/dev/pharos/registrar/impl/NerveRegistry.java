@@ -55,6 +55,8 @@ public final class NerveRegistry implements RegistryAdapter {
   private final Map<String, Held> held = new HashMap<>();
   private final Map<String, Future<Void>> chains = new HashMap<>();
   private boolean connectionTrouble;
+  /** The session of the last refresh that checked every registration; 0 before the first. */
+  private long checkedSession;
 
   public NerveRegistry(Vertx vertx, NerveZooKeeperReporter reporter, Predicate<Instance> owns, Changes changes,
                        StageStatus status, long handoverMs, java.util.function.BooleanSupplier unsettled) {
@@ -128,6 +130,7 @@ public final class NerveRegistry implements RegistryAdapter {
       h.path = path;
       h.since = System.currentTimeMillis();
       changes.changed("registered", h.instance, path);
+      reporter.watchDeletion(path, () -> lost(h.instance.id(), path));
     }).onFailure(err -> failed(h.instance, err)).mapEmpty();
   }
 
@@ -148,6 +151,20 @@ public final class NerveRegistry implements RegistryAdapter {
       lostToAnother.add(instance.id());
       return reporter.delete(mine).map((String) null);
     }).recover(err -> Future.succeededFuture(mine));
+  }
+
+  /** {@code path}, held for instance {@code id}, was deleted by someone else: made again. */
+  private void lost(String id, String path) {
+    chain(id, () -> {
+      Held h = held.get(id); // an update in place holds the same path in a new Held
+      if (h == null || !path.equals(h.path)) {
+        return Future.succeededFuture(); // deregistered, replaced or moved meanwhile: not lost
+      }
+      LOG.info("registration {} at {} was deleted; re-creating it", id, path);
+      changes.changed("deregistered", h.instance, path);
+      h.path = null;
+      return create(h);
+    });
   }
 
   private void failed(Instance instance, Throwable err) {
@@ -182,8 +199,10 @@ public final class NerveRegistry implements RegistryAdapter {
   }
 
   /**
-   * Re-creates what this session should hold but does not (an expired session, a node deleted
-   * by hand): one exists per registration. After connection trouble, also removes second znodes
+   * Re-creates what this session should hold but does not. A registration deleted while the
+   * session lives is re-created by its deletion watch; so this checks every registration (one
+   * stat each) only on a new session, whose ephemeral znodes and watches are gone, and otherwise
+   * retries only the writes that failed. After connection trouble, it also removes second znodes
    * of held instances, which Curator's retry of a create whose reply was lost leaves behind
    * (Nerve's names cannot carry Curator's protection prefix): one listing per service held.
    */
@@ -197,7 +216,12 @@ public final class NerveRegistry implements RegistryAdapter {
       sweepStrays();
     }
     long session = reporter.sessionId();
+    boolean newSession = session != checkedSession;
+    checkedSession = session;
     for (Held h : List.copyOf(held.values())) {
+      if (!newSession && h.path != null) {
+        continue; // held on this session, and watched
+      }
       String id = h.instance.id();
       chain(id, () -> {
         if (held.get(id) != h) {
@@ -206,7 +230,12 @@ public final class NerveRegistry implements RegistryAdapter {
         Future<Boolean> owned = h.path == null ? Future.succeededFuture(false)
           : reporter.stat(h.path).map(stat -> stat != null && stat.getEphemeralOwner() == session);
         return owned.compose(yes -> {
-          if (yes || held.get(id) != h) {
+          if (held.get(id) != h) {
+            return Future.succeededFuture();
+          }
+          if (yes) {
+            String path = h.path;
+            reporter.watchDeletion(path, () -> lost(h.instance.id(), path)); // the old session's watch went with it
             return Future.succeededFuture();
           }
           if (h.path != null) {

@@ -243,6 +243,38 @@ public final class NerveZooKeeperReporter {
       ? Future.succeededFuture() : Future.failedFuture(err)); // the service's tree is gone, and its registrations
   }
 
+  /**
+   * Calls {@code onDeleted} on the owner's context when {@code path} is deleted while this
+   * session lives (by hand, or by another registrar's replace), so a held registration is
+   * re-created when it goes, without statting every one on each reconcile. A data change
+   * re-arms the watch; a new session's refresh replaces the watches an expired one lost.
+   */
+  public void watchDeletion(String path, Runnable onDeleted) {
+    org.apache.curator.framework.api.CuratorWatcher watcher = new org.apache.curator.framework.api.CuratorWatcher() {
+      @Override
+      public void process(org.apache.zookeeper.WatchedEvent event) {
+        switch (event.getType()) {
+          case NodeDeleted -> context.runOnContext(v -> onDeleted.run());
+          case NodeDataChanged, NodeCreated -> context.runOnContext(v -> arm(path, this, onDeleted));
+          default -> { } // connection events: the client re-sets its watches on the same session
+        }
+      }
+    };
+    arm(path, watcher, onDeleted);
+  }
+
+  private void arm(String path, org.apache.curator.framework.api.CuratorWatcher watcher, Runnable onDeleted) {
+    try {
+      client.checkExists().usingWatcher(watcher).inBackground((c, event) -> {
+        if (event.getResultCode() == KeeperException.Code.NONODE.intValue()) {
+          context.runOnContext(v -> onDeleted.run()); // gone before the watch was set
+        }
+      }).forPath(path);
+    } catch (Exception e) {
+      // not connected: the next refresh after the connection's return checks every registration
+    }
+  }
+
   /** The znode's stat, or null when it does not exist. */
   public Future<Stat> stat(String path) {
     return on(async.checkExists().forPath(path));
