@@ -2,6 +2,8 @@ package dev.pharos.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
@@ -22,20 +24,34 @@ final class ContainerListing {
   private ContainerListing() {
   }
 
-  /** Blocking: {@code docker ps}, then an inspect of each, for the environment and network mode a listing lacks. */
-  static List<Container> running(DockerClient docker) {
-    List<Container> running = new ArrayList<>();
-    for (var listed : docker.listContainersCmd().exec()) {
-      try {
-        InspectContainerResponse c = docker.inspectContainerCmd(listed.getId()).exec();
-        if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
-          running.add(ContainerListing.toModel(c));
-        }
-      } catch (NotFoundException e) {
-        // gone between the listing and the inspect: its destroy event follows
+  /**
+   * {@code docker ps}, then an inspect of each (for the environment and network mode a listing
+   * lacks), the inspects spread over {@code pool}'s workers: a resync of 1,000 containers waits
+   * for 1,000 round trips divided by the pool's size, not for all of them one after another.
+   */
+  static Future<List<Container>> running(DockerClient docker, WorkerExecutor pool) {
+    return pool.executeBlocking(() -> docker.listContainersCmd().exec(), false).compose(listed -> {
+      List<Future<Container>> inspects = new ArrayList<>(listed.size());
+      for (var container : listed) {
+        inspects.add(pool.executeBlocking(() -> {
+          try {
+            InspectContainerResponse c = docker.inspectContainerCmd(container.getId()).exec();
+            return c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning()) ? toModel(c) : null;
+          } catch (NotFoundException e) {
+            return null; // gone between the listing and the inspect: its destroy event follows
+          }
+        }, false));
       }
-    }
-    return running;
+      return Future.all(inspects).map(all -> {
+        List<Container> running = new ArrayList<>(inspects.size());
+        inspects.forEach(f -> {
+          if (f.result() != null) {
+            running.add(f.result());
+          }
+        });
+        return running;
+      });
+    });
   }
 
   /** A started container: after its start event, and for each one {@code docker ps} lists. */

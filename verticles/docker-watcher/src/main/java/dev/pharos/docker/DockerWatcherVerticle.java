@@ -243,7 +243,7 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   private void resync() {
     long failuresBefore = failures;
-    dockerPool.executeBlocking(() -> ContainerListing.running(docker))
+    ContainerListing.running(docker, dockerPool)
       .onSuccess(list -> {
         containers.clear();
         list.forEach(container -> containers.put(container.id(), container));
