@@ -50,6 +50,8 @@ public final class EtcdClients {
       .connectTimeout(Duration.ofMillis(etcdConf.getLong("connectTimeoutMs", 3000L)))
       // jetcd retries unavailable calls; bounded, so a caller learns of a long outage
       .retryMaxDuration(Duration.ofMillis(etcdConf.getLong("retryMaxMs", 5000L)))
+      // a watch reply can carry many events at once (a deploy of a big service); reads are paged
+      .maxInboundMessageSize(etcdConf.getInteger("maxMessageBytes", 32 * 1024 * 1024))
       .build();
   }
 

@@ -1,10 +1,12 @@
 package dev.pharos.etcd;
 
 import dev.pharos.stage.Backoff;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
@@ -38,6 +40,9 @@ public final class EtcdPrefixWatch implements AutoCloseable {
     void failed(Throwable err, long retryMs);
   }
 
+  /** Keys per read of the pull. */
+  static final int PAGE = 1000;
+
   private final Client client;
   private final Context context;
   private final String prefix;
@@ -62,19 +67,38 @@ public final class EtcdPrefixWatch implements AutoCloseable {
     if (closed) {
       return;
     }
-    var get = client.getKVClient().get(EtcdClients.bytes(prefix), GetOption.builder().isPrefix(true).build());
-    EtcdClients.onContext(context, get).onSuccess(response -> {
+    pullPage(EtcdClients.bytes(prefix), 0, new LinkedHashMap<>());
+  }
+
+  /**
+   * One page of the pull: up to {@link #PAGE} keys from {@code from}, all pages at the first
+   * page's revision, so the snapshot is one consistent view however many pages it takes, and no
+   * reply comes near gRPC's message limit.
+   */
+  private void pullPage(ByteSequence from, long revision, Map<String, byte[]> values) {
+    GetOption.Builder option = GetOption.builder().withLimit(PAGE)
+      .withRange(OptionsUtil.prefixEndOf(EtcdClients.bytes(prefix)));
+    if (revision > 0) {
+      option.withRevision(revision);
+    }
+    EtcdClients.onContext(context, client.getKVClient().get(from, option.build())).onSuccess(response -> {
       if (closed) {
         return;
       }
-      Map<String, byte[]> values = new LinkedHashMap<>();
+      KeyValue last = null;
       for (KeyValue kv : response.getKvs()) {
         values.put(EtcdClients.string(kv.getKey()), kv.getValue().getBytes());
+        last = kv;
       }
-      long revision = response.getHeader().getRevision();
+      long at = revision > 0 ? revision : response.getHeader().getRevision();
+      if (response.isMore() && last != null) {
+        byte[] key = last.getKey().getBytes();
+        pullPage(ByteSequence.from(java.util.Arrays.copyOf(key, key.length + 1)), at, values); // the next key after it
+        return;
+      }
       retry.reset();
-      listener.snapshot(values, revision);
-      watch(revision + 1);
+      listener.snapshot(values, at);
+      watch(at + 1);
     }).onFailure(this::failed);
   }
 

@@ -72,6 +72,47 @@ class EtcdPrefixWatchTest {
   }
 
   @Test
+  void aPullOfMoreKeysThanAPageIsOneSnapshotThenTheWatchFollows(Vertx vertx) throws Exception {
+    int keys = EtcdPrefixWatch.PAGE * 2 + 500;
+    List<java.util.concurrent.CompletableFuture<?>> puts = new java.util.ArrayList<>();
+    for (int i = 0; i < keys; i++) {
+      puts.add(client.getKVClient().put(EtcdClients.bytes(String.format("/services/dev/web/80/%05d/x", i)),
+        EtcdClients.bytes("v" + i)));
+    }
+    java.util.concurrent.CompletableFuture.allOf(puts.toArray(new java.util.concurrent.CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+    put("/services0", "just past the prefix");
+    List<Map<String, byte[]>> snapshots = new CopyOnWriteArrayList<>();
+    EtcdPrefixWatch watch = new EtcdPrefixWatch(client, vertx.getOrCreateContext(), "/services/", new EtcdPrefixWatch.Listener() {
+      @Override
+      public void snapshot(Map<String, byte[]> values, long revision) {
+        snapshots.add(values);
+      }
+
+      @Override
+      public void put(String key, byte[] value, long revision) {
+        seen.add("put " + key);
+      }
+
+      @Override
+      public void delete(String key, long revision) {
+      }
+
+      @Override
+      public void failed(Throwable err, long retryMs) {
+        seen.add("failed " + err);
+      }
+    });
+    vertx.runOnContext(v -> watch.start());
+    Await.until("the snapshot", () -> !snapshots.isEmpty());
+    assertEquals(keys, snapshots.get(0).size(), "every key of every page, none outside the prefix");
+    assertEquals("v2499", new String(snapshots.get(0).get("/services/dev/web/80/02499/x"), StandardCharsets.UTF_8));
+    put("/services/dev/web/80/99999/y", "later");
+    Await.until("the watch from the pull's revision", () -> seen.contains("put /services/dev/web/80/99999/y"));
+    assertEquals(1, snapshots.size());
+    watch.close();
+  }
+
+  @Test
   void pullsThenFollowsAndSurvivesARestartOfEtcd(Vertx vertx) throws Exception {
     put("/services/dev/web/80/1/a", "1");
     put("/elsewhere", "x");
