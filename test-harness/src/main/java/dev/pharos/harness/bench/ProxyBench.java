@@ -99,47 +99,11 @@ public final class ProxyBench {
         .put("ambassador", new JsonObject().put("descriptors", new JsonArray().add("BACKEND_BENCH=backend;" + pharosPort + "/tcp")));
       vertx.deployVerticle(AmbassadorVerticle::new, new DeploymentOptions().setConfig(conf).setInstances(threads))
         .await(20, TimeUnit.SECONDS);
-      Path cfg = Files.writeString(work.resolve("haproxy.cfg"), """
-        global
-          nbthread %d
-        defaults
-          mode tcp
-          timeout connect 2s
-          timeout client 60s
-          timeout server 60s
-        frontend bench
-          bind 127.0.0.1:%d
-          default_backend backend
-        backend backend
-          balance roundrobin
-          server b1 127.0.0.1:%d
-        """.formatted(threads, haproxyPort, backendPort));
-      haproxy = new ProcessBuilder("haproxy", "-f", cfg.toString()).redirectErrorStream(true)
-        .redirectOutput(work.resolve("haproxy.log").toFile()).start();
+      haproxy = haproxy(work, "haproxy", "", "", threads, haproxyPort, backendPort);
       // HAProxy's documentation for TCP throughput: kernel splicing (splice-auto), no empty ACKs
       // on accept and connect (tcp-smart-*), a deeper accept batch, and room for every connection
-      Path tunedCfg = Files.writeString(work.resolve("haproxy-tuned.cfg"), """
-        global
-          nbthread %d
-          maxconn 100000
-          tune.maxaccept 256
-        defaults
-          mode tcp
-          option splice-auto
-          option tcp-smart-accept
-          option tcp-smart-connect
-          timeout connect 2s
-          timeout client 60s
-          timeout server 60s
-        frontend bench
-          bind 127.0.0.1:%d
-          default_backend backend
-        backend backend
-          balance roundrobin
-          server b1 127.0.0.1:%d
-        """.formatted(threads, tunedPort, backendPort));
-      tuned = new ProcessBuilder("haproxy", "-f", tunedCfg.toString()).redirectErrorStream(true)
-        .redirectOutput(work.resolve("haproxy-tuned.log").toFile()).start();
+      tuned = haproxy(work, "haproxy-tuned", "  maxconn 100000\n  tune.maxaccept 256\n",
+        "  option splice-auto\n  option tcp-smart-accept\n  option tcp-smart-connect\n", threads, tunedPort, backendPort);
       for (int port : ports) {
         awaitServing(port);
       }
@@ -183,6 +147,28 @@ public final class ProxyBench {
       }
       vertx.close().await(20, TimeUnit.SECONDS);
     }
+  }
+
+  /** Starts HAProxy in TCP mode in front of the backend, with extra global and defaults lines. */
+  private static Process haproxy(Path work, String name, String global, String defaults, int threads, int port,
+                                 int backendPort) throws IOException {
+    Path cfg = Files.writeString(work.resolve(name + ".cfg"), """
+      global
+        nbthread %d
+      %sdefaults
+        mode tcp
+      %s  timeout connect 2s
+        timeout client 60s
+        timeout server 60s
+      frontend bench
+        bind 127.0.0.1:%d
+        default_backend backend
+      backend backend
+        balance roundrobin
+        server b1 127.0.0.1:%d
+      """.formatted(threads, global, defaults, port, backendPort));
+    return new ProcessBuilder("haproxy", "-f", cfg.toString()).redirectErrorStream(true)
+      .redirectOutput(work.resolve(name + ".log").toFile()).start();
   }
 
   /** This program's classpath: under {@code mvn exec:java} it is the class loader's, not {@code java.class.path}. */

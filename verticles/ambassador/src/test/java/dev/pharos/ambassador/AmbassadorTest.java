@@ -1,5 +1,8 @@
 package dev.pharos.ambassador;
 
+import static dev.pharos.ambassador.ListenerClient.firstLine;
+import static dev.pharos.ambassador.ListenerClient.readLine;
+
 import dev.pharos.testing.EventLoopGuard;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
@@ -102,19 +105,6 @@ class AmbassadorTest {
     client.getKVClient().delete(EtcdClients.bytes(key)).get(10, TimeUnit.SECONDS);
   }
 
-  /** The first line the listener's connection gives, or null when the connection is closed at once. */
-  private static String firstLine(int port) throws IOException {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setSoTimeout(5000);
-      InputStream in = s.getInputStream();
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = in.read()) >= 0 && c != '\n') {
-        line.append((char) c);
-      }
-      return c < 0 && line.isEmpty() ? null : line.toString();
-    }
-  }
 
   private static JsonObject descriptors(Vertx vertx) throws Exception {
     return vertx.eventBus().<JsonObject>request(Addresses.DESCRIPTORS, new JsonObject()).await(5, TimeUnit.SECONDS).body();
@@ -177,14 +167,6 @@ class AmbassadorTest {
     assertEquals(1, listed.getJsonArray("endpoints").size());
   }
 
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    int c;
-    while ((c = in.read()) >= 0 && c != '\n') {
-      line.append((char) c);
-    }
-    return line.toString();
-  }
 
   @Test
   void withoutEndpointsConnectionsAreRefusedAtOnceAndHealthSaysWhich(Vertx vertx) throws Exception {

@@ -1,5 +1,7 @@
 package dev.pharos.ambassador;
 
+import static dev.pharos.ambassador.ListenerClient.firstLine;
+
 import dev.pharos.bus.Addresses;
 import dev.pharos.testing.Await;
 import dev.pharos.testing.FreePorts;
@@ -82,19 +84,6 @@ class CatalogAmbassadorTest {
     writer.delete().forPath("/env/" + env + "/sd/" + app + "/sd/" + name + "_0000000001");
   }
 
-  /** The first line the listener's connection gives, or null when the connection is closed at once. */
-  private static String firstLine(int port) throws IOException {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setSoTimeout(5000);
-      InputStream in = s.getInputStream();
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = in.read()) >= 0 && c != '\n') {
-        line.append((char) c);
-      }
-      return c < 0 && line.isEmpty() ? null : line.toString();
-    }
-  }
 
   private static Map<String, Integer> split(int listen, int connections) throws IOException {
     Map<String, Integer> seen = new HashMap<>();
