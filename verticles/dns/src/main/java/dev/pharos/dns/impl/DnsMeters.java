@@ -15,13 +15,21 @@ public final class DnsMeters {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new HashMap<>();
+  /** The query counters by proto then rcode: the one series every query moves, found without building a key. */
+  private final Map<String, Map<String, Counter>> queries = new HashMap<>();
 
   public DnsMeters(MeterRegistry registry) {
     this.registry = registry;
   }
 
   void answered(String proto, Responder.Outcome outcome) {
-    counter("pharos.dns.queries", "queries answered, by rcode", "proto", proto, "rcode", outcome.rcode()).increment();
+    Map<String, Counter> byRcode = queries.computeIfAbsent(proto, p -> new HashMap<>());
+    Counter counter = byRcode.get(outcome.rcode());
+    if (counter == null) {
+      counter = counter("pharos.dns.queries", "queries answered, by rcode", "proto", proto, "rcode", outcome.rcode());
+      byRcode.put(outcome.rcode(), counter);
+    }
+    counter.increment();
     if (outcome.truncated()) {
       counter("pharos.dns.truncated", "answers cut to the UDP size with TC set", "proto", proto, null, null).increment();
     }

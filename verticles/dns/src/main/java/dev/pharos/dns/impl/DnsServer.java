@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -29,6 +30,10 @@ import java.net.InetSocketAddress;
  * with SO_REUSEPORT, so several instances share it and the kernel spreads the queries.
  */
 public final class DnsServer {
+
+  static final int UDP_RECEIVE_BUFFER = 1 << 20;
+  /** The largest UDP query read whole: a query is one question and an OPT record, a few hundred bytes. */
+  static final int MAX_QUERY = 4096;
 
   private final ContextInternal context;
   private final Transport transport;
@@ -95,9 +100,14 @@ public final class DnsServer {
           UdpQueries.pipeline(ch.pipeline(), responder, limiter, meters);
         }
       });
+    // room for a burst of queries while the loop is busy (the kernel caps it at net.core.rmem_max)
+    bootstrap.option(ChannelOption.SO_RCVBUF, UDP_RECEIVE_BUFFER);
     DatagramChannel probe = transport.datagramChannel(family);
     if (probe instanceof EpollDatagramChannel) {
-      bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+      // recvmmsg: up to 16 queries a system call, each up to the largest UDP message a client may send us
+      bootstrap.option(EpollChannelOption.SO_REUSEPORT, true)
+        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY * 16));
     }
     probe.unsafe().closeForcibly(); // never registered: close() wants an event loop
     return future(bootstrap.bind(address));

@@ -9,7 +9,6 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.dns.DefaultDnsResponse;
 import io.netty.handler.codec.dns.DnsQuery;
-import io.netty.handler.codec.dns.DnsRecordDecoder;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.TcpDnsQueryDecoder;
 import io.netty.handler.codec.dns.TcpDnsResponseEncoder;
@@ -51,7 +50,7 @@ final class TcpQueries {
     pipeline.addLast(new TcpDnsResponseEncoder(Records.ENCODER),
       new IdleStateHandler(0, 0, limits.idleMs, TimeUnit.MILLISECONDS),
       frames,
-      new TcpDnsQueryDecoder(DnsRecordDecoder.DEFAULT, Responder.MAX_TCP),
+      new TcpDnsQueryDecoder(QuestionDecoder.INSTANCE, Responder.MAX_TCP),
       new Handler(responder, limits, meters, frames));
   }
 

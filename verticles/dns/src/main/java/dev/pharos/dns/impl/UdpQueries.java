@@ -8,7 +8,6 @@ import io.netty.handler.codec.dns.DatagramDnsQuery;
 import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
 import io.netty.handler.codec.dns.DatagramDnsResponse;
 import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
-import io.netty.handler.codec.dns.DnsRecordDecoder;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +34,7 @@ final class UdpQueries {
   /** Netty's decoder, after the header check, turning a failure into a {@link Rejected}. */
   static final class Decoder extends DatagramDnsQueryDecoder {
     Decoder() {
-      super(DnsRecordDecoder.DEFAULT);
+      super(QuestionDecoder.INSTANCE);
     }
 
     @Override
