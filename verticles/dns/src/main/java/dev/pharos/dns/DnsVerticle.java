@@ -77,14 +77,14 @@ public class DnsVerticle extends VerticleBase {
     Future<ConsumerCatalog> acquiring = given != null ? Future.succeededFuture(given) : ConsumerCatalog.acquire(vertx, conf);
     return acquiring.compose(acquired -> {
       catalog = acquired;
-      zone = new Zone(catalog, domain, ttl);
+      zone = new Zone(catalog, domain, ttl, () -> ready);
       ready = catalog.loaded();
       subscription = catalog.subscribe(context, apps -> {
         zone.changed();
         ready = ready || catalog.loaded();
         report();
       });
-      server = new DnsServer((ContextInternal) context, new Responder(zone, () -> ready),
+      server = new DnsServer((ContextInternal) context, new Responder(zone),
         new DnsMeters(givenMeters != null ? givenMeters : PharosMetrics.registry(conf)), dns.getInteger("sourceQueriesPerSecond", 0),
         dns.getInteger("maxTcpConnections", 256), dns.getLong("tcpIdleMs", 10_000L));
       return server.listen(host, port);
@@ -112,12 +112,14 @@ public class DnsVerticle extends VerticleBase {
     if (!ready) {
       ready = catalog.loaded();
     }
-    status.state(ready ? StageStatus.RUNNING : StageStatus.STARTING);
+    status.state(server == null ? StageStatus.STARTING : StageStatus.RUNNING);
     status.detail("catalog", catalog.toJson()).detail("tcpConnections", server == null ? 0 : server.tcpConnections());
     Map<String, String> problems = new TreeMap<>();
     catalog.stores().forEach((store, state) -> {
       if (state.state().equals("unreachable")) {
         problems.put("store " + store, state.reason() + " (its last known endpoints are still answered)");
+      } else if (state.state().equals("loading") && state.reason() != null) {
+        problems.put("store " + store, "not read yet: " + state.reason() + " (names without endpoints are SERVFAIL until it is)");
       }
     });
     status.replaceProblems("store ", problems);

@@ -9,8 +9,6 @@ import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
 
-import java.util.function.BooleanSupplier;
-
 /**
  * Answers one decoded query: the checks a query must pass (opcode, one question, EDNS0, class,
  * the name's length, the domain), then the zone's answer fitted into the size the transport
@@ -26,12 +24,9 @@ public final class Responder {
   static final int ADVERTISED_UDP = 1232;
 
   private final Zone zone;
-  private final BooleanSupplier ready;
 
-  /** @param ready false while the catalog has not read every store once: answers would be guesses */
-  public Responder(Zone zone, BooleanSupplier ready) {
+  public Responder(Zone zone) {
     this.zone = zone;
-    this.ready = ready;
   }
 
   /** What was answered, for the metrics: the rcode's name, and whether it was truncated. */
@@ -84,8 +79,6 @@ public final class Responder {
       reply.rcode = DnsResponseCode.REFUSED;
     } else if (!zone.contains(name)) {
       reply.rcode = DnsResponseCode.REFUSED; // not an open resolver
-    } else if (!ready.getAsBoolean()) {
-      reply.rcode = DnsResponseCode.SERVFAIL; // not every store read yet: a resolver asks again
     } else {
       zone.answer(name, q.type(), reply);
     }

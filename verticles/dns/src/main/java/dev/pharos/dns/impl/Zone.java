@@ -28,12 +28,19 @@ public final class Zone {
   private final String domain;
   private final long ttl;
   private final long serial = System.currentTimeMillis() / 1000;
+  private final java.util.function.BooleanSupplier complete;
   /** Envs with an endpoint, for {@code <env>.<domain>}: null until asked after a change. */
   private Set<String> envs;
   private int turn;
 
-  public Zone(ConsumerCatalog catalog, String domain, long ttl) {
+  /**
+   * @param complete false while a store has not been read once: a name without endpoints may
+   *                 yet have some, so it is SERVFAIL (a resolver asks again) rather than a
+   *                 NXDOMAIN it would cache; names with endpoints are answered meanwhile
+   */
+  public Zone(ConsumerCatalog catalog, String domain, long ttl, java.util.function.BooleanSupplier complete) {
     this.catalog = catalog;
+    this.complete = complete;
     this.domain = domain;
     this.ttl = ttl;
   }
@@ -189,11 +196,19 @@ public final class Zone {
   }
 
   private void noData(Reply reply) {
+    if (!complete.getAsBoolean()) {
+      reply.rcode = DnsResponseCode.SERVFAIL;
+      return;
+    }
     reply.rcode = DnsResponseCode.NOERROR;
     reply.authority.add(soa());
   }
 
   private void noSuchName(Reply reply) {
+    if (!complete.getAsBoolean()) {
+      reply.rcode = DnsResponseCode.SERVFAIL;
+      return;
+    }
     reply.rcode = DnsResponseCode.NXDOMAIN;
     reply.authority.add(soa());
   }
