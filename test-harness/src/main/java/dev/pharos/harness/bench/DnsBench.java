@@ -41,7 +41,7 @@ public final class DnsBench {
 
   private static final Pattern QPS = Pattern.compile("Queries per second:\\s+([0-9.]+)");
   private static final Pattern LOST = Pattern.compile("Queries lost:\\s+(\\d+)");
-  private static final String ENV = "bench";
+  static final String ENV = "bench";
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
@@ -69,7 +69,7 @@ public final class DnsBench {
         }
         Thread.sleep(50);
       }
-      nsd = startNsd(work, nsdPort, services, instances, cores);
+      nsd = NsdServer.start(work, nsdPort, services, instances, cores);
       Path queries = queries(work, services);
 
       // a running node's code is compiled: one unmeasured run first, as for NSD's page cache
@@ -127,69 +127,9 @@ public final class DnsBench {
     return new JsonObject().put("host", host).put("port", port).put("name", name).put("weight", 1).encode();
   }
 
-  private static String address(int service, int instance) {
+  static String address(int service, int instance) {
     int n = service * 16 + instance;
     return "10." + (n >> 16 & 0xff) + "." + (n >> 8 & 0xff) + "." + (n & 0xff);
-  }
-
-  private static String hex(String address) {
-    StringBuilder name = new StringBuilder();
-    for (String part : address.split("\\.")) {
-      name.append(String.format(Locale.ROOT, "%02x", Integer.parseInt(part)));
-    }
-    return name.toString();
-  }
-
-  /** The same records in NSD's zone file, and NSD on loopback with its tuning guide's settings. */
-  private static Process startNsd(Path work, int port, int services, int instances, int cores) throws Exception {
-    StringBuilder zone = new StringBuilder("$ORIGIN pharos.\n$TTL 5\n@ IN SOA ns.pharos. hostmaster.pharos. 1 3600 600 86400 5\n"
-      + "@ IN NS ns.pharos.\nns IN A 127.0.0.1\n");
-    for (int s = 0; s < services; s++) {
-      for (int i = 0; i < instances; i++) {
-        String address = address(s, i);
-        zone.append("svc").append(s).append('.').append(ENV).append(" IN A ").append(address).append('\n');
-        zone.append("svc").append(s).append('.').append(ENV).append(" IN SRV 1 1 ").append(8000 + i).append(' ')
-          .append(hex(address)).append(".addr\n");
-        zone.append(hex(address)).append(".addr IN A ").append(address).append('\n');
-      }
-    }
-    Files.writeString(work.resolve("pharos.zone"), zone);
-    String conf = String.join("\n",
-      "server:",
-      "  ip-address: 127.0.0.1@" + port,
-      "  port: " + port,
-      "  do-ip6: no",
-      "  server-count: " + cores,   // one server per core, sharing the port (NSD's tuning guide)
-      "  reuseport: yes",
-      "  rrl-ratelimit: 0",         // Debian builds NSD with response rate limiting, 200 a second a source: off, as Pharos's
-      "  rrl-whitelist-ratelimit: 0",
-      "  database: \"\"",
-      "  username: \"\"",
-      "  chroot: \"\"",
-      "  zonesdir: \"" + work + "\"",
-      "  zonelistfile: \"" + work.resolve("zone.list") + "\"",
-      "  xfrdfile: \"" + work.resolve("xfrd.state") + "\"",
-      "  pidfile: \"" + work.resolve("nsd.pid") + "\"",
-      "  logfile: \"" + work.resolve("nsd.log") + "\"",
-      "  verbosity: 1",
-      "remote-control:",
-      "  control-enable: no",
-      "zone:",
-      "  name: pharos.",
-      "  zonefile: pharos.zone",
-      "");
-    Path confFile = Files.writeString(work.resolve("nsd.conf"), conf);
-    Process nsd = new ProcessBuilder("nsd", "-d", "-c", confFile.toString()).redirectErrorStream(true)
-      .redirectOutput(work.resolve("nsd.out").toFile()).start();
-    String last = "svc" + (services - 1) + "." + ENV + ".pharos.";
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (answers(port, last) != instances) {
-      if (!nsd.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("NSD did not start: " + Files.readString(work.resolve("nsd.out")));
-      }
-      Thread.sleep(50);
-    }
-    return nsd;
   }
 
   /** dnsperf's input: an A and an SRV query for each service, shuffled. */
@@ -252,8 +192,11 @@ public final class DnsBench {
     harness.zk().create().creatingParentsIfNeeded().forPath(parent);
     // the first registration of a new app also creates its nodes in the catalog: not measured
     harness.zk().create().forPath(parent + "/warm_0000000000", nerve("10.200.1.1", 9000, "warm").getBytes(StandardCharsets.UTF_8));
+    long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (answers(port, "fresh." + ENV + ".pharos.") != 1) {
-      Thread.onSpinWait();
+      if (System.nanoTime() > warmDeadline) {
+        throw new IllegalStateException("the first registration of app fresh not answered in 10 s");
+      }
     }
     for (int i = 0; i < n; i++) {
       harness.zk().create().forPath(String.format(Locale.ROOT, "%s/f%d_%010d", parent, i, i),
