@@ -10,7 +10,7 @@ work="$here/work"
 mkdir -p "$work"
 
 packages=(docker.io iproute2 zookeeper etcd-server etcd-client serf busybox-static haproxy wrk curl chromium chromium-driver
-  redis-server mariadb-server mariadb-client postgresql rabbitmq-server)
+  redis-server mariadb-server mariadb-client postgresql rabbitmq-server dnsutils dnsperf nsd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -19,6 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# nsd is the DNS benchmark's peer, started by the benchmark on a loopback port: where the package
+# started its own service (on port 53 of every interface), stop it
+if [ -d /run/systemd/system ] && systemctl is-enabled nsd >/dev/null 2>&1; then
+  systemctl disable --now nsd >/dev/null 2>&1 || true
 fi
 
 # dockerd: use the running one, or start our own. Live restore lets the dockerd-restart test

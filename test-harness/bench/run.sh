@@ -4,6 +4,7 @@
 # it in the README between its markers.
 #   bash test-harness/bench/run.sh [containers (50)] [check endpoints (10000)] [proxy seconds per run (10)]
 #   BENCH_ONLY=proxy bash test-harness/bench/run.sh ...   runs one of them
+#   BENCH_ONLY=dns bash test-harness/bench/run.sh           Pharos's DNS stage against NSD, with dnsperf
 #   BENCH_ONLY=cluster bash test-harness/bench/run.sh       the cluster benchmark; its own arguments, in
 #     CLUSTER_ARGS ("instances hosts nodes seconds probes", default "4000 100 3 10 24")
 # Built with the reactor, never installed: ~/.m2's SNAPSHOT jars may be someone else's. Each
@@ -47,4 +48,5 @@ only=${BENCH_ONLY:-}
 # shellcheck disable=SC2086
 [[ -z $only || $only == cluster ]] && bench cluster dev.pharos.harness.bench.ClusterBench ${CLUSTER_ARGS:-4000 100 3 10 24}
 [[ -z $only || $only == dashboard ]] && bench dashboard dev.pharos.harness.bench.DashboardBench 30 20 1000
+[[ -z $only || $only == dns ]] && bench dns dev.pharos.harness.bench.DnsBench 10 3 1000 3
 true

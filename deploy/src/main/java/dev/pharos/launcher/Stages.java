@@ -4,6 +4,7 @@ import dev.pharos.ambassador.AmbassadorVerticle;
 import dev.pharos.api.ApiVerticle;
 import dev.pharos.bus.Addresses;
 import dev.pharos.definitions.DefinitionWatcherVerticle;
+import dev.pharos.dns.DnsVerticle;
 import dev.pharos.docker.DockerWatcherVerticle;
 import dev.pharos.health.HealthCheckerVerticle;
 import dev.pharos.registrar.RegistrarVerticle;
@@ -25,7 +26,8 @@ final class Stages {
     Addresses.API, ApiVerticle::new,
     Addresses.AMBASSADOR, AmbassadorVerticle::new,
     Addresses.WEBHOOKS, WebhookNotifierVerticle::new,
-    Addresses.SERF_BRIDGE, SerfBridgeVerticle::new);
+    Addresses.SERF_BRIDGE, SerfBridgeVerticle::new,
+    Addresses.DNS, DnsVerticle::new);
 
   private Stages() {
   }

@@ -116,6 +116,8 @@ public final class Harness implements AutoCloseable {
       .put("zookeeper", new JsonObject().put("connect", connect).put("sessionTimeoutMs", 10_000))
       .put("docker", new JsonObject().put("host", System.getenv().getOrDefault("PHAROS_TEST_DOCKER", "unix:///var/run/docker.sock")))
       .put("api", new JsonObject().put("port", 0))
+      // a free port for each node's DNS stage, UDP and TCP alike (several nodes share this machine)
+      .put("dns", new JsonObject().put("port", 0))
       .put("registrar", new JsonObject().put("reconcileIntervalMs", 1000));
     return PharosConfig.resolve(base.mergeIn(overrides, true), Map.of());
   }
@@ -137,6 +139,14 @@ public final class Harness implements AutoCloseable {
     JsonObject status = node.vertx().eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject(),
       new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
     return "http://" + status.getJsonObject("details").getString("listen");
+  }
+
+  /** The port the DNS stage running on {@code node} answers on, UDP and TCP. */
+  public static int dnsPort(Pharos node) throws Exception {
+    JsonObject status = node.vertx().eventBus().<JsonObject>request(Addresses.status(Addresses.DNS), new JsonObject(),
+      new DeliveryOptions().setLocalOnly(true)).await(10, TimeUnit.SECONDS).body();
+    String udp = status.getJsonObject("details").getJsonObject("listen").getString("udp");
+    return Integer.parseInt(udp.substring(udp.lastIndexOf(':') + 1));
   }
 
   /** Writes (creates or replaces) a definition at {@code /env/{env}/sd/{app}}. */

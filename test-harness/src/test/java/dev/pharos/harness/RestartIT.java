@@ -67,6 +67,7 @@ class RestartIT extends EndToEndTest {
     JsonObject conf = new JsonObject().put("instanceId", instanceId).put("hostIp", "127.0.0.1")
       .put("zookeeper", new JsonObject().put("connect", harness.connect()).put("sessionTimeoutMs", 40_000))
       .put("api", new JsonObject().put("port", apiPort))
+      .put("dns", new JsonObject().put("port", 0))
       .put("registrar", new JsonObject().put("reconcileIntervalMs", 1000));
     Path dir = Files.createTempDirectory("pharos-process");
     return Files.writeString(dir.resolve("pharos.json"), conf.encodePrettily());

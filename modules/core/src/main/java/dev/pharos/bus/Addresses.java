@@ -175,12 +175,14 @@ public final class Addresses {
   public static final String AMBASSADOR = "ambassador";
   public static final String WEBHOOKS = "webhooks";
   public static final String SERF_BRIDGE = "serf-bridge";
+  /** The DNS interface: answers from the consumer catalog, on no bus address but its status. */
+  public static final String DNS = "dns";
 
   /** The pipeline's stages: a cluster without one of them is degraded. */
   public static final List<String> STAGES = List.of(DOCKER_WATCHER, DEFINITION_WATCHER, HEALTH_CHECKER, REGISTRAR, API);
 
   /** Stages a node runs when it wants their job; shown in the health view when they run. */
-  public static final List<String> OPTIONAL_STAGES = List.of(AMBASSADOR, WEBHOOKS, SERF_BRIDGE);
+  public static final List<String> OPTIONAL_STAGES = List.of(AMBASSADOR, WEBHOOKS, SERF_BRIDGE, DNS);
 
   /**
    * Fact, published by the serf bridge for every serf user event but {@code config_updated}:

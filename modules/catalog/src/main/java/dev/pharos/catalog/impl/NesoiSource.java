@@ -8,6 +8,8 @@ import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -26,13 +28,25 @@ import java.util.Set;
  */
 public final class NesoiSource implements AutoCloseable {
 
+  private final CuratorFramework client;
   private final CuratorCache cache;
   private final StoreFeed feed;
+  /** Nesoi's hosts live in the same ZooKeeper as Nerve's znodes: its connection is this store's too. */
+  private final ConnectionStateListener connection;
   /** The endpoint and problem keys each host document gave, so a changed document drops the ones it no longer has. */
   private final Map<String, List<String>> keysOfHost = new HashMap<>();
 
   public NesoiSource(CuratorFramework client, StoreFeed feed) {
+    this.client = client;
     this.feed = feed;
+    this.connection = (c, state) -> {
+      if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
+        feed.reachable(CatalogEndpoint.NESOI, "ZooKeeper connection " + state.name().toLowerCase()
+          + ": serving the last known hosts");
+      } else if (state.isConnected()) {
+        feed.reachable(CatalogEndpoint.NESOI, null);
+      }
+    };
     this.cache = CuratorCache.builder(client, NesoiStore.SERVICES).withStorage(CuratorCacheStorage.dataNotCached()).build();
   }
 
@@ -42,6 +56,7 @@ public final class NesoiSource implements AutoCloseable {
       .forDeletes(gone -> replace(gone.getPath(), Map.of(), Map.of()))
       .forInitialized(() -> feed.loaded(CatalogEndpoint.NESOI))
       .build());
+    client.getConnectionStateListenable().addListener(connection);
     cache.start();
   }
 
@@ -124,6 +139,7 @@ public final class NesoiSource implements AutoCloseable {
 
   @Override
   public void close() {
+    client.getConnectionStateListenable().removeListener(connection);
     cache.close();
   }
 }
