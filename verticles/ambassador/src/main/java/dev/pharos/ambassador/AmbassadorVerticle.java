@@ -189,11 +189,6 @@ public class AmbassadorVerticle extends VerticleBase {
     ServiceDescriptor descriptor = request.descriptor();
     Namespace namespace = request.namespace();
     ProxyListener listener = factory.create(namespace, descriptor);
-    if (listener == null) {
-      listenProblems.put(subject(namespace, descriptor), "udp listeners in a container's network namespace are not supported;"
-        + " give the ambassador container --net=host for " + descriptor.spec());
-      return;
-    }
     listener.endpoints(endpointsOf(descriptor));
     Opened opened = new Opened(namespace, listener);
     listeners.put(key, opened);

@@ -6,6 +6,7 @@ import dev.pharos.ambassador.impl.NettyTcpProxy;
 import dev.pharos.ambassador.impl.NetworkNamespaces;
 import dev.pharos.ambassador.impl.ProxyListener;
 import dev.pharos.ambassador.impl.TcpProxy;
+import dev.pharos.ambassador.impl.UdpClientSide;
 import dev.pharos.ambassador.impl.UdpProxy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelFactory;
@@ -15,13 +16,15 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.spi.transport.Transport;
 
 /**
  * Makes the listener of a descriptor in a namespace. On the host: Vert.x's NetServer
  * ({@link TcpProxy}) or datagram socket ({@link UdpProxy}) on {@code ambassador.listenHost}. In
  * an ambassador container's namespace: a listening socket created there by
  * {@link NetworkNamespaces}, bound on the container's 127.0.0.1 (its consumers' localhost) and
- * served by {@link NettyTcpProxy} on this verticle's event loop.
+ * served on this verticle's event loop by {@link NettyTcpProxy}, or by {@link UdpProxy} over a
+ * datagram channel created there likewise.
  */
 final class ProxyListeners {
 
@@ -38,6 +41,7 @@ final class ProxyListeners {
   private final int connectTimeoutMs;
   private final MeterRegistry meters;
   private final NetClient netClient;
+  private final Transport transport;
   private final ChannelFactory<? extends ServerChannel> serverChannels;
 
   ProxyListeners(ContextInternal context, String listenHost, Balancer.Strategy strategy, Balancer.Ejection ejection,
@@ -50,10 +54,11 @@ final class ProxyListeners {
     this.connectTimeoutMs = connectTimeoutMs;
     this.meters = meters;
     this.netClient = context.owner().createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(connectTimeoutMs));
-    this.serverChannels = ((VertxInternal) context.owner()).transport().serverChannelFactory(false);
+    this.transport = ((VertxInternal) context.owner()).transport();
+    this.serverChannels = transport.serverChannelFactory(false);
   }
 
-  /** The listener of {@code descriptor} in {@code namespace}, not yet listening; null for UDP in a container's namespace. */
+  /** The listener of {@code descriptor} in {@code namespace}, not yet listening. */
   ProxyListener create(Namespace namespace, ServiceDescriptor descriptor) {
     boolean udp = descriptor.proto().equals("udp");
     if (namespace.isHost()) {
@@ -61,7 +66,9 @@ final class ProxyListeners {
         : new TcpProxy(context.owner(), netClient, descriptor, listenHost, strategy, ejection, meters);
     }
     if (udp) {
-      return null;
+      UdpClientSide inNamespace = UdpClientSide.inNamespace(context, () -> NetworkNamespaces.create(context, namespace.pid(),
+        transport::datagramChannel, channel -> channel.unsafe().closeForcibly(), NAMESPACE_TIMEOUT_MS));
+      return new UdpProxy(context.owner(), inNamespace, namespace.name(), descriptor, NAMESPACE_LISTEN_HOST, strategy, udpIdleMs, meters);
     }
     return new NettyTcpProxy(context, () -> serverChannelIn(namespace), namespace.name(), descriptor, NAMESPACE_LISTEN_HOST,
       strategy, ejection, connectTimeoutMs, meters);

@@ -181,6 +181,33 @@ class NamespaceAmbassadorTest {
   }
 
   @Test
+  void udpDatagramsInANamespaceAreForwardedAndRepliesComeBack(Vertx vertx) throws Exception {
+    var echo = vertx.createDatagramSocket();
+    echo.handler(p -> echo.send(Buffer.buffer("echo:").appendBuffer(p.data()), p.sender().port(), p.sender().host()));
+    register("dns", echo.listen(0, "127.0.0.1").await().localAddress().port());
+    int ns = namespace();
+    int port = FreePorts.one();
+    deploy(vertx, new JsonArray());
+    Container amb = ambassador("a4a4a4a4a4a4a4a4", "amb-one", ns);
+    vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot").put("host", HOST)
+      .put("containers", new JsonArray().add(amb.toJson())));
+    publish(vertx, "up", consumer("c4c4c4c4c4c4c4c4", amb.id(), Map.of("BACKEND_DNS", "dns;" + port + "/udp")));
+    Await.until("a datagram sent to the namespace's 127.0.0.1:" + port + " is answered by the endpoint",
+      () -> "echo:ping".equals(udpIn(ns, port)));
+    assertEquals("udp://127.0.0.1:" + port, listed(vertx).getJsonObject(0).getString("listener"));
+    assertEquals("amb-one", listed(vertx).getJsonObject(0).getString("namespace"));
+  }
+
+  /** The reply to "ping" sent to 127.0.0.1:port inside the namespace of {@code pid}, or null within 2 s. */
+  private static String udpIn(int pid, int port) throws Exception {
+    String client = "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2); "
+      + "s.sendto(b'ping', ('127.0.0.1', " + port + ")); print(s.recvfrom(64)[0].decode())";
+    Process p = new ProcessBuilder("nsenter", "--net=/proc/" + pid + "/ns/net", "python3", "-c", client).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? out.trim() : null;
+  }
+
+  @Test
   void aNamespacePharosCannotEnterIsAHealthProblemNamingTheContainerAndTheHostPathWorks(Vertx vertx) throws Exception {
     int w = vertx.createNetServer().connectHandler(socket -> socket.end(Buffer.buffer("w\n"))).listen(0, "127.0.0.1").await().actualPort();
     register("web", w);
