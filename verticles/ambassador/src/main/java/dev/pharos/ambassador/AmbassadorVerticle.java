@@ -3,8 +3,9 @@ package dev.pharos.ambassador;
 import dev.pharos.PharosConfig;
 import dev.pharos.ambassador.impl.Balancer;
 import dev.pharos.ambassador.impl.ProxyListener;
-import dev.pharos.ambassador.impl.TcpProxy;
-import dev.pharos.ambassador.impl.UdpProxy;
+import dev.pharos.ambassador.Requests.Key;
+import dev.pharos.ambassador.Requests.Namespace;
+import dev.pharos.ambassador.Requests.Request;
 import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.bus.ContainerFacts;
@@ -18,14 +19,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.internal.ContextInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,14 +43,17 @@ import java.util.TreeMap;
 public class AmbassadorVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AmbassadorVerticle.class);
-  static final String CONF_SOURCE = "conf";
 
   /** This host's containers, by id. */
   private final Map<String, Container> containers = new HashMap<>();
-  /** Open listeners, by port. */
-  private final Map<Integer, ProxyListener> listeners = new TreeMap<>();
+  /** An open listener and the namespace it was opened in (a restarted ambassador container has a new one). */
+  private record Opened(Namespace namespace, ProxyListener listener) {
+  }
+
+  /** Open listeners, by namespace and port. */
+  private final Map<Key, Opened> listeners = new TreeMap<>();
   /** Who asks for each open listener's descriptor. */
-  private final Map<Integer, List<String>> askers = new TreeMap<>();
+  private final Map<Key, List<String>> askers = new TreeMap<>();
   private final Map<String, String> requestProblems = new TreeMap<>();
   private final Map<String, String> listenProblems = new TreeMap<>();
 
@@ -58,11 +61,7 @@ public class AmbassadorVerticle extends VerticleBase {
   private Host host;
   private List<String> ambassadors;
   private List<String> confDescriptors;
-  private String listenHost;
-  private Balancer.Strategy strategy;
-  private Balancer.Ejection ejection;
-  private long udpIdleMs;
-  private NetClient netClient;
+  private ProxyListeners factory;
   private ConsumerCatalog catalog;
   private AutoCloseable subscription;
   private boolean snapshotSeen;
@@ -75,20 +74,19 @@ public class AmbassadorVerticle extends VerticleBase {
     host = PharosConfig.host(conf);
     ambassadors = strings(ambassadorConf.getJsonArray("containers"));
     confDescriptors = strings(ambassadorConf.getJsonArray("descriptors"));
-    listenHost = ambassadorConf.getString("listenHost", "127.0.0.1");
-    udpIdleMs = ambassadorConf.getLong("udpIdleMs", 60_000L);
+    Balancer.Strategy strategy;
     try {
       strategy = Balancer.strategy(ambassadorConf.getString("balance", "round-robin"));
     } catch (IllegalArgumentException e) {
       return Future.failedFuture("ambassador.balance: " + e.getMessage());
     }
-    ejection = new Balancer.Ejection(ambassadorConf.getInteger("ejectAfterFailures", Balancer.Ejection.DEFAULT.after()),
+    Balancer.Ejection ejection = new Balancer.Ejection(ambassadorConf.getInteger("ejectAfterFailures", Balancer.Ejection.DEFAULT.after()),
       ambassadorConf.getLong("ejectForMs", Balancer.Ejection.DEFAULT.forMs()));
     if (ejection.after() < 1 || ejection.forMs() < 0) {
       return Future.failedFuture("ambassador.ejectAfterFailures must be at least 1 and ambassador.ejectForMs at least 0");
     }
-    netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)
-      .setConnectTimeout(ambassadorConf.getInteger("connectTimeoutMs", 2000)));
+    factory = new ProxyListeners((ContextInternal) context, ambassadorConf.getString("listenHost", "127.0.0.1"), strategy, ejection,
+      ambassadorConf.getLong("udpIdleMs", 60_000L), ambassadorConf.getInteger("connectTimeoutMs", 2000), PharosMetrics.registry(conf));
     var bus = vertx.eventBus();
     return status.register(vertx)
       .compose(v -> ConsumerCatalog.acquire(vertx, conf))
@@ -112,9 +110,9 @@ public class AmbassadorVerticle extends VerticleBase {
       subscription.close();
     }
     List<Future<Void>> closing = new ArrayList<>();
-    listeners.values().forEach(l -> closing.add(l.close()));
+    listeners.values().forEach(l -> closing.add(l.listener.close()));
     return Future.join(closing).eventually(() -> catalog == null ? Future.succeededFuture() : catalog.release())
-      .eventually(() -> netClient.close());
+      .eventually(() -> factory.close());
   }
 
   private static List<String> strings(JsonArray array) {
@@ -140,100 +138,71 @@ public class AmbassadorVerticle extends VerticleBase {
     apply();
   }
 
-  /** True when {@code container} joined the namespace of one of the configured ambassador containers. */
-  private boolean isConsumer(Container container) {
-    String joined = container.joinedContainer();
-    if (joined == null) {
-      return false;
-    }
-    Container target = containers.get(joined);
-    for (String ambassador : ambassadors) {
-      if (joined.equals(ambassador) || joined.startsWith(ambassador)
-        || (target != null && target.name().equals(ambassador.replaceFirst("^/", "")))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Every descriptor asked for, by who asks ("conf" or "container NAME"), malformed ones recorded. */
-  private Map<String, List<ServiceDescriptor>> requests() {
-    Map<String, List<ServiceDescriptor>> requests = new LinkedHashMap<>();
-    requestProblems.clear();
-    for (String line : confDescriptors) {
-      try {
-        requests.computeIfAbsent(CONF_SOURCE, k -> new ArrayList<>()).add(ServiceDescriptor.parse(line));
-      } catch (IllegalArgumentException e) {
-        requestProblems.put("descriptor " + CONF_SOURCE + " " + line, "malformed: " + e.getMessage());
-      }
-    }
-    containers.values().stream().filter(this::isConsumer).sorted(java.util.Comparator.comparing(Container::name))
-      .forEach(c -> c.env().forEach((name, value) -> {
-        if (!name.startsWith(ServiceDescriptor.PREFIX)) {
-          return;
-        }
-        String source = "container " + c.name();
-        try {
-          requests.computeIfAbsent(source, k -> new ArrayList<>()).add(ServiceDescriptor.parse(name, value));
-        } catch (IllegalArgumentException e) {
-          requestProblems.put("descriptor " + source + " " + name, "malformed: " + e.getMessage());
-        }
-      }));
-    return requests;
-  }
-
-  /** Opens, keeps and closes listeners so that each requested port has one, then refreshes their endpoints. */
+  /** Opens, keeps and closes listeners so that each requested (namespace, port) has one, then refreshes their endpoints. */
   private void apply() {
-    Map<Integer, ServiceDescriptor> wanted = new TreeMap<>();
-    Map<Integer, List<String>> wantedBy = new TreeMap<>();
-    requests().forEach((source, descriptors) -> descriptors.forEach(d -> {
-      ServiceDescriptor first = wanted.putIfAbsent(d.port(), d);
-      if (first == null || first.sameRequestAs(d)) {
-        wantedBy.computeIfAbsent(d.port(), k -> new ArrayList<>()).add(source);
+    Map<Key, Request> wanted = new TreeMap<>();
+    Map<Key, List<String>> wantedBy = new TreeMap<>();
+    requestProblems.clear();
+    Requests.collect(confDescriptors, containers, ambassadors, requestProblems).forEach(r -> {
+      ServiceDescriptor d = r.descriptor();
+      Request first = wanted.putIfAbsent(r.key(), r);
+      if (first == null || first.descriptor().sameRequestAs(d)) {
+        wantedBy.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.source());
       } else {
-        requestProblems.put("descriptor " + source + " " + d.name(), "port " + d.port() + " is already the listener of "
-          + first.spec() + " for " + wantedBy.get(d.port()) + "; " + d.spec() + " gets none");
+        requestProblems.put("descriptor " + r.source() + " " + d.name(), "port " + d.port() + where(r.namespace())
+          + " is already the listener of " + first.descriptor().spec() + " for " + wantedBy.get(r.key()) + "; " + d.spec() + " gets none");
       }
-    }));
-    for (Integer port : List.copyOf(listeners.keySet())) {
-      ServiceDescriptor want = wanted.get(port);
-      if (want == null || !want.sameRequestAs(listeners.get(port).descriptor())) {
-        ProxyListener gone = listeners.remove(port);
-        askers.remove(port);
-        LOG.info("ambassador: closing the listener of {} on {}", gone.descriptor().spec(), gone.address());
-        gone.close();
+    });
+    for (Key key : List.copyOf(listeners.keySet())) {
+      Request want = wanted.get(key);
+      Opened open = listeners.get(key);
+      if (want == null || !want.descriptor().sameRequestAs(open.listener.descriptor()) || !want.namespace().equals(open.namespace)) {
+        listeners.remove(key);
+        askers.remove(key);
+        LOG.info("ambassador: closing the listener of {} on {}{}", open.listener.descriptor().spec(), open.listener.address(),
+          where(open.namespace));
+        open.listener.close();
       }
     }
-    listenProblems.keySet().removeIf(subject -> wanted.values().stream().noneMatch(d -> subject.equals(subject(d))));
-    wanted.forEach((port, descriptor) -> {
-      askers.put(port, wantedBy.get(port));
-      if (!listeners.containsKey(port)) {
-        open(descriptor);
+    Set<String> subjects = new HashSet<>();
+    wanted.values().forEach(r -> subjects.add(subject(r.namespace(), r.descriptor())));
+    listenProblems.keySet().removeIf(subject -> !subjects.contains(subject));
+    wanted.forEach((key, request) -> {
+      askers.put(key, wantedBy.get(key));
+      if (!listeners.containsKey(key)) {
+        open(key, request);
       }
     });
     endpointsChanged(null);
   }
 
-  private static String subject(ServiceDescriptor d) {
-    return "descriptor " + d.spec();
+  private static String where(Namespace namespace) {
+    return namespace.isHost() ? "" : " in the network namespace of container " + namespace.name();
   }
 
-  private void open(ServiceDescriptor descriptor) {
-    ProxyListener listener = descriptor.proto().equals("udp")
-      ? new UdpProxy(vertx, descriptor, listenHost, strategy, udpIdleMs, PharosMetrics.registry(config()))
-      : new TcpProxy(vertx, netClient, descriptor, listenHost, strategy, ejection, PharosMetrics.registry(config()));
+  /** A listener's health subject: its descriptor, and its ambassador container when it is not on the host. */
+  private static String subject(Namespace namespace, ServiceDescriptor d) {
+    return "descriptor " + d.spec() + (namespace.isHost() ? "" : " in namespace " + namespace.name());
+  }
+
+  private void open(Key key, Request request) {
+    ServiceDescriptor descriptor = request.descriptor();
+    Namespace namespace = request.namespace();
+    ProxyListener listener = factory.create(namespace, descriptor);
     listener.endpoints(endpointsOf(descriptor));
-    listeners.put(descriptor.port(), listener);
+    Opened opened = new Opened(namespace, listener);
+    listeners.put(key, opened);
     listener.listen().onSuccess(v -> {
-      listenProblems.remove(subject(descriptor));
-      LOG.info("ambassador: {} listens on {} for {}", descriptor.spec(), listener.address(), askers.get(descriptor.port()));
+      listenProblems.remove(subject(namespace, descriptor));
+      LOG.info("ambassador: {} listens on {}{} for {}", descriptor.spec(), listener.address(), where(namespace), askers.get(key));
       endpointsChanged(null);
     }).onFailure(err -> {
-      if (listeners.get(descriptor.port()) == listener) {
-        listeners.remove(descriptor.port());
+      if (listeners.get(key) != opened) {
+        return; // closed meanwhile
       }
-      listenProblems.put(subject(descriptor), "cannot listen on " + listener.address() + ": " + err.getMessage()
-        + " (retrying every 5 s)");
+      listeners.remove(key);
+      listenProblems.put(subject(namespace, descriptor), "cannot listen on " + listener.address() + where(namespace)
+        + (namespace.isHost() ? "" : " (pid " + namespace.pid() + ")") + ": " + err.getMessage() + " (retrying every 5 s)");
       endpointsChanged(null);
     });
   }
@@ -250,13 +219,14 @@ public class AmbassadorVerticle extends VerticleBase {
     Map<String, String> problems = new TreeMap<>(requestProblems);
     problems.putAll(listenProblems);
     boolean loaded = catalog.loaded();
-    for (ProxyListener listener : listeners.values()) {
+    for (Opened open : listeners.values()) {
+      ProxyListener listener = open.listener;
       ServiceDescriptor d = listener.descriptor();
       if (apps == null || apps.contains(d.service())) {
         listener.endpoints(endpointsOf(d));
       }
       if (listener.endpoints().isEmpty() && loaded) {
-        problems.put(subject(d), "no healthy endpoint of " + d.service()
+        problems.put(subject(open.namespace, d), "no healthy endpoint of " + d.service()
           + (d.tags().isEmpty() ? "" : " tagged " + d.tags()) + "; connections to " + listener.address() + " are refused"
           + (catalog.stores().isEmpty() ? " (no store is configured: zookeeper.connect or etcd.endpoints)" : ""));
       }
@@ -286,8 +256,8 @@ public class AmbassadorVerticle extends VerticleBase {
 
   private JsonObject descriptors() {
     JsonArray list = new JsonArray();
-    listeners.forEach((port, listener) -> list.add(listener.descriptor().toJson().mergeIn(listener.toJson())
-      .put("consumers", new JsonArray(askers.getOrDefault(port, List.of())))));
+    listeners.forEach((key, open) -> list.add(open.listener.descriptor().toJson().mergeIn(open.listener.toJson())
+      .put("consumers", new JsonArray(askers.getOrDefault(key, List.of())))));
     JsonArray problems = new JsonArray();
     requestProblems.forEach((subject, reason) -> problems.add(new JsonObject().put("subject", subject).put("reason", reason)));
     listenProblems.forEach((subject, reason) -> problems.add(new JsonObject().put("subject", subject).put("reason", reason)));

@@ -12,6 +12,8 @@ import java.util.List;
 /** A local listener of one descriptor that forwards to its service's current endpoints. */
 public abstract class ProxyListener {
 
+  public static final String HOST = "host";
+
   protected final ServiceDescriptor descriptor;
   protected final String host;
   protected final Balancer balancer;
@@ -54,6 +56,11 @@ public abstract class ProxyListener {
     return balancer.endpoints();
   }
 
+  /** The network namespace the listener is in: {@code host}, or the ambassador container's name. */
+  public String namespace() {
+    return HOST;
+  }
+
   public String address() {
     return host + ":" + descriptor.port();
   }
@@ -63,7 +70,8 @@ public abstract class ProxyListener {
     balancer.endpoints().forEach(e -> endpoints.add(new JsonObject().put("address", e.address())
       .put("tags", new JsonArray(List.copyOf(new java.util.TreeSet<>(e.tags())))).put("store", e.store())
       .put("weight", e.weight()).put("backup", e.backup()).put("ejected", balancer.ejected(e)).put("active", balancer.active(e))));
-    return new JsonObject().put("listener", descriptor.proto() + "://" + address()).put("endpoints", endpoints)
+    return new JsonObject().put("listener", descriptor.proto() + "://" + address()).put("namespace", namespace())
+      .put("endpoints", endpoints)
       .put("active", balancer.active()).put("forwarded", forwarded).put("refused", refused);
   }
 }

@@ -5,7 +5,7 @@ import dev.pharos.catalog.CatalogEndpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.net.SocketAddress;
 
@@ -22,7 +22,8 @@ public final class UdpProxy extends ProxyListener {
 
   private final Vertx vertx;
   private final long idleMs;
-  private final DatagramSocket server;
+  private final String namespace;
+  private final UdpClientSide server;
   private final Map<SocketAddress, Session> sessions = new HashMap<>();
   private long expiry = -1;
 
@@ -41,7 +42,7 @@ public final class UdpProxy extends ProxyListener {
       socket.handler(reply -> {
         lastUsed = System.currentTimeMillis();
         meters.toClient.increment(reply.data().length());
-        server.send(reply.data(), client.port(), client.host());
+        server.send(reply.data(), client);
       });
       this.bound = socket.listen(0, "0.0.0.0");
     }
@@ -49,16 +50,22 @@ public final class UdpProxy extends ProxyListener {
 
   public UdpProxy(Vertx vertx, ServiceDescriptor descriptor, String host, Balancer.Strategy strategy, long idleMs,
                   MeterRegistry meters) {
+    this(vertx, UdpClientSide.onHost(vertx), ProxyListener.HOST, descriptor, host, strategy, idleMs, meters);
+  }
+
+  /** @param namespace where {@code server} listens: {@code host}, or the ambassador container's name */
+  public UdpProxy(Vertx vertx, UdpClientSide server, String namespace, ServiceDescriptor descriptor, String host,
+                  Balancer.Strategy strategy, long idleMs, MeterRegistry meters) {
     super(descriptor, host, strategy, Balancer.Ejection.DEFAULT, meters); // UDP cannot tell a failure: nothing is ejected
     this.vertx = vertx;
     this.idleMs = idleMs;
-    this.server = vertx.createDatagramSocket();
-    server.handler(this::received);
+    this.server = server;
+    this.namespace = namespace;
   }
 
   @Override
   public Future<Void> listen() {
-    return server.listen(descriptor.port(), host).<Void>mapEmpty()
+    return server.listen(descriptor.port(), host, this::received)
       .onSuccess(v -> expiry = vertx.setPeriodic(Math.max(1000, idleMs / 2), t -> expire()));
   }
 
@@ -85,23 +92,28 @@ public final class UdpProxy extends ProxyListener {
     });
   }
 
-  private void received(DatagramPacket packet) {
-    Session session = sessions.get(packet.sender());
+  @Override
+  public String namespace() {
+    return namespace;
+  }
+
+  private void received(SocketAddress sender, Buffer data) {
+    Session session = sessions.get(sender);
     if (session == null) {
       List<CatalogEndpoint> order = balancer.order();
       if (order.isEmpty()) {
         refused();
         return;
       }
-      session = new Session(packet.sender(), order.get(0));
+      session = new Session(sender, order.get(0));
       balancer.opened(session.endpoint);
-      sessions.put(packet.sender(), session);
+      sessions.put(sender, session);
       forwarded();
     }
     session.lastUsed = System.currentTimeMillis();
-    meters.toEndpoint.increment(packet.data().length());
+    meters.toEndpoint.increment(data.length());
     Session s = session;
-    s.bound.onSuccess(socket -> socket.send(packet.data(), s.endpoint.port(), s.endpoint.host()));
+    s.bound.onSuccess(socket -> socket.send(data, s.endpoint.port(), s.endpoint.host()));
   }
 
   private void expire() {
