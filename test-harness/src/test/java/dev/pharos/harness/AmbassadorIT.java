@@ -153,7 +153,8 @@ class AmbassadorIT extends EndToEndTest {
     harness.define("dev", "web", DEFINITION);
     JsonObject conf = new JsonObject().put("instanceId", "kill-" + harness.runId()).put("hostIp", "127.0.0.1")
       .put("zookeeper", new JsonObject().put("connect", harness.connect()))
-      .put("etcd", etcdConf()).put("api", new JsonObject().put("port", Harness.freePort()));
+      .put("etcd", etcdConf()).put("api", new JsonObject().put("port", Harness.freePort()))
+      .put("dns", new JsonObject().put("port", 0));
     Path dir = Files.createTempDirectory("pharos-process");
     Path confFile = Files.writeString(dir.resolve("pharos.json"), conf.encodePrettily());
     process = Harness.launch(confFile, dir.resolve("pharos.log"));
