@@ -140,6 +140,25 @@ class CatalogAmbassadorTest {
   }
 
   @Test
+  void aClientThatSpeaksFirstIsHeard(Vertx vertx) throws Exception {
+    NetServer echo = vertx.createNetServer().connectHandler(socket -> socket.handler(socket::write));
+    backends.put("echo", echo);
+    register("dev", "echo", "e1", echo.listen(0, "127.0.0.1").await().actualPort(), "");
+    int listen = FreePorts.one();
+    deploy(vertx, "BACKEND_ECHO=echo;" + listen);
+    Await.until("the listener has its endpoint", () -> vertx.eventBus().<JsonObject>request(Addresses.DESCRIPTORS, new JsonObject())
+      .await(5, TimeUnit.SECONDS).body().getJsonArray("descriptors").getJsonObject(0).getJsonArray("endpoints").size() == 1);
+    for (int i = 0; i < 20; i++) {
+      try (Socket s = new Socket("127.0.0.1", listen)) {
+        s.setSoTimeout(5000);
+        s.getOutputStream().write(("hello " + i + "\n").getBytes(StandardCharsets.UTF_8));
+        s.getOutputStream().flush();
+        assertEquals("hello " + i, ListenerClient.readLine(s.getInputStream()), "the bytes sent before the endpoint answered");
+      }
+    }
+  }
+
+  @Test
   void aNesoiHostIsReachedThroughADescriptor(Vertx vertx) throws Exception {
     int port = backend(vertx, "rest");
     writer.create().creatingParentsIfNeeded().forPath("/nesoi/srv/api/h1",

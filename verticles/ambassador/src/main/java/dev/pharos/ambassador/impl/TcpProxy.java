@@ -5,6 +5,7 @@ import dev.pharos.catalog.CatalogEndpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -15,6 +16,7 @@ import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -48,14 +50,23 @@ public final class TcpProxy extends ProxyListener {
     return server.close();
   }
 
+  /**
+   * The client's first bytes (an HTTP request, say) can arrive before the endpoint's connection
+   * is made: they are kept and written first. The raw message handler goes in before the pause,
+   * since a pause under Vert.x's default handler queues what was read where a message handler
+   * set later never looks, and those bytes were lost.
+   */
   private void accepted(NetSocket inbound) {
+    List<Object> early = new ArrayList<>(1);
+    ((NetSocketInternal) inbound).messageHandler(early::add);
     inbound.pause();
-    connect(inbound, balancer.order(), 0);
+    connect(inbound, early, balancer.order(), 0);
   }
 
-  private void connect(NetSocket inbound, List<CatalogEndpoint> candidates, int i) {
+  private void connect(NetSocket inbound, List<Object> early, List<CatalogEndpoint> candidates, int i) {
     if (i >= candidates.size()) {
       refused();
+      early.forEach(ReferenceCountUtil::release);
       inbound.close();
       return;
     }
@@ -64,7 +75,7 @@ public final class TcpProxy extends ProxyListener {
       if (ar.failed()) {
         LOG.debug("{}: endpoint {} refused: {}", descriptor.spec(), endpoint.address(), ar.cause().getMessage());
         balancer.failed(endpoint);
-        connect(inbound, candidates, i + 1);
+        connect(inbound, early, candidates, i + 1);
         return;
       }
       NetSocket outbound = ar.result();
@@ -76,6 +87,12 @@ public final class TcpProxy extends ProxyListener {
         inbound.close();
       });
       inbound.closeHandler(v -> outbound.close());
+      for (Object message : early) {
+        if (message instanceof ByteBuf buf) {
+          meters.toEndpoint.increment(buf.readableBytes());
+        }
+        ((NetSocketInternal) outbound).writeMessage(message);
+      }
       pipe((NetSocketInternal) inbound, (NetSocketInternal) outbound, meters.toEndpoint);
       pipe((NetSocketInternal) outbound, (NetSocketInternal) inbound, meters.toClient);
       inbound.resume();
