@@ -123,6 +123,7 @@ class PausedNodeIT extends EndToEndTest {
         + SESSION_MS + " ms)");
 
       int gapsBefore = reader.deregistrations().size(); // the expiry's: inherent to an expired session
+      int replacementsBefore = reader.replacements();
       long resumed = System.nanoTime();
       signal(proc, "CONT");
       stopped = false;
@@ -134,8 +135,12 @@ class PausedNodeIT extends EndToEndTest {
       await("every stage of the resumed node running", Duration.ofSeconds(60), () -> allRunning(procApi));
       long running = System.nanoTime();
       log("after SIGCONT: registrations taken back in " + (takenBack - resumed) / 1_000_000
-        + " ms, every stage running in " + (running - resumed) / 1_000_000 + " ms");
+        + " ms, every stage running in " + (running - resumed) / 1_000_000 + " ms, "
+        + (reader.replacements() - replacementsBefore) + " replacements seen for " + CONTAINERS + " instances");
       assertTrue(proc.isAlive(), "the resumed node is still running");
+      // taken back once each: a resumed node decides by its group only once the group shows its new session
+      int replaced = reader.replacements() - replacementsBefore;
+      assertTrue(replaced <= CONTAINERS, replaced + " replacements of " + CONTAINERS + " instances after SIGCONT");
 
       // no ghost: a container removed after the resume is deregistered, the others stay once,
       // a later fact on the resumed registrar's ordered path

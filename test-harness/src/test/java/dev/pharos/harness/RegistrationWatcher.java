@@ -41,6 +41,8 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
   private int mostOfOneInstance;
   private String duplicateSeen;
   private final List<String> deregistrations = new ArrayList<>();
+  /** Instances whose znode was seen replaced by another (a new name in place of the old). */
+  private int replacements;
 
   RegistrationWatcher(CuratorFramework zk, String env, String app) throws Exception {
     this.zk = zk;
@@ -82,6 +84,10 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
       }
     }
     for (Map.Entry<String, List<String>> e : previous.entrySet()) {
+      List<String> now = byInstance.get(e.getKey());
+      if (now != null && !now.equals(e.getValue())) {
+        replacements++;
+      }
       if (!byInstance.containsKey(e.getKey())) {
         deregistrations.add(at + " " + e.getKey() + " (" + e.getValue() + " gone, none in its place)");
       }
@@ -134,6 +140,11 @@ final class RegistrationWatcher implements AutoCloseable, Watcher {
   /** Every deregistration seen, oldest first: when, which instance, which znodes went. */
   synchronized List<String> deregistrations() {
     return List.copyOf(deregistrations);
+  }
+
+  /** How many times a listing showed an instance's znode replaced by another since the reader began. */
+  synchronized int replacements() {
+    return replacements;
   }
 
   /** The instances in the latest listing. */

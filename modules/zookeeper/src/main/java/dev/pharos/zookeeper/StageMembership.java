@@ -50,7 +50,9 @@ public final class StageMembership {
   private final Context context;
   private final Consumer<Ownership> onChange;
   private PersistentNode node;
-  private CuratorCache cache;
+  private volatile CuratorCache cache;
+  /** The session the current cache read the group under. */
+  private volatile long cacheSession;
   private volatile boolean initialized;
   private volatile boolean closed;
   /** The group as last read from the cache, on Curator's thread. */
@@ -102,23 +104,11 @@ public final class StageMembership {
         }
       }
       CountDownLatch loaded = new CountDownLatch(1);
-      cache = CuratorCache.build(client, path());
-      cache.listenable().addListener(CuratorCacheListener.builder()
-        .forInitialized(() -> {
-          initialized = true;
-          changed();
-          loaded.countDown();
-        })
-        .forAll((type, oldNode, newNode) -> {
-          // a member's data never changes: creates and deletes are what matter
-          if (initialized) {
-            changed();
-          }
-        }).build());
-      cache.start();
+      follow(loaded::countDown);
       if (!loaded.await(JOIN_TIMEOUT_S, TimeUnit.SECONDS)) {
         throw new IllegalStateException("could not read " + path() + " within " + JOIN_TIMEOUT_S + " s");
       }
+      client.getConnectionStateListenable().addListener(connection);
       if (me != null) {
         removePredecessors();
         refuseSecondWatcherOfMyHost();
@@ -128,6 +118,57 @@ public final class StageMembership {
       close(); // a refused or timed-out start leaves no member behind
       return null;
     }, false));
+  }
+
+  /**
+   * Follows the group with a new cache, which replaces the one before once started; the
+   * cache's events count only while it is the current one.
+   */
+  private void follow(Runnable onLoaded) {
+    long session = sessionId();
+    java.util.concurrent.atomic.AtomicBoolean loaded = new java.util.concurrent.atomic.AtomicBoolean();
+    CuratorCache fresh = CuratorCache.build(client, path());
+    fresh.listenable().addListener(CuratorCacheListener.builder()
+      .forInitialized(() -> {
+        loaded.set(true);
+        if (cache == fresh) {
+          cacheSession = session;
+          initialized = true;
+          changed();
+        }
+        onLoaded.run();
+      })
+      .forAll((type, oldNode, newNode) -> {
+        // a member's data never changes: creates and deletes are what matter
+        if (loaded.get() && cache == fresh) {
+          changed();
+        }
+      }).build());
+    CuratorCache before = cache;
+    cache = fresh;
+    fresh.start();
+    if (before != null) {
+      before.close();
+    }
+  }
+
+  /**
+   * A new session (the old one expired) makes the cache's view the past: its watches went with
+   * the session, and Curator's cache does not always read the group again by itself. The group
+   * is read anew, and until then {@link #ready()} says no.
+   */
+  private final org.apache.curator.framework.state.ConnectionStateListener connection = this::connectionChanged;
+
+  private void connectionChanged(CuratorFramework c, org.apache.curator.framework.state.ConnectionState state) {
+    if (state == org.apache.curator.framework.state.ConnectionState.RECONNECTED && !closed && sessionId() != cacheSession) {
+      LOG.info("{}: a new ZooKeeper session; reading the group again", path());
+      context.owner().executeBlocking(() -> {
+        if (!closed) {
+          follow(() -> { });
+        }
+        return null;
+      }, false);
+    }
   }
 
   private void removePredecessors() throws Exception {
@@ -181,9 +222,30 @@ public final class StageMembership {
     return Set.copyOf(predecessors);
   }
 
-  /** True once the group has loaded and, for a member, shows this member (on the owner's context). */
+  /**
+   * True once the group has loaded and, for a member, shows this member under the client's
+   * current session (on the owner's context). After a session expired, the view still holds
+   * this member's old znode until the new one is seen: until then the view is the past, and a
+   * stage that decided by it would take back what others now own, only to hand it over again.
+   */
   public boolean ready() {
-    return initialized && (me == null || current.member(me.id()) != null);
+    if (!initialized) {
+      return false;
+    }
+    if (me == null) {
+      return true;
+    }
+    Member mine = current.member(me.id());
+    long session = sessionId();
+    return mine != null && cacheSession == session && (mine.session() == 0 || mine.session() == session);
+  }
+
+  private long sessionId() {
+    try {
+      return client.getZookeeperClient().getZooKeeper().getSessionId();
+    } catch (Exception e) {
+      return 0;
+    }
   }
 
   public Ownership current() {
@@ -204,6 +266,7 @@ public final class StageMembership {
     } catch (Exception e) {
       LOG.warn("leaving {}: {}", path(), e.getMessage());
     }
+    client.getConnectionStateListenable().removeListener(connection);
     if (cache != null) {
       cache.close();
     }

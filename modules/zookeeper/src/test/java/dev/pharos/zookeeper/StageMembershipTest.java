@@ -1,0 +1,71 @@
+package dev.pharos.zookeeper;
+
+import dev.pharos.ownership.Member;
+import dev.pharos.ownership.Ownership;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A member's view of its group across its session's expiry: not ready while the view is of the old session. */
+@ExtendWith(VertxExtension.class)
+class StageMembershipTest {
+
+  private TestingServer server;
+  private CuratorFramework client;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new TestingServer(true);
+    client = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()).put("sessionTimeoutMs", 4000));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    server.close();
+  }
+
+  private static boolean on(Context context, java.util.function.BooleanSupplier check) throws Exception {
+    LinkedBlockingQueue<Boolean> answer = new LinkedBlockingQueue<>();
+    context.runOnContext(v -> answer.add(check.getAsBoolean()));
+    Boolean got = answer.poll(5, TimeUnit.SECONDS);
+    return got != null && got;
+  }
+
+  @Test
+  void afterItsSessionExpiredAMemberIsReadyOnlyOnceTheGroupShowsItsNewSession(Vertx vertx) throws Exception {
+    Context context = vertx.getOrCreateContext();
+    LinkedBlockingQueue<Ownership> changes = new LinkedBlockingQueue<>();
+    StageMembership membership = new StageMembership(client, "g", "registrar", new Member("r1", "n1", "h1", 0), context,
+      changes::add);
+    membership.start().await(20, TimeUnit.SECONDS);
+    assertTrue(on(context, membership::ready));
+    long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+    client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    boolean ready = false;
+    while (!ready && System.nanoTime() < deadline) {
+      Ownership change = changes.poll(1, TimeUnit.SECONDS);
+      ready = change != null && on(context, membership::ready);
+    }
+    assertTrue(ready, "ready again once the group shows the member's new session");
+    assertFalse(client.getZookeeperClient().getZooKeeper().getSessionId() == session);
+    vertx.executeBlocking(() -> {
+      membership.close();
+      return null;
+    }).await(10, TimeUnit.SECONDS);
+  }
+}
