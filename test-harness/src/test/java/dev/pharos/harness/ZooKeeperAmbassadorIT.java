@@ -87,6 +87,31 @@ class ZooKeeperAmbassadorIT extends EndToEndTest {
     await("the health entry clears once ZooKeeper is back", Duration.ofSeconds(30), () -> !storeProblem(api));
   }
 
+  /**
+   * The definition watcher and the consumer catalog both follow {@code /env} on the node's one
+   * ZooKeeper session: a new env's definition (a change the definition watcher re-watches
+   * {@code /env} for) must not cost the catalog its watch. On ZooKeeper servers before 3.9 a
+   * plain watch and a persistent recursive one on one path of one session replace each other.
+   */
+  @Test
+  void aNewEnvsRegistrationsReachTheListenerAfterItsDefinition() throws Exception {
+    String ambassador = harness.runOnHostNetwork(Map.of(), List.of("sleep", "3600"));
+    int listen = Harness.freePort();
+    zookeeper = FaultProxy.start(Harness.required("PHAROS_TEST_ZK"));
+    String api = Harness.api(harness.start(harness.conf("zenv-" + harness.runId(), new JsonObject()
+      .put("zookeeper", new JsonObject().put("connect", zookeeper.address() + harness.chroot()))
+      .put("ambassador", new JsonObject().put("containers", new JsonArray().add(ambassador))
+        .put("descriptors", new JsonArray().add("BACKEND_QA=/env/qa/sd/web;" + listen))))));
+    await("the node's stages running", Duration.ofSeconds(30), () -> Http.getJson(api + "/v1/health").getString("status", "").equals("UP"));
+    String backend = harness.runHttpd(Map.of());
+    int port = harness.hostPort(backend, 80);
+    harness.define("qa", "web", DEFINITION);
+    await("the definition watcher has the new env's definition", () -> Http.getJson(api + "/v1/definitions").encode().contains("/env/qa/sd/web"));
+    harness.zk().create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL)
+      .forPath("/env/qa/sd/web/sd/qa-1_", ("{\"host\":\"127.0.0.1\",\"port\":" + port + ",\"name\":\"qa-1\"}").getBytes());
+    await("the registration in the listener", () -> endpoints(api).encode().contains("127.0.0.1:" + port));
+  }
+
   @Test
   void aNesoiHostPutWithCurlIsReachedThroughADescriptor() throws Exception {
     String ambassador = harness.runOnHostNetwork(Map.of(), List.of("sleep", "3600"));

@@ -18,7 +18,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.TreeCache;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
 import org.apache.curator.framework.state.ConnectionState;
 
 import java.util.HashSet;
@@ -28,9 +30,12 @@ import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 /**
- * Watches ZooKeeper for definitions at {@code /env/{env}/sd/{app}} with Curator's TreeCache
- * limited to that depth, so the registrations below a definition ({@code .../sd/{app}/sd/*},
- * thousands of them, churning with every deploy) are neither cached nor watched here; and, when etcd is configured, etcd under a prefix ({@code /env/{env}/sd/{app}} by default)
+ * Watches ZooKeeper for definitions at {@code /env/{env}/sd/{app}} with Curator's CuratorCache
+ * on {@code /env}, keeping no data: the registrations below a definition ({@code .../sd/{app}/sd/*},
+ * thousands of them, churning with every deploy) are neither kept nor parsed here, only
+ * dropped by their path. (A depth-limited TreeCache would not even hear them, but its plain
+ * watch on {@code /env} replaces the consumer catalog's persistent recursive watch on the same
+ * path of the same session on ZooKeeper servers before 3.9, Debian 12's 3.8 among them); and, when etcd is configured, etcd under a prefix ({@code /env/{env}/sd/{app}} by default)
  * with a pull then a watch; publishes them on {@link Addresses#DEFINITIONS}. A malformed
  * definition is reported and the last good one kept; deleting any part of a tree only retracts.
  * When both stores define the same app, ZooKeeper's definition is the one used.
@@ -50,8 +55,8 @@ public class DefinitionWatcherVerticle extends VerticleBase {
   private final Map<String, String> publishedFrom = new TreeMap<>();
   private StageStatus status;
   private CuratorFramework client;
-  private TreeCache cache;
-  /** Events the ZooKeeper cache delivered: registrations below the definitions must not add to it. */
+  private CuratorCache cache;
+  /** Definition events the ZooKeeper cache delivered: registrations below the definitions must not add to it. */
   private long zookeeperEvents;
   private Client etcdClient;
   private EtcdPrefixWatch etcdWatch;
@@ -84,19 +89,23 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       .compose(c -> vertx.executeBlocking(() -> {
       client = c;
       client.getConnectionStateListenable().addListener(connectionListener, onContext);
-      // depth 3 is /env/{env}/sd/{app}: its data is watched, its children are not listed
-      cache = TreeCache.newBuilder(client, ROOT).setMaxDepth(3).build();
-      cache.getListenable().addListener((treeCache, event) -> {
-        switch (event.getType()) {
-          case NODE_ADDED, NODE_UPDATED -> counted(() -> zookeeperChanged(event.getData()));
-          case NODE_REMOVED -> counted(() -> zookeeperDeleted(event.getData().getPath()));
-          case INITIALIZED -> {
-            zookeeperLoaded = true;
-            status.state(StageStatus.RUNNING);
+      cache = CuratorCache.builder(client, ROOT).withStorage(CuratorCacheStorage.dataNotCached()).build();
+      cache.listenable().addListener(CuratorCacheListener.builder()
+        .forCreatesAndChanges((oldNode, node) -> {
+          if (definitionKey(ROOT + "/", node.getPath()) != null) {
+            counted(() -> zookeeperChanged(node));
           }
-          default -> { } // connection changes come from the client's own listener
-        }
-      }, onContext);
+        })
+        .forDeletes(node -> {
+          if (definitionKey(ROOT + "/", node.getPath()) != null) {
+            counted(() -> zookeeperDeleted(node.getPath()));
+          }
+        })
+        .forInitialized(() -> {
+          zookeeperLoaded = true;
+          status.state(StageStatus.RUNNING);
+        })
+        .build(), onContext);
       cache.start();
       return null;
     })).onSuccess(v -> {

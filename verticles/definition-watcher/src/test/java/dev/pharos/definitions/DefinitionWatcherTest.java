@@ -91,7 +91,7 @@ class DefinitionWatcherTest {
   }
 
   @Test
-  void registrationsBelowADefinitionAreNeitherCachedNorWatched(Vertx vertx) throws Exception {
+  void registrationsBelowADefinitionNeverReachItsParsing(Vertx vertx) throws Exception {
     zk.create().creatingParentsIfNeeded().forPath("/env/prod/sd/api", WEB.getBytes());
     Await.until("the api definition", () -> snapshot(vertx).stream().anyMatch(d -> d.getString("app").equals("api")));
     long before = zookeeperEvents(vertx);
