@@ -26,7 +26,7 @@
   };
   // when each instance or host was first shown as changed in the page (the benchmark reads it)
   var firstSeen = {};
-  // how long each render of the list took, in ms (the last 1,000)
+  // how long each render of the list, and each change applied to it, took, in ms (the last 1,000)
   var renderMs = [];
   window.pharos = { firstSeen: firstSeen, renders: 0, renderMs: renderMs, firstRowsAt: null,
     fetches: { list: 0, summaries: 0, page: 0 } };
@@ -382,6 +382,7 @@
   function apply(change) {
     var subject = subjectOf(change);
     if (!subject) { return; }
+    var started = performance.now();
     var name = subject.service;
     var s = state.summaries[name];
     var ts = change.ts || Date.now();
@@ -398,6 +399,8 @@
     }
     queueSummary(name);
     if (state.open && state.open.name === name) { patchInstance(subject.id, change); queuePage(); }
+    renderMs.push(performance.now() - started);
+    if (renderMs.length > 1000) { renderMs.shift(); }
     if (!(subject.id in firstSeen) || firstSeen[subject.id] == null) {
       firstSeen[subject.id] = null;
       requestAnimationFrame(function () { firstSeen[subject.id] = Date.now(); });
