@@ -107,6 +107,8 @@ class DashboardIT extends EndToEndTest {
     summary("shop", "2");
     assertEquals(200, Http.send("PUT", api + "/srv/cart/rest-9", String.format(host, "rest-9", 9)).statusCode());
     summary("cart", "1");
+    new WebDriverWait(browser, Duration.ofSeconds(10))
+      .until(d -> d.findElement(By.id("counts")).getText().startsWith("2 services, 3 instances"));
     assertEquals(List.of(), listFetches(), "changes applied without asking for the list again");
     assertEquals("yes", browser.executeScript("return window.loadedOnce;"), "no reload happened");
     Browser.screenshot(browser, "dashboard-rest-hosts");

@@ -154,9 +154,6 @@
     body.innerHTML = '';
     state.order.forEach(function (name) { renderRow(name); });
     if (state.open && state.summaries[state.open.name]) { renderPage(); }
-    var empty = $('services').querySelector('p.empty');
-    empty.textContent = state.order.length ? '' : (state.filter || state.stateFilter ? 'nothing matches' : 'no services yet');
-    empty.classList.toggle('hidden', state.order.length > 0);
     $('more-services').classList.toggle('hidden', !state.next);
     renderCounts();
     window.pharos.renders++;
@@ -168,6 +165,11 @@
   }
 
   function renderCounts() {
+    var empty = $('services').querySelector('p.empty');
+    if (empty) {
+      empty.textContent = state.order.length ? '' : (state.filter || state.stateFilter ? 'nothing matches' : 'no services yet');
+      empty.classList.toggle('hidden', state.order.length > 0);
+    }
     var t = state.totals;
     if (!t) { return; }
     $('counts').textContent = t.total + ' services, ' + t.instances + ' instances' +
@@ -218,7 +220,8 @@
         var after = got[name];
         if (state.totals) {
           state.totals.instances += ((after && after.count) || 0) - ((before && before.count) || 0);
-          state.totals.total += (after ? 1 : 0) - (before ? 1 : 0);
+          // a row the page made from a change alone (count unknown) was not in the totals
+          state.totals.total += (after ? 1 : 0) - (before && before.count != null ? 1 : 0);
           STATE_ORDER.forEach(function (st) {
             var d = ((after && after.states[st]) || 0) - ((before && before.states && before.states[st]) || 0);
             if (d) { state.totals.states = state.totals.states || {}; state.totals.states[st] = (state.totals.states[st] || 0) + d; }
@@ -394,6 +397,7 @@
     if (s) {
       s.lastChange = Math.max(s.lastChange || 0, ts);
       renderRow(name);
+      renderCounts();
       var row = rowOf(name);
       if (row) { row.classList.remove('changed'); void row.offsetWidth; row.classList.add('changed'); }
     }

@@ -48,88 +48,113 @@ public final class DashboardScaleBench {
     Path profile = Files.createTempDirectory("pharos-bench-chromium");
     try (Harness harness = new Harness()) {
       long writeStart = System.nanoTime();
-      fill(harness.zk(), instances, services);
-      double writeSeconds = (System.nanoTime() - writeStart) / 1e9;
-
-      long startAt = System.nanoTime();
-      Pharos node = Pharos.start(harness.conf("dashboard-scale", new JsonObject())).await(300, TimeUnit.SECONDS);
-      String api;
       try {
-        api = Harness.api(node);
-        double startSeconds = (System.nanoTime() - startAt) / 1e9;
-        JsonObject first = json(http, api + "/v1/services?limit=100");
-        if (first.getLong("instances") != instances) {
-          throw new IllegalStateException("the node lists " + first.getLong("instances") + " instances, not " + instances);
-        }
-        List<Long> listMicros = time(http, api + "/v1/services?limit=100", 20);
-        List<Long> pageMicros = time(http, api + "/v1/services/" + service(services / 2) + "?limit=50", 20);
-
-        ChromeDriver browser = Browser.start(profile, 1280, 900);
-        try {
-          List<Long> firstRows = new ArrayList<>();
-          for (int load = 0; load < 6; load++) {
-            if (load == 0) {
-              browser.get(api + "/ui/?refresh=0");
-            } else {
-              browser.navigate().refresh();
-            }
-            Number at = new WebDriverWait(browser, Duration.ofSeconds(60))
-              .until(d -> (Number) browser.executeScript("return window.pharos && window.pharos.firstRowsAt;"));
-            firstRows.add(Math.round(at.doubleValue() * 1000)); // performance.now(): ms since the navigation began
-          }
-          new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> "live".equals(d.findElement(By.id("live")).getText()));
-          String counts = browser.findElement(By.id("counts")).getText();
-          if (!counts.contains(instances + " instances")) {
-            throw new IllegalStateException("the page counts " + counts);
-          }
-          long openStart = System.nanoTime();
-          browser.findElement(By.cssSelector("tr.service[data-service='" + service(0) + "']")).click();
-          new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.cssSelector("tr[data-source='rest']")).isEmpty());
-          long openMicros = (System.nanoTime() - openStart) / 1000;
-          browser.executeScript("window.pharos.fetches.list = 0;");
-
-          long[] sent = new long[changes];
-          for (int k = 0; k < changes; k++) {
-            sent[k] = System.currentTimeMillis();
-            put(http, api, service(k % 2 == 0 ? 0 : services - 1), "live" + k);
-            Thread.sleep(250); // one change every 250 ms: each lands on its own, after the last one's debounce
-          }
-          List<Long> applied = new ArrayList<>();
-          new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> seen = (Map<String, Object>) browser.executeScript("return window.pharos.firstSeen;");
-            applied.clear();
-            for (int k = 0; k < changes; k++) {
-              if (seen.get("live" + k) instanceof Number n) {
-                applied.add(n.longValue() - sent[k]);
-              }
-            }
-            return applied.size() == changes;
-          });
-          Number listFetches = (Number) browser.executeScript("return window.pharos.fetches.list;");
-          Browser.screenshot(browser, "dashboard-scale");
-          String table = String.format(Locale.ROOT, """
-            Dashboard over %,d REST hosts in %,d services (written straight into ZooKeeper at %,.0f hosts/s), in headless chromium; node start to ready on them %.1f s
-
-            | measure | p50 (ms) | p99 (ms) | samples |
-            |---|---:|---:|---:|
-            | page load to the first summary rows drawn (first load %d ms, then reloads) | %s | %d |
-            | opening one service (%d hosts) to its first page drawn | %.1f | %.1f | 1 |
-            | one `GET /v1/services?limit=100`, from this process | %s | %d |
-            | one `GET /v1/services/{name}?limit=50`, from this process | %s | %d |
-            | a new host (PUT) to the frame that shows it; the list was fetched again %d times | %s | %d |
-            """, instances, services, instances / writeSeconds, startSeconds, firstRows.get(0),
-            DashboardBench.percentiles(firstRows.subList(1, firstRows.size()), 1000.0), firstRows.size() - 1,
-            instances / services, openMicros / 1000.0, openMicros / 1000.0,
-            DashboardBench.percentiles(listMicros, 1000.0), listMicros.size(),
-            DashboardBench.percentiles(pageMicros, 1000.0), pageMicros.size(),
-            listFetches.intValue(), DashboardBench.percentiles(applied, 1.0), applied.size());
-          BenchOutput.publish("dashboard-scale", table);
-        } finally {
-          browser.quit();
-        }
+        fill(harness.zk(), instances, services);
+        double writeSeconds = (System.nanoTime() - writeStart) / 1e9;
+        measure(harness, http, profile, instances, services, changes, writeSeconds);
       } finally {
-        node.close().await(60, TimeUnit.SECONDS);
+        empty(harness.zk()); // the ZooKeeper server is shared: its hosts go in batches, not one delete each
+      }
+    }
+  }
+
+  private static void measure(Harness harness, HttpClient http, Path profile, int instances, int services, int changes,
+                              double writeSeconds) throws Exception {
+    long startAt = System.nanoTime();
+    Pharos node = Pharos.start(harness.conf("dashboard-scale", new JsonObject())).await(300, TimeUnit.SECONDS);
+    String api;
+    try {
+      api = Harness.api(node);
+      double startSeconds = (System.nanoTime() - startAt) / 1e9;
+      JsonObject first = json(http, api + "/v1/services?limit=100");
+      if (first.getLong("instances") != instances) {
+        throw new IllegalStateException("the node lists " + first.getLong("instances") + " instances, not " + instances);
+      }
+      List<Long> listMicros = time(http, api + "/v1/services?limit=100", 20);
+      List<Long> pageMicros = time(http, api + "/v1/services/" + service(services / 2) + "?limit=50", 20);
+
+      ChromeDriver browser = Browser.start(profile, 1280, 900);
+      try {
+        List<Long> firstRows = new ArrayList<>();
+        for (int load = 0; load < 6; load++) {
+          if (load == 0) {
+            browser.get(api + "/ui/?refresh=0");
+          } else {
+            browser.navigate().refresh();
+          }
+          Number at = new WebDriverWait(browser, Duration.ofSeconds(60))
+            .until(d -> (Number) browser.executeScript("return window.pharos && window.pharos.firstRowsAt;"));
+          firstRows.add(Math.round(at.doubleValue() * 1000)); // performance.now(): ms since the navigation began
+        }
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> "live".equals(d.findElement(By.id("live")).getText()));
+        String counts = browser.findElement(By.id("counts")).getText();
+        if (!counts.contains(instances + " instances")) {
+          throw new IllegalStateException("the page counts " + counts);
+        }
+        long openStart = System.nanoTime();
+        browser.findElement(By.cssSelector("tr.service[data-service='" + service(0) + "']")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> !d.findElements(By.cssSelector("tr[data-source='rest']")).isEmpty());
+        long openMicros = (System.nanoTime() - openStart) / 1000;
+        browser.executeScript("window.pharos.fetches.list = 0;");
+
+        long[] sent = new long[changes];
+        for (int k = 0; k < changes; k++) {
+          sent[k] = System.currentTimeMillis();
+          put(http, api, service(k % 2 == 0 ? 0 : services - 1), "live" + k);
+          Thread.sleep(250); // one change every 250 ms: each lands on its own, after the last one's debounce
+        }
+        List<Long> applied = new ArrayList<>();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> seen = (Map<String, Object>) browser.executeScript("return window.pharos.firstSeen;");
+          applied.clear();
+          for (int k = 0; k < changes; k++) {
+            if (seen.get("live" + k) instanceof Number n) {
+              applied.add(n.longValue() - sent[k]);
+            }
+          }
+          return applied.size() == changes;
+        });
+        Number listFetches = (Number) browser.executeScript("return window.pharos.fetches.list;");
+        Browser.screenshot(browser, "dashboard-scale");
+        String table = String.format(Locale.ROOT, """
+          Dashboard over %,d REST hosts in %,d services (written straight into ZooKeeper at %,.0f hosts/s), in headless chromium; node start to ready on them %.1f s
+
+          | measure | p50 (ms) | p99 (ms) | samples |
+          |---|---:|---:|---:|
+          | page load to the first summary rows drawn (first load %d ms, then reloads) | %s | %d |
+          | opening one service (%d hosts) to its first page drawn | %.1f | %.1f | 1 |
+          | one `GET /v1/services?limit=100`, from this process | %s | %d |
+          | one `GET /v1/services/{name}?limit=50`, from this process | %s | %d |
+          | a new host (PUT) to the frame that shows it; the list was fetched again %d times | %s | %d |
+          """, instances, services, instances / writeSeconds, startSeconds, firstRows.get(0),
+          DashboardBench.percentiles(firstRows.subList(1, firstRows.size()), 1000.0), firstRows.size() - 1,
+          instances / services, openMicros / 1000.0, openMicros / 1000.0,
+          DashboardBench.percentiles(listMicros, 1000.0), listMicros.size(),
+          DashboardBench.percentiles(pageMicros, 1000.0), pageMicros.size(),
+          listFetches.intValue(), DashboardBench.percentiles(applied, 1.0), applied.size());
+        BenchOutput.publish("dashboard-scale", table);
+      } finally {
+        browser.quit();
+      }
+    } finally {
+      node.close().await(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void empty(CuratorFramework zk) throws Exception {
+    if (zk.checkExists().forPath(NesoiStore.SERVICES) == null) {
+      return;
+    }
+    for (String service : zk.getChildren().forPath(NesoiStore.SERVICES)) {
+      List<CuratorOp> batch = new ArrayList<>();
+      List<String> hosts = zk.getChildren().forPath(NesoiStore.servicePath(service));
+      for (int i = 0; i < hosts.size(); i++) {
+        batch.add(zk.transactionOp().delete().forPath(NesoiStore.hostPath(service, hosts.get(i))));
+        if (batch.size() == BATCH || i == hosts.size() - 1) {
+          zk.transaction().forOperations(batch);
+          batch.clear();
+        }
       }
     }
   }
