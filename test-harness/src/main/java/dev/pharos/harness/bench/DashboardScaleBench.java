@@ -122,12 +122,12 @@ public final class DashboardScaleBench {
 
           | measure | p50 (ms) | p99 (ms) | samples |
           |---|---:|---:|---:|
-          | page load to the first summary rows drawn (first load %d ms, then reloads) | %s | %d |
+          | page load to the first summary rows drawn (first load %.0f ms, then reloads) | %s | %d |
           | opening one service (%d hosts) to its first page drawn | %.1f | %.1f | 1 |
           | one `GET /v1/services?limit=100`, from this process | %s | %d |
           | one `GET /v1/services/{name}?limit=50`, from this process | %s | %d |
           | a new host (PUT) to the frame that shows it; the list was fetched again %d times | %s | %d |
-          """, instances, services, instances / writeSeconds, startSeconds, firstRows.get(0),
+          """, instances, services, instances / writeSeconds, startSeconds, firstRows.get(0) / 1000.0,
           DashboardBench.percentiles(firstRows.subList(1, firstRows.size()), 1000.0), firstRows.size() - 1,
           instances / services, openMicros / 1000.0, openMicros / 1000.0,
           DashboardBench.percentiles(listMicros, 1000.0), listMicros.size(),
