@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -13,7 +14,9 @@ import java.util.TreeMap;
  * What a service summary needs of Nesoi's REST hosts, per service: how many, and their
  * {@code updated_at} in order, so the stale ones under any {@code max_age} are counted by a
  * binary search. Built once per version of the node's Nesoi view: a page of summaries costs the
- * services, not the hosts, until the view changes.
+ * services, not the hosts, until the view changes. A rebuild parses only the documents it has not
+ * seen: the view replaces a host's document with a new object when it changes, so the rest are
+ * found by identity (100,000 hosts: a walk of the maps, not 100,000 date parses, on the event loop).
  */
 public final class RestIndex {
 
@@ -41,14 +44,17 @@ public final class RestIndex {
     }
   }
 
-  public static final RestIndex EMPTY = new RestIndex(-1, new TreeMap<>());
+  public static final RestIndex EMPTY = new RestIndex(-1, new TreeMap<>(), Map.of());
 
   private final long version;
   private final Map<String, Hosts> byService;
+  /** Each document's update time, by the document object the view holds. */
+  private final Map<JsonObject, Long> parsed;
 
-  private RestIndex(long version, Map<String, Hosts> byService) {
+  private RestIndex(long version, Map<String, Hosts> byService, Map<JsonObject, Long> parsed) {
     this.version = version;
     this.byService = byService;
+    this.parsed = parsed;
   }
 
   public long version() {
@@ -60,19 +66,28 @@ public final class RestIndex {
     return byService;
   }
 
-  /** Reads every host of {@code services} once: O(hosts). */
+  /** Reads every host of {@code services}: O(hosts). */
   public static RestIndex of(long version, Map<String, Map<String, JsonObject>> services) {
+    return EMPTY.next(version, services);
+  }
+
+  /** This index brought to {@code services}: O(hosts) map walks, a date parse for each new or changed document only. */
+  public RestIndex next(long newVersion, Map<String, Map<String, JsonObject>> services) {
     Map<String, Hosts> byService = new TreeMap<>();
+    Map<JsonObject, Long> seen = new IdentityHashMap<>();
     services.forEach((service, hosts) -> {
       long[] updated = new long[hosts.size()];
       int i = 0;
       for (JsonObject doc : hosts.values()) {
-        updated[i++] = updatedMs(doc);
+        Long known = parsed.get(doc);
+        long at = known != null ? known : updatedMs(doc);
+        seen.put(doc, at);
+        updated[i++] = at;
       }
       Arrays.sort(updated);
       byService.put(service, new Hosts(updated));
     });
-    return new RestIndex(version, byService);
+    return new RestIndex(newVersion, byService, seen);
   }
 
   /** A host's {@code updated_at} (UTC) as epoch ms, or MIN_VALUE when it has none. */

@@ -101,7 +101,7 @@ public final class ServicesRoutes {
       NesoiView nesoi = view.get();
       Map<String, Map<String, JsonObject>> rest = nesoi == null ? Map.of() : nesoi.services();
       if (nesoi != null && nesoi.version() != index.version()) {
-        index = RestIndex.of(nesoi.version(), rest);
+        index = index.next(nesoi.version(), rest);
       }
       RestIndex current = nesoi == null ? RestIndex.EMPTY : index;
       return new Gathered(ServiceOverview.sources(instances.result(), rest, current, documents.result()),

@@ -163,6 +163,22 @@ class ServicePagesTest {
   }
 
   @Test
+  void theIndexFollowsTheViewsReplacedDocuments() {
+    Map<String, Map<String, JsonObject>> rest = new TreeMap<>();
+    rest.put("api", new TreeMap<>(Map.of("a", restDoc("a", NOW - 10_000), "b", restDoc("b", NOW - 7_200_000))));
+    RestIndex first = RestIndex.of(1, rest);
+    assertEquals(1, first.services().get("api").olderThan(NOW - 60_000));
+    rest.get("api").put("b", restDoc("b", NOW - 1_000)); // the view holds a new object for a changed host
+    rest.put("web", new TreeMap<>(Map.of("w", restDoc("w", NOW - 5_000))));
+    RestIndex second = first.next(2, rest);
+    assertEquals(0, second.services().get("api").olderThan(NOW - 60_000));
+    assertEquals(NOW - 1_000, second.services().get("api").last());
+    assertEquals(1, second.services().get("web").count());
+    rest.remove("web");
+    assertFalse(second.next(3, rest).services().containsKey("web"));
+  }
+
+  @Test
   void staleHostsAreCountedByTheirUpdateTimes() {
     RestIndex.Hosts hosts = new RestIndex.Hosts(new long[] {Long.MIN_VALUE, 10, 20, 20, 30});
     assertEquals(1, hosts.olderThan(10), "one has no updated_at");
