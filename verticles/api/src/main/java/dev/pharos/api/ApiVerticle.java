@@ -6,6 +6,7 @@ import dev.pharos.api.impl.NesoiRoutes;
 import dev.pharos.api.impl.RegisteredInstances;
 import dev.pharos.api.impl.StageDirectory;
 import dev.pharos.api.impl.BearerToken;
+import dev.pharos.api.impl.ServiceOverview;
 import dev.pharos.api.impl.ServicesRoutes;
 import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
@@ -169,8 +170,12 @@ public class ApiVerticle extends VerticleBase {
     });
   }
 
+  /** {@code GET /v1/instances[?app=&env=]}: every registrar's and checker's share, those of an app or env only when asked. */
   private void instances(RoutingContext rc) {
-    instancesBody().onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
+    java.util.Set<String> apps = new java.util.HashSet<>(rc.queryParams().getAll("app"));
+    java.util.Set<String> envs = new java.util.HashSet<>(rc.queryParams().getAll("env"));
+    instancesBody().map(body -> ServiceOverview.only(body, apps, envs))
+      .onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
       .onFailure(err -> unavailable(rc, err.getMessage()));
   }
 

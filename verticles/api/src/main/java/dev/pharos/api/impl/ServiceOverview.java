@@ -79,6 +79,33 @@ public final class ServiceOverview {
     return new Sources(docker, documents, rest, index);
   }
 
+  /**
+   * {@code /v1/instances}' body with only the entries (registrations, drained instances, watches)
+   * whose instance is of one of {@code apps} and one of {@code envs}; an empty set passes all.
+   */
+  public static JsonObject only(JsonObject instances, Set<String> apps, Set<String> envs) {
+    if (apps.isEmpty() && envs.isEmpty()) {
+      return instances;
+    }
+    JsonObject kept = new JsonObject();
+    instances.forEach(e -> {
+      if (!(e.getValue() instanceof JsonArray entries)) {
+        kept.put(e.getKey(), e.getValue());
+        return;
+      }
+      JsonArray passing = new JsonArray();
+      entries.forEach(o -> {
+        JsonObject instance = o instanceof JsonObject entry ? entry.getJsonObject("instance") : null;
+        if (instance != null && (apps.isEmpty() || apps.contains(instance.getString("app")))
+          && (envs.isEmpty() || envs.contains(instance.getString("env")))) {
+          passing.add(o);
+        }
+      });
+      kept.put(e.getKey(), passing);
+    });
+    return kept;
+  }
+
   private static Map<String, JsonObject> dockerInstances(JsonObject instances) {
     Map<String, JsonObject> byId = new LinkedHashMap<>();
     for (Object o : instances.getJsonArray("checks", new JsonArray())) {

@@ -155,6 +155,23 @@ class ServicePagesTest {
   }
 
   @Test
+  void instancesOfAnAppOrEnvOnly() {
+    JsonObject body = new JsonObject()
+      .put("registrations", new JsonArray().add(new JsonObject().put("instance", instance("dev-1", "dev", "web")))
+        .add(new JsonObject().put("instance", instance("dev-db", "dev", "db"))))
+      .put("maintenance", new JsonArray().add(new JsonObject().put("instance", instance("prod-1", "prod", "web"))))
+      .put("checks", new JsonArray().add(new JsonObject().put("instance", instance("dev-2", "dev", "web"))));
+    JsonObject web = ServiceOverview.only(body, java.util.Set.of("web"), java.util.Set.of());
+    assertEquals(1, web.getJsonArray("registrations").size());
+    assertEquals(1, web.getJsonArray("maintenance").size());
+    assertEquals(1, web.getJsonArray("checks").size());
+    JsonObject devWeb = ServiceOverview.only(body, java.util.Set.of("web"), java.util.Set.of("dev"));
+    assertEquals(0, devWeb.getJsonArray("maintenance").size());
+    assertEquals("dev-1", devWeb.getJsonArray("registrations").getJsonObject(0).getJsonObject("instance").getString("id"));
+    assertEquals(body, ServiceOverview.only(body, java.util.Set.of(), java.util.Set.of()));
+  }
+
+  @Test
   void badParametersAreNamed() {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> query("limit", "0")).getMessage().contains("limit"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> query("limit", "1001")).getMessage().contains("limit"));
