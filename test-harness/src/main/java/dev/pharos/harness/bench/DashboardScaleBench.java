@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The dashboard over a large registry, in Debian's headless chromium: {@code instances} Nesoi
  * REST hosts over {@code services} services, written straight into ZooKeeper (the node's Nesoi
- * view lists them without any container), then a node started on them. Measures the time from
+ * view lists them without any container), then a node running the api alone started on them. Measures the time from
  * navigation to the first summary rows drawn (cold, then reloads), opening one service's first
  * page, one {@code GET /v1/services} page and one service's page from this process, and a live
  * change (a host PUT through the api) to the frame that shows it, with no new fetch of the list.
@@ -61,7 +61,15 @@ public final class DashboardScaleBench {
   private static void measure(Harness harness, HttpClient http, Path profile, int instances, int services, int changes,
                               double writeSeconds) throws Exception {
     long startAt = System.nanoTime();
-    Pharos node = Pharos.start(harness.conf("dashboard-scale", new JsonObject())).await(300, TimeUnit.SECONDS);
+    // the api alone: what the page reads. A whole node on 100,000 Nesoi hosts loads them twice on its one
+    // ZooKeeper session (the api's view and the ambassador's catalog), and on this shared machine its
+    // health checker once missed its 30 s group join meanwhile: a startup problem, not the dashboard's
+    JsonObject apiOnly = new JsonObject();
+    List.of("docker-watcher", "definition-watcher", "health-checker", "registrar", "ambassador", "webhooks")
+      .forEach(stage -> apiOnly.put(stage, new JsonObject().put("instances", 0)));
+    apiOnly.put("api", new JsonObject().put("instances", 1));
+    Pharos node = Pharos.start(harness.conf("dashboard-scale", new JsonObject().put("verticles", apiOnly)))
+      .await(300, TimeUnit.SECONDS);
     String api;
     try {
       api = Harness.api(node);
@@ -119,7 +127,7 @@ public final class DashboardScaleBench {
         Number listFetches = (Number) browser.executeScript("return window.pharos.fetches.list;");
         Browser.screenshot(browser, "dashboard-scale");
         String table = String.format(Locale.ROOT, """
-          Dashboard over %,d REST hosts in %,d services (written straight into ZooKeeper at %,.0f hosts/s), in headless chromium; node start to ready on them %.1f s
+          Dashboard over %,d REST hosts in %,d services (written straight into ZooKeeper at %,.0f hosts/s), in headless chromium; a node running the api only, start to ready on them %.1f s
 
           | measure | p50 (ms) | p99 (ms) | samples |
           |---|---:|---:|---:|
