@@ -127,9 +127,13 @@ public final class DashboardBench {
 
   /** A plain SSE client: when each change's event ({@code /srv/svcN/newK}) arrives. */
   private static Thread follow(HttpClient http, String api, long[] sent, Map<Integer, Long> arrived) throws Exception {
+    return follow(http, api, sent, arrived, Pattern.compile("\"uri\":\"/srv/svc\\d+/new(\\d+)\""));
+  }
+
+  /** The same, for the changes whose uri matches {@code uri}, the change's number its first group. */
+  static Thread follow(HttpClient http, String api, long[] sent, Map<Integer, Long> arrived, Pattern uri) throws Exception {
     HttpResponse<java.io.InputStream> response = http.send(HttpRequest.newBuilder(URI.create(api + "/v1/changes?prefix=/srv/")).build(),
       HttpResponse.BodyHandlers.ofInputStream());
-    Pattern uri = Pattern.compile("\"uri\":\"/srv/svc\\d+/new(\\d+)\"");
     Thread reader = new Thread(() -> {
       try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {

@@ -30,10 +30,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The dashboard over a large registry, in Debian's headless chromium: {@code instances} Nesoi
  * REST hosts over {@code services} services, written straight into ZooKeeper (the node's Nesoi
- * view lists them without any container), then a node running the api alone started on them. Measures the time from
- * navigation to the first summary rows drawn (cold, then reloads), opening one service's first
- * page, one {@code GET /v1/services} page and one service's page from this process, and a live
- * change (a host PUT through the api) to the frame that shows it, with no new fetch of the list.
+ * view lists them without any container), then a node running the api alone started on them.
+ * Measures the time from navigation to the first summary rows drawn (cold, then reloads),
+ * opening one service's first page, one {@code GET /v1/services} page and one service's page
+ * from this process, and a live change (a host PUT through the api) to the frame that shows
+ * it, with no new fetch of the list.
  * {@code DashboardScaleBench [instances (100000)] [services (1000)] [changes (20)]}
  */
 public final class DashboardScaleBench {
@@ -107,6 +108,9 @@ public final class DashboardScaleBench {
         browser.executeScript("window.pharos.fetches.list = 0;");
 
         long[] sent = new long[changes];
+        Map<Integer, Long> atStream = new java.util.concurrent.ConcurrentHashMap<>();
+        Thread stream = DashboardBench.follow(http, api, sent, atStream,
+          java.util.regex.Pattern.compile("\"uri\":\"/srv/svc\\d+/live(\\d+)\""));
         for (int k = 0; k < changes; k++) {
           sent[k] = System.currentTimeMillis();
           put(http, api, service(k % 2 == 0 ? 0 : services - 1), "live" + k);
@@ -125,6 +129,9 @@ public final class DashboardScaleBench {
           return applied.size() == changes;
         });
         Number listFetches = (Number) browser.executeScript("return window.pharos.fetches.list;");
+        stream.interrupt();
+        List<Long> floor = new ArrayList<>();
+        atStream.forEach((k, at) -> floor.add(at - sent[k]));
         Browser.screenshot(browser, "dashboard-scale");
         String table = String.format(Locale.ROOT, """
           Dashboard over %,d REST hosts in %,d services (written straight into ZooKeeper at %,.0f hosts/s), in headless chromium; a node running the api only, start to ready on them %.1f s
@@ -135,12 +142,14 @@ public final class DashboardScaleBench {
           | opening one service (%d hosts): click to its first page drawn | %.1f | %.1f | 1 |
           | one `GET /v1/services?limit=100`, from this process | %s | %d |
           | one `GET /v1/services/{name}?limit=50`, from this process | %s | %d |
+          | a new host (PUT) to a plain `/v1/changes` SSE client in this process (floor) | %s | %d |
           | a new host (PUT) to the frame that shows it; the list was fetched again %d times | %s | %d |
           """, instances, services, instances / writeSeconds, startSeconds, firstRows.get(0) / 1000.0,
           DashboardBench.percentiles(firstRows.subList(1, firstRows.size()), 1000.0), firstRows.size() - 1,
           instances / services, openMicros / 1000.0, openMicros / 1000.0,
           DashboardBench.percentiles(listMicros, 1000.0), listMicros.size(),
           DashboardBench.percentiles(pageMicros, 1000.0), pageMicros.size(),
+          DashboardBench.percentiles(floor, 1.0), floor.size(),
           listFetches.intValue(), DashboardBench.percentiles(applied, 1.0), applied.size());
         BenchOutput.publish("dashboard-scale", table);
       } finally {
