@@ -47,6 +47,23 @@ class DashboardIT extends EndToEndTest {
     });
   }
 
+  /**
+   * Clicks what {@code selector} finds once it is there: the page redraws a row when what it
+   * shows changes (the change's event, then the server's page), so an element found a moment
+   * ago may have been replaced; it is found again until the click lands.
+   */
+  private void click(String selector) {
+    new WebDriverWait(browser, Duration.ofSeconds(10)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+      .until(d -> {
+        List<WebElement> found = d.findElements(By.cssSelector(selector));
+        if (found.isEmpty()) {
+          return false;
+        }
+        found.get(0).click();
+        return true;
+      });
+  }
+
   private WebElement summary(String service, String count) {
     String selector = "tr.service[data-service='" + service + "']" + (count == null ? "" : "[data-count='" + count + "']");
     return new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
@@ -92,7 +109,7 @@ class DashboardIT extends EndToEndTest {
     assertTrue(shop.getText().toLowerCase(java.util.Locale.ROOT).contains("rest 1"), "its source: " + shop.getText());
     assertTrue(browser.findElements(By.cssSelector("tr[data-instance-id='rest-1']")).isEmpty(), "a summary, not its instances");
     countListFetches();
-    shop.click();
+    click("tr.service[data-service='shop']");
     WebElement rest = row("rest-1", "unchecked");
     assertTrue(rest.getText().contains("no check") && rest.getText().contains("updated") && rest.getText().contains("s ago"),
       "what is known of it: " + rest.getText());
@@ -141,7 +158,8 @@ class DashboardIT extends EndToEndTest {
 
     String container = harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "web"));
     String instanceId = instanceIdPrefix + "-" + Harness.shortId(container);
-    summary("web", "1").click(); // the service's row, from the change alone, opens into its instances
+    summary("web", "1");
+    click("tr.service[data-service='web']"); // the service's row, from the change alone, opens into its instances
     WebElement up = row(instanceId, "up");
     assertEquals(List.of(), listFetches(), "the container came from the change stream, not a new fetch of the list");
     assertTrue(summary("web", "1").getText().contains("1 up"), summary("web", null).getText());
@@ -152,11 +170,12 @@ class DashboardIT extends EndToEndTest {
     assertEquals("yes", browser.executeScript("return window.loadedOnce;"), "no reload happened");
     Browser.screenshot(browser, "dashboard-instance-up");
 
-    up.findElement(By.cssSelector("button[data-action='maintenance-on']")).click();
+    click("tr[data-instance-id='" + instanceId + "'][data-state='up'] button[data-action='maintenance-on']");
     row(instanceId, "maintenance");
     await("drained from ZooKeeper", () -> harness.registrations("dev", "web").isEmpty());
     Browser.screenshot(browser, "dashboard-maintenance");
-    row(instanceId, "maintenance").findElement(By.cssSelector("button[data-action='maintenance-off']")).click();
+    row(instanceId, "maintenance");
+    click("tr[data-instance-id='" + instanceId + "'][data-state='maintenance'] button[data-action='maintenance-off']");
     row(instanceId, "up");
     await("registered again", () -> harness.registrations("dev", "web").size() == 1);
 

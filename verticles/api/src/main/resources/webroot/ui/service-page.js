@@ -23,14 +23,19 @@
     var row = pageRow();
     if (!row) { return; }
     var page = open.page;
-    if (!page) { row.innerHTML = '<td colspan="4" class="muted">loading…</td>'; return; }
+    if (!page) { row.innerHTML = '<td colspan="4" class="muted">loading…</td>'; row.pharosHtml = null; return; }
     var first = open.index * S.INSTANCE_PAGE;
-    row.innerHTML = '<td colspan="4"><table class="instance-list"><thead><tr><th>Instance</th><th>Address</th><th>Health</th>' +
+    var html = '<td colspan="4"><table class="instance-list"><thead><tr><th>Instance</th><th>Address</th><th>Health</th>' +
       '<th class="narrow-hide">Registered or updated</th><th></th></tr></thead><tbody>' +
       page.instances.map(function (i) { return P.instanceRow(i, S.state.maxAge); }).join('') + '</tbody></table><div class="pager">' +
       '<button data-page="prev"' + (open.index ? '' : ' disabled') + '>Previous</button> <span class="muted">' +
       (page.total ? (first + 1) + '–' + (first + page.instances.length) + ' of ' + page.total : 'none') +
       '</span> <button data-page="next"' + (page.next ? '' : ' disabled') + '>Next</button></div></td>';
+    // the same page asked again (every 5 s for the checks' counters) leaves the rows, and what the user points at, alone
+    if (row.pharosHtml !== html) {
+      row.innerHTML = html;
+      row.pharosHtml = html;
+    }
   }
 
   function loadPage() {

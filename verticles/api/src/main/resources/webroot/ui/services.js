@@ -101,7 +101,11 @@
       body.insertBefore(row, before);
     }
     row.setAttribute('data-count', s.count == null ? '' : s.count);
-    row.innerHTML = summaryCells(s);
+    var html = summaryCells(s);
+    if (row.pharosHtml !== html) { // unchanged summaries keep their cells
+      row.innerHTML = html;
+      row.pharosHtml = html;
+    }
   }
 
   function renderList() {
@@ -132,10 +136,14 @@
       (t.states && t.states.up ? ', ' + t.states.up + ' up' : '') + (state.order.length < t.total ? ' (' + state.order.length + ' listed)' : '');
   }
 
+  var listAsked = 0;
+
   function loadList(append) {
     var limit = append ? LIST_PAGE : Math.max(LIST_PAGE, Math.min(1000, state.order.length));
+    var asked = ++listAsked;
     window.pharos.fetches.list++;
     return getJson('/v1/services?' + query({ limit: limit, after: append ? state.next : null })).then(function (res) {
+      if (asked !== listAsked) { return; } // a later request (the search typed on) answers for the page
       if (!res.ok) {
         $('services').innerHTML = '<p class="down">' + esc(res.body.error || ('HTTP ' + res.status)) + '</p>';
         return;
@@ -167,8 +175,9 @@
     state.dirty = {};
     if (!names.length) { return; }
     window.pharos.fetches.summaries++;
+    var listAt = listAsked;
     getJson('/v1/services?' + query({ app: names, limit: Math.min(1000, names.length) })).then(function (res) {
-      if (!res.ok) { return; }
+      if (!res.ok || listAt !== listAsked) { return; } // the list was asked again meanwhile, with what filters it now has
       var got = {};
       (res.body.services || []).forEach(function (s) { got[s.name] = s; });
       names.forEach(function (name) {
@@ -189,7 +198,7 @@
         } else if (before) {
           delete state.summaries[name];
           state.order = state.order.filter(function (n) { return n !== name; });
-          if (state.open && state.open.name === name) { state.open = null; }
+          // an opened service stays open: it may come back (a filter changed meanwhile, a host came again)
         }
         renderRow(name);
       });
