@@ -5,6 +5,8 @@
 #   bash test-harness/bench/run.sh [containers (50)] [check endpoints (10000)] [proxy seconds per run (10)]
 #   BENCH_ONLY=proxy bash test-harness/bench/run.sh ...   runs one of them
 #   BENCH_ONLY=dns bash test-harness/bench/run.sh           Pharos's DNS stage against NSD, with dnsperf
+#   BENCH_ONLY=dashboard bash test-harness/bench/run.sh     the dashboard at 1,000 instances under changes, then
+#     at DASHBOARD_INSTANCES (100000) REST hosts over 1,000 services
 #   BENCH_ONLY=cluster bash test-harness/bench/run.sh       the cluster benchmark; its own arguments, in
 #     CLUSTER_ARGS ("instances hosts nodes seconds probes", default "4000 100 3 10 24")
 # Built with the reactor, never installed: ~/.m2's SNAPSHOT jars may be someone else's. Each
@@ -49,4 +51,6 @@ only=${BENCH_ONLY:-}
 [[ -z $only || $only == cluster ]] && bench cluster dev.pharos.harness.bench.ClusterBench ${CLUSTER_ARGS:-4000 100 3 10 24}
 [[ -z $only || $only == dashboard ]] && bench dashboard dev.pharos.harness.bench.DashboardBench 30 20 1000
 [[ -z $only || $only == dns ]] && bench dns dev.pharos.harness.bench.DnsBench 10 3 1000 3
+# 100,000 REST hosts over 1,000 services written straight into ZooKeeper, a node on them, the page in chromium
+[[ -z $only || $only == dashboard ]] && bench dashboard-scale dev.pharos.harness.bench.DashboardScaleBench "${DASHBOARD_INSTANCES:-100000}" 1000 20
 true

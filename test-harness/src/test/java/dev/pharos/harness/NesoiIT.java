@@ -72,7 +72,7 @@ class NesoiIT extends EndToEndTest {
     await("node b reads what node a wrote", () -> Http.send("GET", apiB + "/app/dm", null).statusCode() == 200);
     // no registrar on these nodes: the dashboard's list still has the REST hosts, and says why it has no Docker ones
     Http.send("PUT", apiA + "/srv/dm/host1", "{\"name\":\"host1\", \"endpoints\":{\"http\":\"http://10.0.0.1/\"}}");
-    await("the REST host in node b's service list", () -> Http.getJson(apiB + "/v1/services").encode().contains("\"id\":\"host1\""));
+    await("the REST host in node b's service list", () -> Http.getJson(apiB + "/v1/services/dm").encode().contains("\"id\":\"host1\""));
     assertTrue(Http.getJson(apiB + "/v1/services").getJsonArray("warnings").getString(0).contains("registrar"),
       Http.getJson(apiB + "/v1/services").encode());
     // a hook on the service: each host's change has its own uri, so order and duplicates show

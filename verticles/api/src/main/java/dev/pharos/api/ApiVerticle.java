@@ -7,6 +7,7 @@ import dev.pharos.api.impl.RegisteredInstances;
 import dev.pharos.api.impl.StageDirectory;
 import dev.pharos.api.impl.BearerToken;
 import dev.pharos.api.impl.ServiceOverview;
+import dev.pharos.api.impl.ServicesRoutes;
 import dev.pharos.bus.Addresses;
 import dev.pharos.metrics.PharosMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -33,7 +34,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The HTTP face of Pharos: {@code /v1/health}, {@code /v1/instances}, {@code /v1/descriptors} and the
@@ -76,7 +76,8 @@ public class ApiVerticle extends VerticleBase {
     JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
     router.get("/v1/instances").handler(this::instances);
-    router.get("/v1/services").handler(this::services);
+    new ServicesRoutes(this::instancesBody, () -> ask(Addresses.ENDPOINTS_SNAPSHOT), () -> nesoiView, Clock.systemUTC())
+      .mount(router);
     // the dashboard: static files shipped in the jar, reading the same /v1 API
     router.getWithRegex("^/ui$").handler(rc -> rc.redirect("/ui/")); // a plain "/ui" route matches "/ui/" too
     router.get("/ui/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot/ui").setIndexPage("index.html"));
@@ -169,8 +170,12 @@ public class ApiVerticle extends VerticleBase {
     });
   }
 
+  /** {@code GET /v1/instances[?app=&env=]}: every registrar's and checker's share, those of an app or env only when asked. */
   private void instances(RoutingContext rc) {
-    instancesBody().onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
+    java.util.Set<String> apps = new java.util.HashSet<>(rc.queryParams().getAll("app"));
+    java.util.Set<String> envs = new java.util.HashSet<>(rc.queryParams().getAll("env"));
+    instancesBody().map(body -> ServiceOverview.only(body, apps, envs))
+      .onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
       .onFailure(err -> unavailable(rc, err.getMessage()));
   }
 
@@ -219,22 +224,6 @@ public class ApiVerticle extends VerticleBase {
 
   private static void unavailable(RoutingContext rc, String why) {
     rc.response().setStatusCode(503).putHeader("Content-Type", "application/json").end(new JsonObject().put("error", why).encode());
-  }
-
-  /** {@code GET /v1/services}: the dashboard's list, every service with its instances from each source. */
-  private void services(RoutingContext rc) {
-    // no ambassador, no etcd source: the list goes on without it
-    Future<JsonObject> etcd = ask(Addresses.ENDPOINTS_SNAPSHOT).otherwise((JsonObject) null);
-    // no registrar (a Nesoi-only node, say): the REST and etcd instances still show, with why Docker's do not
-    Future<JsonObject> docker = instancesBody().otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
-    Future.all(docker, etcd).onSuccess(all -> {
-      Map<String, Map<String, JsonObject>> rest = nesoiView == null ? Map.of() : nesoiView.services();
-      JsonObject overview = ServiceOverview.of(docker.result(), rest, etcd.result());
-      if (docker.result().containsKey("unavailable")) {
-        overview.put("warnings", new JsonArray().add("Docker instances unknown: " + docker.result().getString("unavailable")));
-      }
-      rc.response().putHeader("Content-Type", "application/json").end(overview.encode());
-    });
   }
 
   /** {@code GET /v1/definitions}: the definitions in use and the malformed ones with their reasons. */

@@ -40,13 +40,18 @@ class ChangeStreamTest {
     String listen = vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject())
       .await(10, TimeUnit.SECONDS).body().getJsonObject("details").getString("listen");
     port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
-    client = vertx.createHttpClient();
+    // every open stream holds a connection: more than the default pool of 5
+    client = vertx.createHttpClient(new io.vertx.core.http.PoolOptions().setHttp1MaxSize(16));
   }
 
   /** Opens the stream and collects what arrives into the returned buffer. */
   private StringBuffer open(String lastEventId) throws Exception {
+    return open("/v1/changes", lastEventId);
+  }
+
+  private StringBuffer open(String uri, String lastEventId) throws Exception {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
-      .setURI("/v1/changes");
+      .setURI(uri);
     if (lastEventId != null) {
       options.addHeader("Last-Event-ID", lastEventId);
     }
@@ -101,5 +106,32 @@ class ChangeStreamTest {
     StringBuffer behind = open(ids.get(0));
     awaitText(behind, "the backlog of three", t -> ids(t).equals(ids.subList(2, 5)));
     assertTrue(behind.toString().contains("event: reset"), "a client older than the backlog is told so");
+  }
+
+  @Test
+  void aFreshClientMayAskForTheRecentBacklog(Vertx vertx) throws Exception {
+    StringBuffer live = open(null);
+    awaitText(live, "the opening comment", t -> t.startsWith(": pharos change stream\n\n"));
+    for (int i = 1; i <= 4; i++) {
+      vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", "srv-updated").put("uri", (i == 3 ? "/app/x" : "/srv/web/h-") + i));
+    }
+    awaitText(live, "four events", t -> ids(t).size() == 4);
+    List<String> ids = ids(live.toString());
+
+    StringBuffer two = open("/v1/changes?backlog=2", null);
+    awaitText(two, "the last two", t -> ids(t).equals(ids.subList(2, 4)));
+    StringBuffer srv = open("/v1/changes?backlog=2&prefix=/srv/", null);
+    awaitText(srv, "the last two under /srv/", t -> ids(t).equals(List.of(ids.get(1), ids.get(3))));
+    StringBuffer all = open("/v1/changes?backlog=100", null);
+    awaitText(all, "all three the backlog keeps", t -> ids(t).equals(ids.subList(1, 4)));
+    assertTrue(!all.toString().contains("event: reset"), "a backlog asked for is no reset");
+    StringBuffer resumed = open("/v1/changes?backlog=100", ids.get(2));
+    awaitText(resumed, "Last-Event-ID wins over backlog", t -> ids(t).equals(List.of(ids.get(3))));
+
+    vertx.eventBus().publish(Addresses.CHANGES, new JsonObject().put("type", "srv-updated").put("uri", "/srv/web/h-5"));
+    awaitText(two, "then live events", t -> ids(t).size() == 3);
+    StringBuffer none = open("/v1/changes", null);
+    awaitText(none, "the opening comment", t -> t.startsWith(": pharos change stream\n\n"));
+    assertTrue(ids(none.toString()).isEmpty(), "no backlog unless asked: " + none);
   }
 }

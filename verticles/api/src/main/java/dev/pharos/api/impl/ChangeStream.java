@@ -16,7 +16,9 @@ import java.util.Map;
  * them or those whose {@code uri} or {@code path} starts with {@code ?prefix=}. Each event has an
  * {@code id:}; a client that reconnects with {@code Last-Event-ID} gets what it missed from a
  * bounded in-memory backlog (and a {@code reset} event when it fell behind the backlog).
- * A comment line every heartbeat keeps proxies from closing idle streams.
+ * A client that opens the stream afresh may ask for the last {@code ?backlog=N} of it (a page
+ * that shows recent changes before any new one). A comment line every heartbeat keeps proxies
+ * from closing idle streams.
  */
 public final class ChangeStream {
 
@@ -69,6 +71,24 @@ public final class ChangeStream {
     }
   }
 
+  /** The last {@code count} events that match {@code prefix}, oldest first; none for a bad or absent count. */
+  private java.util.List<Event> recent(String prefix, String count) {
+    int wanted;
+    try {
+      wanted = count == null ? 0 : Math.min(Integer.parseInt(count.trim()), capacity);
+    } catch (NumberFormatException e) {
+      wanted = 0;
+    }
+    java.util.LinkedList<Event> found = new java.util.LinkedList<>();
+    for (var it = backlog.descendingIterator(); it.hasNext() && found.size() < wanted; ) {
+      Event e = it.next();
+      if (e.matches(prefix)) {
+        found.addFirst(e);
+      }
+    }
+    return found;
+  }
+
   public void handle(RoutingContext rc) {
     HttpServerResponse response = rc.response();
     response.setChunked(true)
@@ -97,6 +117,8 @@ public final class ChangeStream {
           first.append(e.frame());
         }
       }
+    } else {
+      recent(prefix, rc.request().getParam("backlog")).forEach(e -> first.append(e.frame()));
     }
     response.write(first.toString());
     clients.put(response, prefix);

@@ -4,20 +4,49 @@ import dev.pharos.model.Instance;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
+import java.util.TreeSet;
 
 /**
- * {@code GET /v1/services}: every service with its instances from each source, for the dashboard.
- * Docker instances come from the health checker's watches and the registrar's registrations and
- * drained instances; REST hosts from Nesoi's {@code /srv}; etcd documents that no Docker instance
- * of this cluster wrote from the ambassador's catalog. A pure function of those snapshots.
+ * The instances behind {@code /v1/services}, by service, from each source: Docker instances from
+ * the health checker's watches and the registrar's registrations and drained instances; REST
+ * hosts from Nesoi's {@code /srv} (summarised by a {@link RestIndex}, built into instances only
+ * for the service asked for); etcd documents that no Docker instance of this cluster wrote, from
+ * the ambassador's catalog. Pure functions of those snapshots.
  */
 public final class ServiceOverview {
+
+  /**
+   * @param docker Docker instances by service
+   * @param etcd   etcd documents by service (empty without an ambassador)
+   * @param rest   Nesoi's hosts by service then host (live: read on the api's context)
+   * @param index  the REST hosts' counts and update times, by service
+   */
+  public record Sources(Map<String, List<JsonObject>> docker, Map<String, List<JsonObject>> etcd,
+                        Map<String, Map<String, JsonObject>> rest, RestIndex index) {
+
+    /** Every service any source has, in name order. */
+    public TreeSet<String> names() {
+      TreeSet<String> names = new TreeSet<>(docker.keySet());
+      names.addAll(etcd.keySet());
+      names.addAll(index.services().keySet());
+      return names;
+    }
+
+    /** One service's instances from every source, REST hosts built now. */
+    public List<JsonObject> instances(String service, Long maxAge, long nowMs) {
+      List<JsonObject> all = new ArrayList<>(docker.getOrDefault(service, List.of()));
+      rest.getOrDefault(service, Map.of()).forEach((host, doc) -> all.add(restHost(service, host, doc, maxAge, nowMs)));
+      all.addAll(etcd.getOrDefault(service, List.of()));
+      return all;
+    }
+  }
 
   private ServiceOverview() {
   }
@@ -25,29 +54,56 @@ public final class ServiceOverview {
   /**
    * @param instances {@code /v1/instances}' body: registrations, maintenance, checks
    * @param rest      Nesoi's services, by service then host
+   * @param index     {@code rest}'s index
    * @param etcd      the ambassador's catalog ({"endpoints":[...]}), or null without an ambassador
    */
-  public static JsonObject of(JsonObject instances, Map<String, Map<String, JsonObject>> rest, JsonObject etcd) {
-    Map<String, Map<String, JsonObject>> byService = new TreeMap<>();
-    Map<String, JsonObject> docker = dockerInstances(instances);
-    docker.values().forEach(i -> byService.computeIfAbsent(i.getString("service"), k -> new TreeMap<>()).put(i.getString("id"), i));
-    rest.forEach((service, hosts) -> hosts.forEach((host, doc) -> byService.computeIfAbsent(service, k -> new TreeMap<>())
-      .put("rest:" + host, restHost(service, host, doc))));
+  public static Sources sources(JsonObject instances, Map<String, Map<String, JsonObject>> rest, RestIndex index, JsonObject etcd) {
+    Map<String, List<JsonObject>> docker = new TreeMap<>();
+    Set<String> ours = new HashSet<>();
+    dockerInstances(instances).values().forEach(i -> {
+      Object path = i.remove("documentPath");
+      if (path != null) {
+        ours.add((String) path);
+      }
+      docker.computeIfAbsent(i.getString("service"), k -> new ArrayList<>()).add(i);
+    });
+    Map<String, List<JsonObject>> documents = new TreeMap<>();
     if (etcd != null) {
-      Set<String> ours = docker.values().stream().map(i -> i.getString("documentPath")).collect(Collectors.toSet());
       etcd.getJsonArray("endpoints", new JsonArray()).forEach(o -> {
         JsonObject e = (JsonObject) o;
         if (!ours.contains(e.getString("key"))) {
-          byService.computeIfAbsent(e.getString("service"), k -> new TreeMap<>()).put("etcd:" + e.getString("key"), etcdDocument(e));
+          documents.computeIfAbsent(e.getString("service"), k -> new ArrayList<>()).add(etcdDocument(e));
         }
       });
     }
-    JsonArray services = new JsonArray();
-    byService.forEach((name, list) -> {
-      list.values().forEach(i -> i.remove("documentPath"));
-      services.add(new JsonObject().put("name", name).put("instances", new JsonArray(List.copyOf(list.values()))));
+    return new Sources(docker, documents, rest, index);
+  }
+
+  /**
+   * {@code /v1/instances}' body with only the entries (registrations, drained instances, watches)
+   * whose instance is of one of {@code apps} and one of {@code envs}; an empty set passes all.
+   */
+  public static JsonObject only(JsonObject instances, Set<String> apps, Set<String> envs) {
+    if (apps.isEmpty() && envs.isEmpty()) {
+      return instances;
+    }
+    JsonObject kept = new JsonObject();
+    instances.forEach(e -> {
+      if (!(e.getValue() instanceof JsonArray entries)) {
+        kept.put(e.getKey(), e.getValue());
+        return;
+      }
+      JsonArray passing = new JsonArray();
+      entries.forEach(o -> {
+        JsonObject instance = o instanceof JsonObject entry ? entry.getJsonObject("instance") : null;
+        if (instance != null && (apps.isEmpty() || apps.contains(instance.getString("app")))
+          && (envs.isEmpty() || envs.contains(instance.getString("env")))) {
+          passing.add(o);
+        }
+      });
+      kept.put(e.getKey(), passing);
     });
-    return new JsonObject().put("services", services).put("etcd", etcd != null);
+    return kept;
   }
 
   private static Map<String, JsonObject> dockerInstances(JsonObject instances) {
@@ -85,17 +141,24 @@ public final class ServiceOverview {
       .put("container", instance.containerId()).put("documentPath", instance.document() == null ? null : instance.documentPath());
   }
 
-  private static JsonObject restHost(String service, String host, JsonObject doc) {
+  /**
+   * A Nesoi host: nothing checks it, so its state is {@code unchecked}, or {@code stale} when a
+   * {@code maxAge} is given and it was updated longer ago (or has no {@code updated_at}).
+   */
+  public static JsonObject restHost(String service, String host, JsonObject doc, Long maxAge, long nowMs) {
     JsonObject endpoints = doc.getJsonObject("endpoints", new JsonObject());
     String address = endpoints.isEmpty() ? "" : String.valueOf(endpoints.getValue(endpoints.fieldNames().iterator().next()));
+    long updated = RestIndex.updatedMs(doc);
+    boolean stale = maxAge != null && (updated == Long.MIN_VALUE || updated < nowMs - maxAge * 1000);
     return new JsonObject().put("id", host).put("source", "rest").put("service", service).put("address", address)
-      .put("endpoints", endpoints).put("state", "up").put("updatedAt", doc.getString("updated_at"))
+      .put("endpoints", endpoints).put("state", stale ? "stale" : "unchecked").put("checked", false)
+      .put("updatedAt", doc.getString("updated_at")).put("updatedMs", updated == Long.MIN_VALUE ? null : updated)
       .put("master", doc.getBoolean("master", false)).put("registered", true).put("maintenance", false);
   }
 
   private static JsonObject etcdDocument(JsonObject e) {
     return new JsonObject().put("id", e.getString("key")).put("source", "etcd").put("service", e.getString("service"))
       .put("env", e.getString("env")).put("address", e.getString("address")).put("tags", e.getJsonArray("tags"))
-      .put("state", "up").put("registered", true).put("maintenance", false);
+      .put("state", "unchecked").put("checked", false).put("registered", true).put("maintenance", false);
   }
 }

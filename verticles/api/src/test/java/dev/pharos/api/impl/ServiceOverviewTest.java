@@ -24,11 +24,11 @@ class ServiceOverviewTest {
         "dev", "web", 80, port, "tcp"));
   }
 
-  private static JsonObject byId(JsonObject overview, String id) {
-    for (Object s : overview.getJsonArray("services")) {
-      for (Object i : ((JsonObject) s).getJsonArray("instances")) {
-        if (id.equals(((JsonObject) i).getString("id"))) {
-          return (JsonObject) i;
+  private static JsonObject byId(ServiceOverview.Sources overview, String id) {
+    for (String service : overview.names()) {
+      for (JsonObject i : overview.instances(service, null, 0)) {
+        if (id.equals(i.getString("id"))) {
+          return i;
         }
       }
     }
@@ -52,9 +52,9 @@ class ServiceOverviewTest {
       .add(new JsonObject().put("key", registered.documentPath()).put("service", "web").put("address", "127.0.0.1:8080"))
       .add(new JsonObject().put("key", "/services/dev/db/5432/15432/x").put("env", "dev").put("service", "db").put("address", "10.0.0.2:15432")));
 
-    JsonObject overview = ServiceOverview.of(instances, rest, etcd);
+    ServiceOverview.Sources overview = ServiceOverview.sources(instances, rest, RestIndex.of(1, rest), etcd);
 
-    assertEquals(List.of("db", "web"), overview.getJsonArray("services").stream().map(s -> ((JsonObject) s).getString("name")).toList());
+    assertEquals(List.of("db", "web"), List.copyOf(overview.names()));
     JsonObject a = byId(overview, "h1-aaa");
     assertEquals("up", a.getString("state"));
     assertEquals(5L, a.getLong("since"));
@@ -66,6 +66,8 @@ class ServiceOverviewTest {
     assertEquals("maintenance", c.getString("state"));
     assertEquals("disk", c.getString("reason"));
     assertEquals("rest", byId(overview, "rest-host").getString("source"));
+    assertEquals("unchecked", byId(overview, "rest-host").getString("state"), "nothing checks a REST host: it is not shown up");
+    assertFalse(byId(overview, "rest-host").getBoolean("checked"));
     assertEquals("http://10.0.0.9/", byId(overview, "rest-host").getString("address"));
     assertEquals("etcd", byId(overview, "/services/dev/db/5432/15432/x").getString("source"));
     assertNull(byId(overview, registered.documentPath()), "a document our registrar wrote shows as its Docker instance, once");
@@ -73,8 +75,8 @@ class ServiceOverviewTest {
 
   @Test
   void withoutAnAmbassadorThereIsNoEtcdSource() {
-    JsonObject overview = ServiceOverview.of(new JsonObject(), Map.of(), null);
-    assertEquals(0, overview.getJsonArray("services").size());
-    assertFalse(overview.getBoolean("etcd"));
+    ServiceOverview.Sources overview = ServiceOverview.sources(new JsonObject(), Map.of(), RestIndex.EMPTY, null);
+    assertTrue(overview.names().isEmpty());
+    assertTrue(overview.etcd().isEmpty());
   }
 }

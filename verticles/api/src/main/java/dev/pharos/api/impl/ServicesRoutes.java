@@ -1,0 +1,111 @@
+package dev.pharos.api.impl;
+
+import dev.pharos.nesoi.NesoiView;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /v1/services} (one summary per service, paged) and {@code GET /v1/services/{name}}
+ * (that service's instances, paged). Each request gathers the Docker instances of every
+ * registrar and health checker and the ambassador's etcd documents over the bus (a cost that
+ * grows with those, not with the page); Nesoi's REST hosts are read from this node's view, and
+ * summarised through a {@link RestIndex} rebuilt only when the view has changed.
+ */
+public final class ServicesRoutes {
+
+  private final Supplier<Future<JsonObject>> docker;
+  private final Supplier<Future<JsonObject>> etcd;
+  private final Supplier<NesoiView> view;
+  private final Clock clock;
+  private RestIndex index = RestIndex.EMPTY;
+
+  /**
+   * @param docker the body of {@code /v1/instances}; a failure says why Docker's instances are unknown
+   * @param etcd   the ambassador's catalog, or a failure without one
+   * @param view   this node's Nesoi view, or null while it has none
+   */
+  public ServicesRoutes(Supplier<Future<JsonObject>> docker, Supplier<Future<JsonObject>> etcd, Supplier<NesoiView> view, Clock clock) {
+    this.docker = docker;
+    this.etcd = etcd;
+    this.view = view;
+    this.clock = clock;
+  }
+
+  public void mount(Router router) {
+    router.get("/v1/services").handler(this::summaries);
+    router.get("/v1/services/:name").handler(this::instances);
+  }
+
+  private void summaries(RoutingContext rc) {
+    ServiceQuery query = query(rc);
+    if (query != null) {
+      sources().onSuccess(s -> answer(rc, s.body(ServicePages.summaries(s.sources(), query, clock.millis()))));
+    }
+  }
+
+  private void instances(RoutingContext rc) {
+    ServiceQuery query = query(rc);
+    if (query == null) {
+      return;
+    }
+    String name = rc.pathParam("name");
+    sources().onSuccess(s -> {
+      JsonObject page = ServicePages.instances(s.sources(), name, query, clock.millis());
+      if (page == null) {
+        rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+          .end(s.body(new JsonObject().put("error", "no instance of service " + name)).encode());
+      } else {
+        answer(rc, s.body(page));
+      }
+    });
+  }
+
+  private static ServiceQuery query(RoutingContext rc) {
+    try {
+      return ServiceQuery.parse(rc.queryParams());
+    } catch (IllegalArgumentException e) {
+      rc.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", e.getMessage()).encode());
+      return null;
+    }
+  }
+
+  private static void answer(RoutingContext rc, JsonObject body) {
+    rc.response().putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /** What was gathered, and what to tell the client alongside. */
+  private record Gathered(ServiceOverview.Sources sources, boolean hasEtcd, String dockerUnknown) {
+    JsonObject body(JsonObject page) {
+      page.put("etcd", hasEtcd);
+      if (dockerUnknown != null) {
+        page.put("warnings", new JsonArray().add("Docker instances unknown: " + dockerUnknown));
+      }
+      return page;
+    }
+  }
+
+  private Future<Gathered> sources() {
+    // no ambassador, no etcd source: the list goes on without it
+    Future<JsonObject> documents = etcd.get().otherwise((JsonObject) null);
+    // no registrar (a Nesoi-only node, say): the REST and etcd instances still show, with why Docker's do not
+    Future<JsonObject> instances = docker.get().otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
+    return Future.all(instances, documents).map(all -> {
+      NesoiView nesoi = view.get();
+      Map<String, Map<String, JsonObject>> rest = nesoi == null ? Map.of() : nesoi.services();
+      if (nesoi != null && nesoi.version() != index.version()) {
+        index = index.next(nesoi.version(), rest);
+      }
+      RestIndex current = nesoi == null ? RestIndex.EMPTY : index;
+      return new Gathered(ServiceOverview.sources(instances.result(), rest, current, documents.result()),
+        documents.result() != null, instances.result().getString("unavailable"));
+    });
+  }
+}

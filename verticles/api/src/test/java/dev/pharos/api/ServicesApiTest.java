@@ -1,0 +1,124 @@
+package dev.pharos.api;
+
+import dev.pharos.bus.Addresses;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code /v1/services} and {@code /v1/services/{name}} over HTTP on a real in-process ZooKeeper,
+ * with Nesoi REST hosts: summaries, not instances; cursors; filters; the errors.
+ */
+@ExtendWith(VertxExtension.class)
+class ServicesApiTest {
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private TestingServer zookeeper;
+  private String base;
+
+  @BeforeEach
+  void deploy(Vertx vertx) throws Exception {
+    zookeeper = new TestingServer(true);
+    JsonObject conf = new JsonObject().put("instanceId", "h1")
+      .put("zookeeper", new JsonObject().put("connect", zookeeper.getConnectString()))
+      .put("api", new JsonObject().put("port", 0));
+    vertx.deployVerticle(new ApiVerticle(), new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
+    JsonObject status = vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.API), new JsonObject())
+      .await(5, TimeUnit.SECONDS).body();
+    base = "http://" + status.getJsonObject("details").getString("listen");
+  }
+
+  @AfterEach
+  void stop(Vertx vertx) throws Exception {
+    for (String id : vertx.deploymentIDs()) {
+      vertx.undeploy(id).await(20, TimeUnit.SECONDS);
+    }
+    zookeeper.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private JsonObject json(String path) throws Exception {
+    HttpResponse<String> response = get(path);
+    assertEquals(200, response.statusCode(), path + ": " + response.body());
+    return new JsonObject(response.body());
+  }
+
+  private void put(String service, String host) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/srv/" + service + "/" + host))
+      .PUT(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + host + "\",\"endpoints\":{\"http\":\"http://10.0.0.1/\"}}")).build(),
+      HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+  }
+
+  @Test
+  void summariesAndInstancesArePagedAndFiltered() throws Exception {
+    for (int s = 0; s < 5; s++) {
+      for (int h = 0; h < (s == 2 ? 25 : 2); h++) {
+        put("svc" + s, String.format("host%02d", h));
+      }
+    }
+    JsonObject first = json("/v1/services?limit=2");
+    assertEquals(2, first.getJsonArray("services").size());
+    assertEquals(5, first.getInteger("total"));
+    assertEquals(33L, first.getLong("instances"));
+    assertEquals("svc1", first.getString("next"));
+    JsonObject svc0 = first.getJsonArray("services").getJsonObject(0);
+    assertEquals("svc0", svc0.getString("name"));
+    assertEquals(new JsonObject().put("unchecked", 2), svc0.getJsonObject("states"));
+    assertEquals(new JsonObject().put("rest", 2), svc0.getJsonObject("sources"));
+    assertTrue(svc0.getLong("lastChange") > 0);
+    assertTrue(first.getJsonArray("warnings").getString(0).contains("Docker instances unknown"), "no registrar here");
+
+    List<String> walked = new ArrayList<>();
+    for (String after = ""; after != null; ) {
+      JsonObject page = json("/v1/services?limit=2&after=" + after);
+      page.getJsonArray("services").forEach(s -> walked.add(((JsonObject) s).getString("name")));
+      after = page.getString("next");
+    }
+    assertEquals(List.of("svc0", "svc1", "svc2", "svc3", "svc4"), walked);
+    assertEquals(1, json("/v1/services?app=svc3").getInteger("total"));
+    assertEquals(0, json("/v1/services?state=up").getInteger("total"), "no REST host is up: nothing checks them");
+    assertEquals(5, json("/v1/services?state=unchecked").getInteger("total"));
+    assertEquals(0, json("/v1/services?env=dev").getInteger("total"), "REST hosts have no env");
+
+    JsonObject hosts = json("/v1/services/svc2?limit=10");
+    assertEquals(10, hosts.getJsonArray("instances").size());
+    assertEquals(25, hosts.getInteger("total"));
+    assertEquals("host09", hosts.getString("next"));
+    JsonObject last = json("/v1/services/svc2?limit=10&after=host19");
+    assertEquals(List.of("host20", "host21", "host22", "host23", "host24"),
+      last.getJsonArray("instances").stream().map(i -> ((JsonObject) i).getString("id")).toList());
+    assertNull(last.getString("next"));
+    JsonObject host = last.getJsonArray("instances").getJsonObject(0);
+    assertEquals("rest", host.getString("source"));
+    assertEquals("unchecked", host.getString("state"));
+    assertTrue(host.getLong("updatedMs") > 0 && host.getString("updatedAt") != null);
+
+    assertEquals(404, get("/v1/services/nothing").statusCode());
+    assertEquals(400, get("/v1/services?limit=0").statusCode());
+    assertEquals(400, get("/v1/services/svc2?state=green").statusCode());
+    assertTrue(get("/v1/services?max_age=soon").body().contains("max_age"));
+  }
+}
