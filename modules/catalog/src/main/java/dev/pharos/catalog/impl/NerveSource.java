@@ -7,7 +7,6 @@ import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
-import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 
 import java.util.LinkedHashSet;
@@ -31,14 +30,7 @@ public final class NerveSource implements AutoCloseable {
     this.client = client;
     this.feed = feed;
     this.cache = CuratorCache.builder(client, ROOT).withStorage(CuratorCacheStorage.dataNotCached()).build();
-    this.connection = (c, state) -> {
-      if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
-        feed.reachable(CatalogEndpoint.ZOOKEEPER, "ZooKeeper connection " + state.name().toLowerCase()
-          + ": serving the last known registrations");
-      } else if (state.isConnected()) {
-        feed.reachable(CatalogEndpoint.ZOOKEEPER, null);
-      }
-    };
+    this.connection = ZooKeeperReachability.of(feed, CatalogEndpoint.ZOOKEEPER, "registrations");
   }
 
   public void start() {

@@ -8,7 +8,6 @@ import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
-import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 
 import java.net.URI;
@@ -39,14 +38,7 @@ public final class NesoiSource implements AutoCloseable {
   public NesoiSource(CuratorFramework client, StoreFeed feed) {
     this.client = client;
     this.feed = feed;
-    this.connection = (c, state) -> {
-      if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
-        feed.reachable(CatalogEndpoint.NESOI, "ZooKeeper connection " + state.name().toLowerCase()
-          + ": serving the last known hosts");
-      } else if (state.isConnected()) {
-        feed.reachable(CatalogEndpoint.NESOI, null);
-      }
-    };
+    this.connection = ZooKeeperReachability.of(feed, CatalogEndpoint.NESOI, "hosts");
     this.cache = CuratorCache.builder(client, NesoiStore.SERVICES).withStorage(CuratorCacheStorage.dataNotCached()).build();
   }
 
