@@ -97,7 +97,7 @@ public class RegistrarVerticle extends VerticleBase {
         group = new RegistrarGroup(vertx, context, client, StageMembership.group(vertx, conf), me, this::registrarsChanged);
         reporter = new NerveZooKeeperReporter(context, client, new StoreMeters(meters, "zookeeper"));
         nerve = new NerveRegistry(vertx, reporter, this::mine, (type, instance, path) -> changed(type, "zookeeper", instance, path),
-          status, handoverMs, () -> group.unsettled());
+          status, handoverMs, () -> group.unsettled(), () -> group.ready());
         adapters.add(nerve);
         JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
         if (EtcdClients.configured(etcdConf)) {
@@ -210,6 +210,7 @@ public class RegistrarVerticle extends VerticleBase {
       }
     }
     drains.forgetIf(i -> !mine(i));
+    nerve.refresh(); // after a new session: what is still mine, written again (nothing to do otherwise)
     group.catchUp(this::up);
   }
 

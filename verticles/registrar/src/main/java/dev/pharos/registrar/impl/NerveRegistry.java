@@ -35,6 +35,8 @@ public final class NerveRegistry implements RegistryAdapter {
     final Instance instance;
     String path;
     long since;
+    /** The session whose deletion watch guards {@link #path}: a refresh on it need not read it. */
+    long watchedOn;
 
     Held(Instance instance, String path, long since) {
       this.instance = instance;
@@ -51,16 +53,18 @@ public final class NerveRegistry implements RegistryAdapter {
   private final long handoverMs;
   /** True while the registrars' group changed recently: creates then check for a concurrent one. */
   private final java.util.function.BooleanSupplier unsettled;
+  /** True while the registrars' group view is current: ownership can be decided by it. */
+  private final java.util.function.BooleanSupplier groupReady;
   private final java.util.Set<String> lostToAnother = new java.util.HashSet<>();
   private final Map<String, Held> held = new HashMap<>();
   private final Map<String, Future<Void>> chains = new HashMap<>();
   private boolean connectionTrouble;
-  /** The session of the last refresh that checked every registration; 0 before the first. */
-  private long checkedSession;
 
   public NerveRegistry(Vertx vertx, NerveZooKeeperReporter reporter, Predicate<Instance> owns, Changes changes,
-                       StageStatus status, long handoverMs, java.util.function.BooleanSupplier unsettled) {
+                       StageStatus status, long handoverMs, java.util.function.BooleanSupplier unsettled,
+                       java.util.function.BooleanSupplier groupReady) {
     this.unsettled = unsettled;
+    this.groupReady = groupReady;
     this.vertx = vertx;
     this.reporter = reporter;
     this.owns = owns;
@@ -95,7 +99,9 @@ public final class NerveRegistry implements RegistryAdapter {
     }
     if (path != null && current.instance.registrationsPath().equals(instance.registrationsPath())) {
       return reporter.update(path, instance).onSuccess(v -> {
-        held.put(instance.id(), new Held(instance, path, current.since));
+        Held updated = new Held(instance, path, current.since);
+        updated.watchedOn = current.watchedOn; // the same znode, under the same watch
+        held.put(instance.id(), updated);
         changes.changed("registered", instance, path);
       }).onFailure(err -> failed(instance, err));
     }
@@ -107,6 +113,9 @@ public final class NerveRegistry implements RegistryAdapter {
 
   /** Creates the znode of {@code h} (replacing any other of its instance), or records why it cannot. */
   private Future<Void> create(Held h) {
+    if (!groupReady.getAsBoolean()) {
+      return Future.succeededFuture(); // kept unwritten: the group's next change refreshes it
+    }
     if (!owns.test(h.instance)) {
       held.remove(h.instance.id(), h);
       status.clear("registration " + h.instance.id());
@@ -130,6 +139,7 @@ public final class NerveRegistry implements RegistryAdapter {
       h.path = path;
       h.since = System.currentTimeMillis();
       changes.changed("registered", h.instance, path);
+      h.watchedOn = reporter.sessionId();
       reporter.watchDeletion(path, () -> lost(h.instance.id(), path));
     }).onFailure(err -> failed(h.instance, err)).mapEmpty();
   }
@@ -208,19 +218,17 @@ public final class NerveRegistry implements RegistryAdapter {
    */
   @Override
   public void refresh() {
-    if (!reporter.connected()) {
-      return;
+    if (!reporter.connected() || !groupReady.getAsBoolean()) {
+      return; // after a new session the group is read again first; its change calls this again
     }
     if (connectionTrouble) {
       connectionTrouble = false;
       sweepStrays();
     }
     long session = reporter.sessionId();
-    boolean newSession = session != checkedSession;
-    checkedSession = session;
     for (Held h : List.copyOf(held.values())) {
-      if (!newSession && h.path != null) {
-        continue; // held on this session, and watched
+      if (h.path != null && h.watchedOn == session) {
+        continue; // made on this session, and watched
       }
       String id = h.instance.id();
       chain(id, () -> {
