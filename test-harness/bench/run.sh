@@ -5,6 +5,9 @@
 #   bash test-harness/bench/run.sh [containers (50)] [check endpoints (10000)] [proxy seconds per run (10)]
 #   BENCH_ONLY=proxy bash test-harness/bench/run.sh ...   runs one of them
 #   BENCH_ONLY=dns bash test-harness/bench/run.sh           Pharos's DNS stage against NSD, with dnsperf
+#   BENCH_ONLY=scale bash test-harness/bench/run.sh [sizes]  issue 16's registry of 1,000 / 10,000 / 100,000
+#     registrations on a private three-server ZooKeeper ensemble, then an agent node with local
+#     containers (SCALE_AGENT_CONTAINERS, default 1000; 0 skips it)
 #   BENCH_ONLY=cluster bash test-harness/bench/run.sh       the cluster benchmark; its own arguments, in
 #     CLUSTER_ARGS ("instances hosts nodes seconds probes", default "4000 100 3 10 24")
 # Built with the reactor, never installed: ~/.m2's SNAPSHOT jars may be someone else's. Each
@@ -49,4 +52,11 @@ only=${BENCH_ONLY:-}
 [[ -z $only || $only == cluster ]] && bench cluster dev.pharos.harness.bench.ClusterBench ${CLUSTER_ARGS:-4000 100 3 10 24}
 [[ -z $only || $only == dashboard ]] && bench dashboard dev.pharos.harness.bench.DashboardBench 30 20 1000
 [[ -z $only || $only == dns ]] && bench dns dev.pharos.harness.bench.DnsBench 10 3 1000 3
+# sizes as its arguments when run alone (BENCH_ONLY=scale run.sh 1000 10000), else the three defaults
+if [[ -z $only || $only == scale ]]; then
+  sizes=(1000 10000 100000)
+  [[ $only == scale && $# -gt 0 ]] && sizes=("$@")
+  BENCH_PROPS="-Dbench.agentContainers=${SCALE_AGENT_CONTAINERS:-1000}" \
+    bench scale dev.pharos.harness.bench.ScaleBench "${sizes[@]}"
+fi
 true
