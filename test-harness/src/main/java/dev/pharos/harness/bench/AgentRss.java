@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code deploy/run.sh} does, with {@code count} local containers: {@code --net=host} busybox
  * {@code sleep}s of the test image labelled for 10 apps, each with an {@code sd-port} of one
  * {@link CheckTargets} process, so every instance is tcp-checked every second and registered.
- * Containers are created 8 at a time until {@code count}, 300 s, or 3 GiB of free memory left,
+ * Containers are created 8 at a time until {@code count}, 300 s, or 6 GiB of memory left available (the machine is shared),
  * whichever comes first, and all removed at the end. Its ZooKeeper is the ensemble, under a
  * chroot of its own.
  */
@@ -115,7 +115,7 @@ final class AgentRss {
     return n;
   }
 
-  /** Creates and starts containers 8 at a time; stops early at 300 s or under 3 GiB available. @return how many run */
+  /** Creates and starts containers 8 at a time; stops early at 300 s or under 6 GiB available. @return how many run */
   private static int start(DockerClient client, String run, int base, int count) throws Exception {
     AtomicInteger made = new AtomicInteger();
     AtomicInteger next = new AtomicInteger();
@@ -124,7 +124,7 @@ final class AgentRss {
     for (int t = 0; t < 8; t++) {
       pool.execute(() -> {
         int k;
-        while ((k = next.getAndIncrement()) < count && System.nanoTime() < deadline && availableMib() > 3072) {
+        while ((k = next.getAndIncrement()) < count && System.nanoTime() < deadline && availableMib() > 6144) {
           try (CreateContainerCmd create = client.createContainerCmd(Harness.image())) {
             String id = create.withCmd("sleep", "1000000").withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"))
               .withLabels(Map.of(LABEL, run, "sd-name", "agent-" + k % 10, "sd-env", "agent", "sd-port", Integer.toString(base + k)))

@@ -28,6 +28,9 @@ final class ChangePaths {
   record Cost(double zkRequests, double busMessages, Map<String, Double> byAddress) {
   }
 
+  /** Sent on timers whatever changes (status heartbeats, the ambassador's snapshot announcements): not a change's cost. */
+  static final java.util.Set<String> PERIODIC = java.util.Set.of("pharos.status", "pharos.containers.announce");
+
   private final ScaleNode node;
   private final RegistryFill fill;
   private final ZkEnsemble ensemble;
@@ -190,6 +193,9 @@ final class ChangePaths {
     Map<String, Double> byAddress = new TreeMap<>();
     double bus = 0;
     for (String address : bus2.keySet()) {
+      if (PERIODIC.contains(address)) {
+        continue;
+      }
       double during = bus1.getOrDefault(address, 0.0) - bus0.getOrDefault(address, 0.0);
       double idle = bus2.get(address) - bus1.getOrDefault(address, 0.0);
       double per = Math.max(0, during - idle) / changes;

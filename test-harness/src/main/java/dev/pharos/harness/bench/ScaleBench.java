@@ -105,8 +105,8 @@ public final class ScaleBench {
         sse = paths.sse(clients, SSE_CLIENTS, 40, 200, APPS);
         System.out.printf(Locale.ROOT, "SSE p50 %.1f p99 %.1f ms, slowest client p99 %.1f ms, %d missed%n", sse.p(0.5), sse.p(0.99),
           percentile(sse.slowest(), 0.99), sse.missed());
-        nerve = paths.nerveCost(10, APPS);
-        nesoi = paths.nesoiCost(10, APPS);
+        nerve = paths.nerveCost(20, APPS);
+        nesoi = paths.nesoiCost(20, APPS);
         System.out.println("per Nerve change " + nerve + "; per Nesoi change " + nesoi);
       }
       paths.dns(3, APPS); // warm-up

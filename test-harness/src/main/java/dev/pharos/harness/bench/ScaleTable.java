@@ -54,7 +54,8 @@ final class ScaleTable {
       s.nerve().byAddress().forEach((a, n) -> addresses.merge("Nerve " + a, f1(n), (x, y) -> x + " / " + y));
       s.nesoi().byAddress().forEach((a, n) -> addresses.merge("Nesoi " + a, f1(n), (x, y) -> x + " / " + y));
     }
-    t.append(addresses.isEmpty() ? "none" : addresses.toString()).append(" (by size, where above 0.05).\n");
+    t.append(addresses.isEmpty() ? "none" : addresses.toString()).append(" (by size, where above 0.05; the timers' "
+      + ChangePaths.PERIODIC + " left out).\n");
     if (agent != null) {
       t.append(String.format(Locale.ROOT, "%nAgent node (docker-watcher, definition-watcher, health-checker, registrar, api), "
           + "deploy/jvm.options: %d local containers asked, %d running (`--net=host` busybox `sleep`, made in %.0f s), each "
