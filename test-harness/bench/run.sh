@@ -7,7 +7,8 @@
 #   BENCH_ONLY=dns bash test-harness/bench/run.sh           Pharos's DNS stage against NSD, with dnsperf
 #   BENCH_ONLY=scale bash test-harness/bench/run.sh [sizes]  issue 16's registry of 1,000 / 10,000 / 100,000
 #     registrations on a private three-server ZooKeeper ensemble, then an agent node with local
-#     containers (SCALE_AGENT_CONTAINERS, default 1000; 0 skips it)
+#     containers (SCALE_AGENT_CONTAINERS, default 1000; 0 skips it); the registry node's stages in
+#     SCALE_NODE_STAGES (api,dns,ambassador; see the README for why not the definition-watcher)
 #   BENCH_ONLY=cluster bash test-harness/bench/run.sh       the cluster benchmark; its own arguments, in
 #     CLUSTER_ARGS ("instances hosts nodes seconds probes", default "4000 100 3 10 24")
 # Built with the reactor, never installed: ~/.m2's SNAPSHOT jars may be someone else's. Each
@@ -56,7 +57,7 @@ only=${BENCH_ONLY:-}
 if [[ -z $only || $only == scale ]]; then
   sizes=(1000 10000 100000)
   [[ $only == scale && $# -gt 0 ]] && sizes=("$@")
-  BENCH_PROPS="-Dbench.agentContainers=${SCALE_AGENT_CONTAINERS:-1000}" \
+  BENCH_PROPS="-Dbench.agentContainers=${SCALE_AGENT_CONTAINERS:-1000} -Dbench.nodeStages=${SCALE_NODE_STAGES:-api,dns,ambassador}" \
     bench scale dev.pharos.harness.bench.ScaleBench "${sizes[@]}"
 fi
 true

@@ -78,8 +78,7 @@ public final class ScaleBench {
       .put("api", new JsonObject().put("host", "127.0.0.1").put("port", ports.get(0)))
       .put("dns", new JsonObject().put("port", ports.get(1)))
       .put("ambassador", new JsonObject().put("descriptors", new JsonArray(ScaleNode.descriptors(APPS, ports.subList(2, ports.size())))))
-      .put("verticles", new JsonObject().put("api", new JsonObject()).put("dns", new JsonObject())
-        .put("ambassador", new JsonObject()).put("definition-watcher", new JsonObject()));
+      .put("verticles", verticles());
     try (ScaleNode node = ScaleNode.launch(dir, "node-" + size, conf)) {
       String last = RegistryFill.app(APPS - 1) + "." + RegistryFill.ENV + ".pharos.";
       CompletableFuture<Double> dnsReady = CompletableFuture.supplyAsync(() -> {
@@ -119,6 +118,20 @@ public final class ScaleBench {
       double zkRss = ensemble.rssMib().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
       return new Size(size, rate, healthy, dns, cpu, rssReady, rssEnd, sse, dnsChange, ambassador, nerve, nesoi, services, zkRss);
     }
+  }
+
+  /**
+   * The node's stages, {@code bench.nodeStages}: api, dns and ambassador by default. The
+   * definition-watcher is left out unless asked for: on Debian's ZooKeeper 3.8.0 its TreeCache's
+   * standard watch on {@code /env}, set over the same connection, replaces the catalog's
+   * persistent recursive watch there, and the node stops seeing registrations (see the README).
+   */
+  static JsonObject verticles() {
+    JsonObject verticles = new JsonObject();
+    for (String stage : System.getProperty("bench.nodeStages", "api,dns,ambassador").split(",")) {
+      verticles.put(stage.trim(), new JsonObject());
+    }
+    return verticles;
   }
 
   /** The median of 5 {@code GET /v1/services}, in ms. */

@@ -62,6 +62,7 @@ final class ScaleNode implements AutoCloseable {
     pb.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
     long started = System.nanoTime();
     Process process = pb.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
     JsonObject apiConf = conf.getJsonObject("api");
     JsonObject dnsConf = conf.getJsonObject("dns", new JsonObject());
     return new ScaleNode(process, started, "http://127.0.0.1:" + apiConf.getInteger("port"), dnsConf.getInteger("port", 0));

@@ -15,10 +15,10 @@ final class ScaleTable {
   static String render(List<ScaleBench.Size> sizes, AgentRss.Result agent, int servers, double definitionRate, double minutes) {
     StringBuilder t = new StringBuilder();
     t.append(String.format(Locale.ROOT, "Scale: Nerve registrations over %d services in Debian's ZooKeeper 3.8 (%s on loopback), "
-        + "read by one node (api, dns, ambassador with %d listeners, definition-watcher) launched as deploy/run.sh does "
+        + "read by one node (%s; the ambassador with %d listeners) launched as deploy/run.sh does "
         + "(deploy/jvm.options, MALLOC_ARENA_MAX=2); %d SSE clients in the benchmark's process; 2 cores shared by all of it "
         + "and by other work on the machine; %.0f min in all%n%n", ScaleBench.APPS,
-      servers == 3 ? "a three-server ensemble" : "one server", 5, ScaleBench.SSE_CLIENTS, minutes));
+      servers == 3 ? "a three-server ensemble" : "one server", String.join(", ", ScaleBench.verticles().fieldNames()), 5, ScaleBench.SSE_CLIENTS, minutes));
     t.append("| | ");
     sizes.forEach(s -> t.append(String.format(Locale.ROOT, "%,d | ", s.registrations())));
     t.append("\n|---|");

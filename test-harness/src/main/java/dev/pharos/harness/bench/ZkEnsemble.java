@@ -36,6 +36,8 @@ final class ZkEnsemble implements AutoCloseable {
   private final List<Integer> clientPorts = new ArrayList<>();
 
   private ZkEnsemble() {
+    // a benchmark stopped by a signal runs no finally block: its servers go with it all the same
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close));
   }
 
   /** Starts {@code servers} servers (1 or 3) of {@code heapMb} each under {@code dir}; waits up to 60 s for each to serve. */
