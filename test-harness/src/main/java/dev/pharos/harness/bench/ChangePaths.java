@@ -31,6 +31,11 @@ final class ChangePaths {
   /** Sent on timers whatever changes (status heartbeats, the ambassador's snapshot announcements): not a change's cost. */
   static final java.util.Set<String> PERIODIC = java.util.Set.of("pharos.status", "pharos.containers.announce");
 
+  /*
+   * The changes' addresses are 127.1.x.y: the registry's instances take every 127.0.x.y at
+   * 100,000, and an A answer has one record per address, so a change on an address the service
+   * already has (another port) would never be seen in DNS.
+   */
   private final ScaleNode node;
   private final RegistryFill fill;
   private final ZkEnsemble ensemble;
@@ -80,7 +85,7 @@ final class ChangePaths {
   private static String nesoiHost(String path, int n) {
     String host = path.substring(path.lastIndexOf('/') + 1);
     return new JsonObject().put("name", host)
-      .put("endpoints", new JsonObject().put("http", "http://127.0.4." + (1 + n % 254) + ":" + (8000 + n / 254) + "/")).encode();
+      .put("endpoints", new JsonObject().put("http", "http://127.1.4." + (1 + n % 254) + ":" + (8000 + n / 254) + "/")).encode();
   }
 
   /** {@code changes} Nerve registrations written to ZooKeeper, each timed to the node's first DNS answer that has it. */
@@ -91,7 +96,7 @@ final class ChangePaths {
       int a = k * 53 % apps;
       String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
       long t0 = System.nanoTime();
-      String path = fill.add(a, "dns-" + serial, "127.0.5." + (1 + serial % 254), 9000 + serial++ / 254);
+      String path = fill.add(a, "dns-" + serial, "127.1.5." + (1 + serial % 254), 9000 + serial++ / 254);
       boolean seen = answered(name, perApp + 1);
       double took = (System.nanoTime() - t0) / 1e6;
       if (seen) {
@@ -112,7 +117,7 @@ final class ChangePaths {
     int missed = 0;
     for (int k = 0; k < changes; k++) {
       int a = descriptorApps.get(k % descriptorApps.size());
-      String host = "127.0.6." + (1 + serial % 254);
+      String host = "127.1.6." + (1 + serial % 254);
       int port = 9000 + serial / 254;
       long t0 = System.nanoTime();
       String path = fill.add(a, "amb-" + serial++, host, port);
@@ -153,7 +158,7 @@ final class ChangePaths {
       for (int k = 0; k < pairs; k++) {
         int a = k * 53 % apps;
         String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
-        String path = fill.add(a, "cost-" + serial, "127.0.7." + (1 + serial % 254), 9000 + serial++ / 254);
+        String path = fill.add(a, "cost-" + serial, "127.1.7." + (1 + serial % 254), 9000 + serial++ / 254);
         answered(name, perApp + 1);
         fill.remove(path);
         answered(name, perApp);

@@ -31,7 +31,7 @@ public final class ScaleBench {
   private static final int DESCRIPTORS = 5;
 
   /** What one size gave. */
-  record Size(int registrations, double writeRate, double healthyMs, double dnsReadyMs, double cpuToReady, double rssReady,
+  record Size(int registrations, double writeRate, double firstLogMs, double healthyMs, double dnsReadyMs, double cpuToReady, double rssReady,
               double rssEnd, ChangePaths.Latencies sse, ChangePaths.Latencies dns, ChangePaths.Latencies ambassador,
               ChangePaths.Cost nerve, ChangePaths.Cost nesoi, double servicesMs, double zkRss) {
   }
@@ -116,7 +116,7 @@ public final class ScaleBench {
       double services = servicesMs(node);
       double rssEnd = node.rssMib();
       double zkRss = ensemble.rssMib().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-      return new Size(size, rate, healthy, dns, cpu, rssReady, rssEnd, sse, dnsChange, ambassador, nerve, nesoi, services, zkRss);
+      return new Size(size, rate, node.firstLogMs(), healthy, dns, cpu, rssReady, rssEnd, sse, dnsChange, ambassador, nerve, nesoi, services, zkRss);
     }
   }
 

@@ -35,6 +35,8 @@ final class ScaleNode implements AutoCloseable {
 
   private final Process process;
   private final long startedNanos;
+  private final long startedMillis = System.currentTimeMillis();
+  private Path log;
   private final String api;
   private final int dnsPort;
 
@@ -65,7 +67,9 @@ final class ScaleNode implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
     JsonObject apiConf = conf.getJsonObject("api");
     JsonObject dnsConf = conf.getJsonObject("dns", new JsonObject());
-    return new ScaleNode(process, started, "http://127.0.0.1:" + apiConf.getInteger("port"), dnsConf.getInteger("port", 0));
+    ScaleNode node = new ScaleNode(process, started, "http://127.0.0.1:" + apiConf.getInteger("port"), dnsConf.getInteger("port", 0));
+    node.log = dir.resolve(name + ".log");
+    return node;
   }
 
   long pid() {
@@ -78,6 +82,15 @@ final class ScaleNode implements AutoCloseable {
 
   int dnsPort() {
     return dnsPort;
+  }
+
+  /** From the launch to the time of the log's first line ({@code HH:mm:ss.SSS}, this machine's clock, UTC), in ms. */
+  double firstLogMs() throws IOException {
+    String first = Files.readAllLines(log).stream().filter(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")).findFirst()
+      .orElseThrow(() -> new IllegalStateException("no log line in " + log));
+    java.time.LocalTime at = java.time.LocalTime.parse(first.substring(0, 12));
+    java.time.LocalTime launched = java.time.Instant.ofEpochMilli(startedMillis).atZone(java.time.ZoneId.systemDefault()).toLocalTime();
+    return java.time.Duration.between(launched, at).toNanos() / 1e6;
   }
 
   double sinceStartMs() {

@@ -19,13 +19,14 @@ final class ScaleTable {
         + "(deploy/jvm.options, MALLOC_ARENA_MAX=2); %d SSE clients in the benchmark's process; 2 cores shared by all of it "
         + "and by other work on the machine; %.0f min in all%n%n", ScaleBench.APPS,
       servers == 3 ? "a three-server ensemble" : "one server", String.join(", ", ScaleBench.verticles().fieldNames()), 5, ScaleBench.SSE_CLIENTS, minutes));
-    t.append("| | ");
-    sizes.forEach(s -> t.append(String.format(Locale.ROOT, "%,d | ", s.registrations())));
+    t.append("| |");
+    sizes.forEach(s -> t.append(String.format(Locale.ROOT, " %,d |", s.registrations())));
     t.append("\n|---|");
     sizes.forEach(s -> t.append("---:|"));
     t.append('\n');
     row(t, sizes, "fill: registrations written per second (async creates, 1,000 in flight; each column's own step)",
       s -> f0(s.writeRate()));
+    row(t, sizes, "node start to its first log line: the JVM and Vert.x up, no store read yet (ms)", s -> f0(s.firstLogMs()));
     row(t, sizes, "node start to `/v1/health` 200 (ms)", s -> f0(s.healthyMs()));
     row(t, sizes, "node start to DNS answering the last service with all its addresses (ms)", s -> f0(s.dnsReadyMs()));
     row(t, sizes, "node CPU from start to ready (s)", s -> f1(s.cpuToReady()));
