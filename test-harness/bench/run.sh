@@ -7,6 +7,10 @@
 #   BENCH_ONLY=dns bash test-harness/bench/run.sh           Pharos's DNS stage against NSD, with dnsperf
 #   BENCH_ONLY=dashboard bash test-harness/bench/run.sh     the dashboard at 1,000 instances under changes, then
 #     at DASHBOARD_INSTANCES (100000) REST hosts over 1,000 services
+#   BENCH_ONLY=scale bash test-harness/bench/run.sh [sizes]  issue 16's registry of 1,000 / 10,000 / 100,000
+#     registrations on a private three-server ZooKeeper ensemble, then an agent node with local
+#     containers (SCALE_AGENT_CONTAINERS, default 1000; 0 skips it); the registry node's stages in
+#     SCALE_NODE_STAGES (api,dns,ambassador by default)
 #   BENCH_ONLY=cluster bash test-harness/bench/run.sh       the cluster benchmark; its own arguments, in
 #     CLUSTER_ARGS ("instances hosts nodes seconds probes", default "4000 100 3 10 24")
 # Built with the reactor, never installed: ~/.m2's SNAPSHOT jars may be someone else's. Each
@@ -53,4 +57,11 @@ only=${BENCH_ONLY:-}
 [[ -z $only || $only == dns ]] && bench dns dev.pharos.harness.bench.DnsBench 10 3 1000 3
 # 100,000 REST hosts over 1,000 services written straight into ZooKeeper, a node on them, the page in chromium
 [[ -z $only || $only == dashboard ]] && bench dashboard-scale dev.pharos.harness.bench.DashboardScaleBench "${DASHBOARD_INSTANCES:-100000}" 1000 20
+# sizes as its arguments when run alone (BENCH_ONLY=scale run.sh 1000 10000), else the three defaults
+if [[ -z $only || $only == scale ]]; then
+  sizes=(1000 10000 100000)
+  [[ $only == scale && $# -gt 0 ]] && sizes=("$@")
+  BENCH_PROPS="-Dbench.agentContainers=${SCALE_AGENT_CONTAINERS:-1000} -Dbench.nodeStages=${SCALE_NODE_STAGES:-api,dns,ambassador}" \
+    bench scale dev.pharos.harness.bench.ScaleBench "${sizes[@]}"
+fi
 true

@@ -1,0 +1,230 @@
+package dev.pharos.harness.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Pharos node as the launcher runs it: {@code java @deploy/jvm.options -jar pharos-all.jar
+ * --conf F} with {@code MALLOC_ARENA_MAX=2} (what {@code deploy/run.sh} does), a process of its
+ * own so that its start, its memory and its ZooKeeper connections are its own. Asked over its
+ * api (health, descriptors, metrics) and its DNS port.
+ */
+final class ScaleNode implements AutoCloseable {
+
+  private static final Pattern BUS = Pattern.compile(
+    "^vertx_eventbus_(published|sent)_total\\{address=\"([^\"]*)\".*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final Process process;
+  private final long startedNanos;
+  private final long startedMillis = System.currentTimeMillis();
+  private Path log;
+  private final String api;
+  private final int dnsPort;
+
+  private ScaleNode(Process process, long startedNanos, String api, int dnsPort) {
+    this.process = process;
+    this.startedNanos = startedNanos;
+    this.api = api;
+    this.dnsPort = dnsPort;
+  }
+
+  /** Launches a node with {@code conf} (its api and DNS ports among it), its output to {@code dir/name.log}. */
+  static ScaleNode launch(Path dir, String name, JsonObject conf) throws IOException {
+    Path jar = Path.of(System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar")).toAbsolutePath();
+    Path options = jar.getParent().getParent().resolve("jvm.options");
+    if (!Files.isRegularFile(jar) || !Files.isRegularFile(options)) {
+      throw new IllegalStateException("needs " + jar + " (built by the deploy module) and " + options);
+    }
+    Path confFile = Files.writeString(dir.resolve(name + ".json"), conf.encodePrettily());
+    ProcessBuilder pb = new ProcessBuilder("java", "@" + options, "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+      "-jar", jar.toString(), "--conf", confFile.toString()).directory(dir.toFile());
+    pb.environment().put("MALLOC_ARENA_MAX", "2");
+    pb.environment().remove("ZK_HOSTS");
+    pb.environment().remove("ETCD_ENDPOINTS");
+    pb.environment().remove("JAVA_OPTS");
+    pb.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
+    long started = System.nanoTime();
+    Process process = pb.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+    JsonObject apiConf = conf.getJsonObject("api");
+    JsonObject dnsConf = conf.getJsonObject("dns", new JsonObject());
+    ScaleNode node = new ScaleNode(process, started, "http://127.0.0.1:" + apiConf.getInteger("port"), dnsConf.getInteger("port", 0));
+    node.log = dir.resolve(name + ".log");
+    return node;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  String api() {
+    return api;
+  }
+
+  int dnsPort() {
+    return dnsPort;
+  }
+
+  /** From the launch to the time of the log's first line ({@code HH:mm:ss.SSS}, this machine's clock, UTC), in ms. */
+  double firstLogMs() throws IOException {
+    String first = Files.readAllLines(log).stream().filter(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")).findFirst()
+      .orElseThrow(() -> new IllegalStateException("no log line in " + log));
+    java.time.LocalTime at = java.time.LocalTime.parse(first.substring(0, 12));
+    java.time.LocalTime launched = java.time.Instant.ofEpochMilli(startedMillis).atZone(java.time.ZoneId.systemDefault()).toLocalTime();
+    return java.time.Duration.between(launched, at).toNanos() / 1e6;
+  }
+
+  double sinceStartMs() {
+    return (System.nanoTime() - startedNanos) / 1e6;
+  }
+
+  /** Milliseconds from the process's start to {@code /v1/health} answering 200, polled every 20 ms. */
+  double awaitHealthy(Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (get("/v1/health") != 200) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the node exited (" + process.exitValue() + "); see its log");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the node was not healthy within " + timeout);
+      }
+      Thread.sleep(20);
+    }
+    return (System.nanoTime() - startedNanos) / 1e6;
+  }
+
+  /** Milliseconds from the process's start until an A query for {@code name} gets {@code count} answers. */
+  double awaitAnswers(String name, int count, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (answers(name, 100) != count) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(name + " was not answered with " + count + " addresses within " + timeout);
+      }
+      Thread.sleep(5);
+    }
+    return (System.nanoTime() - startedNanos) / 1e6;
+  }
+
+  /** The status of a GET of {@code path}, or -1 when the api does not answer in 5 s. */
+  int get(String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  String body(String path) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30)).build(),
+      HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("GET " + path + ": " + r.statusCode() + " " + r.body());
+    }
+    return r.body();
+  }
+
+  int send(String method, String path, String json) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(10))
+      .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+      .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** Bus messages published and sent so far, by address (Vert.x's counters on {@code /metrics}). */
+  Map<String, Double> busMessages() throws Exception {
+    Map<String, Double> counts = new TreeMap<>();
+    Matcher m = BUS.matcher(body("/metrics"));
+    while (m.find()) {
+      counts.merge(m.group(2), Double.parseDouble(m.group(3)), Double::sum);
+    }
+    return counts;
+  }
+
+  /** How many answer records an A query for {@code name} gets (ANCOUNT), or -1 without an answer in {@code timeoutMs}. */
+  int answers(String name, int timeoutMs) throws IOException {
+    // the question, then an EDNS0 OPT record offering 4096 bytes: a service of 100 addresses is not cut to 512
+    byte[] query = new byte[12 + name.length() + 1 + 4 + 11];
+    query[0] = 0x12;
+    query[5] = 1;
+    query[11] = 1; // ARCOUNT
+    int at = 12;
+    for (String label : name.split("\\.")) {
+      query[at++] = (byte) label.length();
+      for (char c : label.toCharArray()) {
+        query[at++] = (byte) c;
+      }
+    }
+    query[at++] = 0;
+    query[at + 1] = 1; // type A
+    query[at + 3] = 1; // class IN
+    at += 4;
+    query[at + 2] = 41; // OPT, after the root name at query[at]
+    query[at + 3] = 0x10; // 4096
+    try (DatagramSocket socket = new DatagramSocket()) {
+      socket.setSoTimeout(timeoutMs);
+      socket.send(new DatagramPacket(query, query.length, InetAddress.getLoopbackAddress(), dnsPort));
+      DatagramPacket answer = new DatagramPacket(new byte[65_535], 65_535);
+      socket.receive(answer);
+      byte[] b = answer.getData();
+      int rcode = b[3] & 0x0f;
+      return rcode != 0 ? -1 - rcode : (b[6] & 0xff) << 8 | (b[7] & 0xff);
+    } catch (SocketTimeoutException | java.net.PortUnreachableException e) {
+      return -1;
+    }
+  }
+
+  double rssMib() throws IOException {
+    return rssMib(process.pid());
+  }
+
+  /** {@code VmRSS} of {@code /proc/<pid>/status}, in MiB. */
+  static double rssMib(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+    }
+    throw new IllegalStateException("no VmRSS for process " + pid);
+  }
+
+  /** CPU seconds the process has used. */
+  double cpuSeconds() {
+    return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO).toNanos() / 1e9;
+  }
+
+  /** SIGTERM, then SIGKILL after 30 s. */
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  static List<String> descriptors(int apps, List<Integer> ports) {
+    return java.util.stream.IntStream.range(0, ports.size())
+      .mapToObj(k -> "BACKEND_S" + k + "=" + RegistryFill.app(k * (apps / ports.size())) + ";" + ports.get(k)).toList();
+  }
+}
