@@ -102,7 +102,8 @@ public final class ProxyBench {
       haproxy = haproxy(work, "haproxy", "", "", threads, haproxyPort, backendPort);
       // HAProxy's documentation for TCP throughput: kernel splicing (splice-auto), no empty ACKs
       // on accept and connect (tcp-smart-*), a deeper accept batch, and room for every connection
-      tuned = haproxy(work, "haproxy-tuned", "  maxconn 100000\n  tune.maxaccept 256\n",
+      // (maxconn within this machine's 20,000 descriptors: HAProxy refuses to start past them)
+      tuned = haproxy(work, "haproxy-tuned", "  maxconn 4000\n  tune.maxaccept 256\n",
         "  option splice-auto\n  option tcp-smart-accept\n  option tcp-smart-connect\n", threads, tunedPort, backendPort);
       for (int port : ports) {
         awaitServing(port);
