@@ -8,9 +8,6 @@ import org.apache.curator.framework.api.transaction.CuratorOp;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -214,31 +211,9 @@ public final class DnsBench {
     return ms;
   }
 
-  /** How many answer records an A query for {@code name} gets (ANCOUNT), or -1 without an answer in 1 s. */
+  /** How many answer records an A query for {@code name} gets, waiting 1 s; see {@link DnsProbe}. */
   static int answers(int port, String name) throws IOException {
-    byte[] query = new byte[12 + name.length() + 1 + 4];
-    query[0] = 0x12;
-    query[5] = 1;
-    int at = 12;
-    for (String label : name.split("\\.")) {
-      query[at++] = (byte) label.length();
-      for (char c : label.toCharArray()) {
-        query[at++] = (byte) c;
-      }
-    }
-    query[at++] = 0;
-    query[at + 1] = 1; // type A
-    query[at + 3] = 1; // class IN
-    try (DatagramSocket socket = new DatagramSocket()) {
-      socket.setSoTimeout(1000);
-      socket.send(new DatagramPacket(query, query.length, InetAddress.getLoopbackAddress(), port));
-      DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
-      socket.receive(answer);
-      byte[] b = answer.getData();
-      return (b[6] & 0xff) << 8 | (b[7] & 0xff);
-    } catch (java.net.SocketTimeoutException e) {
-      return -1;
-    }
+    return DnsProbe.answers(port, name, 1000);
   }
 
   private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> f) {
