@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Pharos, building the runnable jar first if it is missing.
-#   bash deploy/run.sh [--conf FILE]     (env: HOST_IP, ZK_HOSTS, DOCKER_HOST, INSTANCE_ID)
+#   bash deploy/run.sh [--conf FILE]     (env: HOST_IP, ZK_HOSTS, DOCKER_HOST, INSTANCE_ID, JAVA_OPTS)
 # With no ZK_HOSTS, Pharos starts its embedded ZooKeeper (data under ./data/zookeeper).
+# The JVM's settings are deploy/jvm.options; deploy/launch.sh says how it starts them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 jar="$top/deploy/target/pharos-all.jar"
@@ -9,7 +10,4 @@ if [ ! -f "$jar" ]; then
   echo "== building $jar"
   (cd "$top" && mvn -B -q -DskipTests clean install)
 fi
-# deploy/jvm.options: heap, GC and native-memory settings, chosen for a small agent (JAVA_OPTS wins);
-# two malloc arenas, not one per core, keep native memory in few places to trim
-export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
-exec java @"$top/deploy/jvm.options" ${JAVA_OPTS:-} -jar "$jar" "$@"
+exec "$top/deploy/launch.sh" "$jar" "$@"

@@ -1,10 +1,12 @@
 package dev.pharos.bus;
 
+import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -14,6 +16,11 @@ import java.util.function.Consumer;
  */
 public final class Snapshots {
 
+  /**
+   * The first retry comes soon (a stage of the same node is usually a few ms from answering), the
+   * later ones at most a second apart.
+   */
+  public static final long FIRST_RETRY_MS = 50;
   public static final long RETRY_MS = 1000;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);
 
@@ -21,21 +28,42 @@ public final class Snapshots {
   }
 
   /**
-   * Asks {@code address} with {@code body} every {@link #RETRY_MS} until answered, then calls
+   * Asks {@code address} with {@code body} until answered, {@link #FIRST_RETRY_MS} after the first
+   * try and then twice as long each time up to {@link #RETRY_MS}, then calls
    * {@code apply} on the caller's context. Each unanswered try is a problem on {@code status},
    * cleared by the answer. Timers go with the calling verticle when it is undeployed.
    */
   public static void askUntilAnswered(Vertx vertx, String address, JsonObject body, StageStatus status,
                                       Consumer<JsonObject> apply) {
+    askUntilAnswered(vertx, address, body, status, apply, () -> false);
+  }
+
+  /**
+   * The same, for a snapshot that may also come as a published fact: once {@code heard} says it
+   * came that way, asking stops and a late answer is dropped.
+   */
+  public static void askUntilAnswered(Vertx vertx, String address, JsonObject body, StageStatus status,
+                                      Consumer<JsonObject> apply, BooleanSupplier heard) {
+    ask(vertx, address, body, status, apply, heard, new Backoff(FIRST_RETRY_MS, RETRY_MS));
+  }
+
+  private static void ask(Vertx vertx, String address, JsonObject body, StageStatus status, Consumer<JsonObject> apply,
+                          BooleanSupplier heard, Backoff backoff) {
     String subject = "snapshot " + address;
+    if (heard.getAsBoolean()) {
+      status.clear(subject);
+      return;
+    }
     vertx.eventBus().<JsonObject>request(address, body, ASK)
       .onSuccess(reply -> {
         status.clear(subject);
-        apply.accept(reply.body());
+        if (!heard.getAsBoolean()) {
+          apply.accept(reply.body());
+        }
       })
       .onFailure(err -> {
         status.problem(subject, "no answer yet: " + err.getMessage());
-        vertx.setTimer(RETRY_MS, t -> askUntilAnswered(vertx, address, body, status, apply));
+        vertx.setTimer(backoff.next(), t -> ask(vertx, address, body, status, apply, heard, backoff));
       });
   }
 
@@ -44,7 +72,7 @@ public final class Snapshots {
    * {@link Addresses#CONTAINERS_ANNOUNCE} every 2 s until {@code seen} says this host's came (a
    * request would reach only one watcher of a cluster of hosts).
    */
-  public static void announceUntil(Vertx vertx, java.util.function.BooleanSupplier seen) {
+  public static void announceUntil(Vertx vertx, BooleanSupplier seen) {
     if (!seen.getAsBoolean()) {
       vertx.eventBus().publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
       vertx.setTimer(2000, t -> announceUntil(vertx, seen));

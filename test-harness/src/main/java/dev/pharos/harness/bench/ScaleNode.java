@@ -18,8 +18,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Pharos node as the launcher runs it: {@code java @deploy/jvm.options -jar pharos-all.jar
- * --conf F} with {@code MALLOC_ARENA_MAX=2} (what {@code deploy/run.sh} does), a process of its
+ * A Pharos node as the launcher runs it: {@code deploy/launch.sh pharos-all.jar --conf F}
+ * (what {@code deploy/run.sh} does: {@code deploy/jvm.options}, a class-data archive and
+ * {@code MALLOC_ARENA_MAX=2}), a process of its
  * own so that its start, its memory and its ZooKeeper connections are its own. Asked over its
  * api (health, descriptors, metrics) and its DNS port.
  */
@@ -43,20 +44,41 @@ final class ScaleNode implements AutoCloseable {
     this.dnsPort = dnsPort;
   }
 
-  /** Launches a node with {@code conf} (its api and DNS ports among it), its output to {@code dir/name.log}. */
-  static ScaleNode launch(Path dir, String name, JsonObject conf) throws IOException {
+  /**
+   * Launches a node with {@code conf} (its api and DNS ports among it), its output to
+   * {@code dir/name.log}, through {@code deploy/launch.sh} with a class-data archive in
+   * {@code dir} named after the conf's stages. When that archive is not there yet, a first start with the same conf
+   * records it (started, healthy, stopped), so that the measured start is a user's second and
+   * later one and this process's pid is the JVM's.
+   */
+  static ScaleNode launch(Path dir, String name, JsonObject conf) throws Exception {
     Path jar = Path.of(System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar")).toAbsolutePath();
-    Path options = jar.getParent().getParent().resolve("jvm.options");
-    if (!Files.isRegularFile(jar) || !Files.isRegularFile(options)) {
-      throw new IllegalStateException("needs " + jar + " (built by the deploy module) and " + options);
+    Path launcher = jar.getParent().getParent().resolve("launch.sh");
+    if (!Files.isRegularFile(jar) || !Files.isRegularFile(launcher)) {
+      throw new IllegalStateException("needs " + jar + " (built by the deploy module) and " + launcher);
     }
+    // one archive per set of stages, as one node's own start would record for its conf
+    Path archive = dir.resolve("pharos-" + String.join("+", new java.util.TreeSet<>(conf.getJsonObject("verticles").fieldNames())) + ".jsa");
     Path confFile = Files.writeString(dir.resolve(name + ".json"), conf.encodePrettily());
-    ProcessBuilder pb = new ProcessBuilder("java", "@" + options, "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-      "-jar", jar.toString(), "--conf", confFile.toString()).directory(dir.toFile());
-    pb.environment().put("MALLOC_ARENA_MAX", "2");
+    if (!Files.isRegularFile(archive)) {
+      try (ScaleNode recording = start(dir, name + "-recording", conf, launcher, jar, archive, confFile)) {
+        recording.awaitHealthy(Duration.ofSeconds(180));
+      }
+      if (!Files.isRegularFile(archive)) {
+        System.err.println("no class-data archive was recorded at " + archive + "; starting without it");
+      }
+    }
+    return start(dir, name, conf, launcher, jar, archive, confFile);
+  }
+
+  private static ScaleNode start(Path dir, String name, JsonObject conf, Path launcher, Path jar, Path archive,
+                                 Path confFile) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), jar.toString(), "--conf", confFile.toString())
+      .directory(dir.toFile());
+    pb.environment().put("PHAROS_CDS", archive.toString());
+    pb.environment().put("JAVA_OPTS", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
     pb.environment().remove("ZK_HOSTS");
     pb.environment().remove("ETCD_ENDPOINTS");
-    pb.environment().remove("JAVA_OPTS");
     pb.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
     long started = System.nanoTime();
     Process process = pb.start();

@@ -16,7 +16,7 @@ final class ScaleTable {
     StringBuilder t = new StringBuilder();
     t.append(String.format(Locale.ROOT, "Scale: Nerve registrations over %d services in Debian's ZooKeeper 3.8 (%s on loopback), "
         + "read by one node (%s; the ambassador with %d listeners) launched as deploy/run.sh does "
-        + "(deploy/jvm.options, MALLOC_ARENA_MAX=2); %d SSE clients in the benchmark's process; 2 cores shared by all of it "
+        + "(deploy/launch.sh: deploy/jvm.options, MALLOC_ARENA_MAX=2, and the class-data archive a first start recorded); %d SSE clients in the benchmark's process; 2 cores shared by all of it "
         + "and by other work on the machine; %.0f min in all%n%n", ScaleBench.APPS,
       servers == 3 ? "a three-server ensemble" : "one server", String.join(", ", ScaleBench.verticles().fieldNames()), 5, ScaleBench.SSE_CLIENTS, minutes));
     t.append("| |");
@@ -59,7 +59,7 @@ final class ScaleTable {
       + ChangePaths.PERIODIC + " left out).\n");
     if (agent != null) {
       t.append(String.format(Locale.ROOT, "%nAgent node (docker-watcher, definition-watcher, health-checker, registrar, api), "
-          + "deploy/jvm.options: %d local containers asked, %d running (`--net=host` busybox `sleep`, made in %.0f s), each "
+          + "deploy/launch.sh as above: %d local containers asked, %d running (`--net=host` busybox `sleep`, made in %.0f s), each "
           + "tcp-checked every 1 s against one backend process; start to `/v1/health` 200 %.0f ms; start to %d of them "
           + "registered %.0f ms; RSS settled %.0f MiB, the most over the next minute %.0f MiB; %.1f s of CPU in all.%n",
         agent.asked(), agent.containers(), agent.createSeconds(), agent.healthyMs(), agent.registered(), agent.registeredMs(),

@@ -63,6 +63,11 @@ public class DockerWatcherVerticle extends VerticleBase {
   private long failures;
   private Backoff resyncBackoff;
   private long resyncRetry = -1;
+  /**
+   * Whether a resync has listed this host's containers: before it, a snapshot request is refused
+   * (the asker retries) rather than answered with none, which would read as "every container gone".
+   */
+  private boolean listed;
   /** A test's way to make handling one event throw; does nothing otherwise. */
   Consumer<Event> eventHook = event -> { };
 
@@ -101,8 +106,19 @@ public class DockerWatcherVerticle extends VerticleBase {
     events.start();
     var bus = vertx.eventBus();
     return Future.all(
-      bus.<JsonObject>consumer(Addresses.CONTAINERS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
-      bus.<JsonObject>consumer(Addresses.CONTAINERS_ANNOUNCE, msg -> publishSnapshot()).completion(),
+      bus.<JsonObject>consumer(Addresses.CONTAINERS_SNAPSHOT, msg -> {
+        if (listed) {
+          msg.reply(snapshot());
+        } else {
+          msg.fail(503, "docker watcher " + status.id() + " has not listed " + dockerHost + "'s containers yet");
+        }
+      }).completion(),
+      // before its first listing there is nothing true to announce; the listing publishes it
+      bus.<JsonObject>consumer(Addresses.CONTAINERS_ANNOUNCE, msg -> {
+        if (listed) {
+          publishSnapshot();
+        }
+      }).completion(),
       bus.<JsonObject>consumer(Addresses.containerInspect(host.id()), msg -> inspect(msg.body().getString("id"))
         .onSuccess(msg::reply).onFailure(err -> msg.fail(404, err.getMessage()))).completion(),
       status.register(vertx));
@@ -247,6 +263,7 @@ public class DockerWatcherVerticle extends VerticleBase {
       .onSuccess(list -> {
         containers.clear();
         list.forEach(container -> containers.put(container.id(), container));
+        listed = true;
         resyncBackoff.reset();
         status.clear("docker " + dockerHost + " listing");
         if (failures == failuresBefore) {

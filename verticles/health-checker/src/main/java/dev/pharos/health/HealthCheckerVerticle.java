@@ -82,16 +82,21 @@ public class HealthCheckerVerticle extends VerticleBase {
           body.getJsonArray("definitions").forEach(d -> catalog.putDefinition(Definition.fromJson((JsonObject) d)));
           haveDefinitions = true;
           reconcile(true, Catalog.Scope.ALL);
+          runningOnceLoaded();
         });
-        Snapshots.askUntilAnswered(vertx, Addresses.CONTAINERS_SNAPSHOT, new JsonObject(), status, body -> {
-          onContainers(body.copy().put("type", "snapshot"));
-          haveContainers = true;
-          reconcile(true, Catalog.Scope.ALL);
-        });
+        // a watcher's snapshot fact (published after its listing, and on the announce below) does as well
+        Snapshots.askUntilAnswered(vertx, Addresses.CONTAINERS_SNAPSHOT, new JsonObject(), status,
+          body -> onContainers(body.copy().put("type", "snapshot")), () -> haveContainers);
         // the request reaches one docker watcher; the announce makes every host's watcher publish
         bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
-        status.state(StageStatus.RUNNING);
       });
+  }
+
+  /** Starting until both snapshots are in: before, it does not know what it should check. */
+  private void runningOnceLoaded() {
+    if (haveDefinitions && haveContainers) {
+      status.state(StageStatus.RUNNING);
+    }
   }
 
   @Override
@@ -122,6 +127,12 @@ public class HealthCheckerVerticle extends VerticleBase {
     Catalog.Applied applied = catalog.applyContainers(fact);
     if (applied.unknown()) {
       status.problem("message on " + Addresses.CONTAINERS, "unknown type " + fact.getString("type"));
+      return;
+    }
+    if (applied.snapshot() && !haveContainers) {
+      haveContainers = true;
+      reconcile(true, Catalog.Scope.ALL);
+      runningOnceLoaded();
     } else if (applied.scope() != null) {
       reconcile(applied.snapshot(), applied.scope());
     }
