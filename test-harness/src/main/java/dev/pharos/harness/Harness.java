@@ -323,12 +323,18 @@ public final class Harness implements AutoCloseable {
 
   /** {@code java -jar pharos-all.jar --conf F [options]} as a process of its own, as a user runs it; output to {@code log}. */
   public static Process launch(Path conf, Path log, String... options) throws IOException {
+    return launch(List.of(), conf, log, options);
+  }
+
+  /** The same with JVM options before {@code -jar} ({@code @deploy/jvm.options}, say). */
+  public static Process launch(List<String> jvmOptions, Path conf, Path log, String... options) throws IOException {
     String jar = System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar");
     if (!new java.io.File(jar).isFile()) {
       throw new IllegalStateException("the runnable jar " + jar + " is built by the deploy module");
     }
-    List<String> command = new ArrayList<>(List.of("java", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
-      "-jar", jar, "--conf", conf.toString()));
+    List<String> command = new ArrayList<>(List.of("java", "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar, "--conf", conf.toString()));
     command.addAll(List.of(options));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().remove("ZK_HOSTS");

@@ -17,7 +17,7 @@ final class ClusterTable {
 
   static String format(ClusterBench.Params p, Phase single, Phase cluster, Handover handover) {
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT, """
-      Cluster of Pharos nodes, each a process of its own running definition-watcher, health-checker and \
+      Cluster of Pharos nodes, each a process of its own (java @deploy/jvm.options -jar) running definition-watcher, health-checker and \
       registrar (node-1 also the api); %d instances on %d synthetic Docker hosts (%d apps, http check every 1 s, \
       one backend per instance on the host's loopback address), %d s measured per column; registration latency \
       over %d containers published one at a time under that load; zookeeper.sessionTimeoutMs %d. \

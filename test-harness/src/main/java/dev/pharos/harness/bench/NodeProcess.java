@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One Pharos node as a process of its own ({@code java -jar pharos-all.jar}, see
- * {@link Harness#launch}), so that its CPU and memory are its own: clustered on the bench's
+ * One Pharos node as a process of its own ({@code java @deploy/jvm.options -jar pharos-all.jar},
+ * see {@link Harness#launch}), so that its CPU and memory are its own: clustered on the bench's
  * ZooKeeper chroot, running the stages that divide the synthetic hosts' instances.
  */
 final class NodeProcess {
@@ -42,7 +42,10 @@ final class NodeProcess {
       .put("verticles", verticles);
     Path confFile = Files.writeString(dir.resolve(name + ".json"), conf.encodePrettily());
     Path log = dir.resolve(name + ".log");
-    return new NodeProcess(name, Harness.launch(confFile, log), log);
+    // the launcher's JVM settings, so CPU and RSS are what a deployed node's would be
+    Path jar = Path.of(System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar")).toAbsolutePath();
+    Path options = jar.getParent().getParent().resolve("jvm.options");
+    return new NodeProcess(name, Harness.launch(List.of("@" + options), confFile, log), log);
   }
 
   String name() {
