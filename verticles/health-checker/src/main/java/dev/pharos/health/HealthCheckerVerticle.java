@@ -82,21 +82,17 @@ public class HealthCheckerVerticle extends VerticleBase {
           body.getJsonArray("definitions").forEach(d -> catalog.putDefinition(Definition.fromJson((JsonObject) d)));
           haveDefinitions = true;
           reconcile(true, Catalog.Scope.ALL);
-          runningOnceLoaded();
         });
         // a watcher's snapshot fact (published after its listing, and on the announce below) does as well
         Snapshots.askUntilAnswered(vertx, Addresses.CONTAINERS_SNAPSHOT, new JsonObject(), status,
           body -> onContainers(body.copy().put("type", "snapshot")), () -> haveContainers);
         // the request reaches one docker watcher; the announce makes every host's watcher publish
         bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
+        // running whether or not a docker watcher answers: a node is judged by its own stages (a
+        // watcher that has not listed yet is starting itself, on its node); the snapshots'
+        // readiness is the checker's own ready(), which the registrars ask for
+        status.state(StageStatus.RUNNING);
       });
-  }
-
-  /** Starting until both snapshots are in: before, it does not know what it should check. */
-  private void runningOnceLoaded() {
-    if (haveDefinitions && haveContainers) {
-      status.state(StageStatus.RUNNING);
-    }
   }
 
   @Override
@@ -132,7 +128,6 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (applied.snapshot() && !haveContainers) {
       haveContainers = true;
       reconcile(true, Catalog.Scope.ALL);
-      runningOnceLoaded();
     } else if (applied.scope() != null) {
       reconcile(applied.snapshot(), applied.scope());
     }
