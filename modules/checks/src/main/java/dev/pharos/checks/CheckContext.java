@@ -23,6 +23,7 @@ public final class CheckContext {
 
   private final Vertx vertx;
   private final ContextInternal context;
+  private final boolean eventLoop;
   private final HttpClient http;
   private final NetClient tcp;
   private final ContainerHealth containers;
@@ -37,6 +38,7 @@ public final class CheckContext {
     this.vertx = vertx;
     this.containers = containers;
     this.context = (ContextInternal) vertx.getOrCreateContext();
+    this.eventLoop = context.isEventLoopContext();
     this.connector = new TcpConnector(context);
     this.prober = new HttpProber(context);
     this.clock = new CheckClock(context);
@@ -59,9 +61,9 @@ public final class CheckContext {
     return tcp;
   }
 
-  /** True when the caller runs on the checker's own context, where its clock and native probes are. */
+  /** True when the caller runs on the checker's own event-loop context, where its clock and native probes are. */
   private boolean onContext() {
-    return context.isRunningOnContext();
+    return eventLoop && context.isRunningOnContext();
   }
 
   /**

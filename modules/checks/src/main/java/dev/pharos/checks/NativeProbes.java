@@ -50,8 +50,11 @@ final class NativeProbes {
 
   /** The native loop, or null when the checker's loop is not epoll's. */
   static NativeProbes on(ContextInternal context, CheckClock clock) {
+    if (!Boolean.parseBoolean(System.getProperty("pharos.checks.nativeProbes", "true"))) {
+      return null; // the way out, should this path ever misbehave somewhere: Netty's channels
+    }
     try {
-      if (!Epoll.isAvailable() || !(context.nettyEventLoop() instanceof IoEventLoop loop)
+      if (!context.isEventLoopContext() || !Epoll.isAvailable() || !(context.nettyEventLoop() instanceof IoEventLoop loop)
         || !loop.isCompatible(Conn.class)) {
         return null;
       }
@@ -72,10 +75,6 @@ final class NativeProbes {
     this.context = context;
     this.loop = loop;
     this.clock = clock;
-  }
-
-  boolean inLoop() {
-    return loop.inEventLoop();
   }
 
   /** Probes run here so far (the checker's status shows it). */
