@@ -325,13 +325,33 @@ final class NativeProbes {
       }
     }
 
-    /** The deadline: connect or answer. */
+    /**
+     * The deadline: connect or answer. What the socket already has counts first: a loop busy
+     * past the deadline (a loaded host) may not have heard of a connect or an answer that came
+     * in time, and timers run after the loop's I/O only once it catches up.
+     */
     @Override
     protected void fire() {
-      if (!closed) {
-        fail(reading ? "no answer within the read timeout"
-          : "connection timed out after " + connectTimeoutMs + " ms: " + target.getHostString() + ":" + target.getPort());
+      if (closed) {
+        return;
       }
+      try {
+        if (!reading && state(socket) == TCP_ESTABLISHED) {
+          connected(); // a tcp check passes; an http check sends and waits for its answer
+          return;
+        }
+        if (reading && sent == request.length) {
+          receive();
+          if (closed) {
+            return;
+          }
+        }
+      } catch (IOException e) {
+        fail(why(e, target));
+        return;
+      }
+      fail(reading ? "no answer within the read timeout"
+        : "connection timed out after " + connectTimeoutMs + " ms: " + target.getHostString() + ":" + target.getPort());
     }
 
     private void succeed(String detail) {

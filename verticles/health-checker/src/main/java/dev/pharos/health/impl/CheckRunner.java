@@ -1,5 +1,6 @@
 package dev.pharos.health.impl;
 
+import dev.pharos.checks.CheckClock;
 import dev.pharos.checks.CheckContext;
 import dev.pharos.checks.CheckTarget;
 import dev.pharos.checks.Probe;
@@ -56,7 +57,9 @@ public final class CheckRunner {
       return Future.succeededFuture(result(check, started, attempt.succeeded(), attempt.result(), attempt.cause()));
     }
     Promise<Result> outcome = Promise.promise();
-    Runnable cancel = context.later(check.timeoutMs(), () -> outcome.tryComplete(
+    // a tick after the check's own timeout: a probe bounded by the same timeout decides first
+    // (a native probe looks at its socket before it says "timed out")
+    Runnable cancel = context.later(check.timeoutMs() + CheckClock.TICK_MS, () -> outcome.tryComplete(
       result(check, started, false, null, new io.vertx.core.impl.NoStackTraceTimeoutException(
         "timed out after " + check.timeoutMs() + " ms"))));
     attempt.onComplete((detail, cause) -> {
