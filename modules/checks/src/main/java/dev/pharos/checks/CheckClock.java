@@ -59,16 +59,22 @@ public final class CheckClock {
 
   /** Timers fire on {@code context} (an event-loop context). */
   public CheckClock(ContextInternal context) {
-    this.context = context;
+    this.context = context.unwrap();
     this.loop = context.nettyEventLoop();
     Runnable tick = this::tick;
     this.tickTask = () -> context.dispatch(tick);
     this.done = now();
   }
 
-  /** True on the clock's own context: only there may timers be scheduled or cancelled. */
+  /** True on the clock's own context (or a duplicate of it): only there may timers be scheduled or cancelled. */
   public boolean onContext() {
-    return context.isRunningOnContext();
+    return on(context);
+  }
+
+  /** True when the caller runs on {@code context}'s thread, on it or on one of its duplicates. */
+  static boolean on(ContextInternal context) {
+    ContextInternal current = ContextInternal.current();
+    return current != null && current.unwrap() == context && context.inThread();
   }
 
   private long now() {

@@ -37,7 +37,8 @@ public final class CheckContext {
   public CheckContext(Vertx vertx, ContainerHealth containers) {
     this.vertx = vertx;
     this.containers = containers;
-    this.context = (ContextInternal) vertx.getOrCreateContext();
+    // the event-loop context itself: made in a handler, the caller's is a duplicate of it
+    this.context = ((ContextInternal) vertx.getOrCreateContext()).unwrap();
     this.eventLoop = context.isEventLoopContext();
     this.connector = new TcpConnector(context);
     this.prober = new HttpProber(context);
@@ -61,9 +62,12 @@ public final class CheckContext {
     return tcp;
   }
 
-  /** True when the caller runs on the checker's own event-loop context, where its clock and native probes are. */
+  /**
+   * True when the caller runs on the checker's own event-loop context, where its clock and native
+   * probes are, or on a duplicate of it: Vert.x runs bus handlers and timers on duplicates.
+   */
   private boolean onContext() {
-    return eventLoop && context.isRunningOnContext();
+    return eventLoop && CheckClock.on(context);
   }
 
   /**

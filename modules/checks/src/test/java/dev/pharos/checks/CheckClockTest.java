@@ -71,6 +71,17 @@ class CheckClockTest {
   }
 
   @Test
+  void aDuplicateOfTheContextIsTheClocksToo() throws Exception {
+    // Vert.x runs bus handlers and timers on duplicates of a verticle's context
+    CompletableFuture<Boolean> onIt = new CompletableFuture<>();
+    ((ContextInternal) context).duplicate().runOnContext(v -> onIt.complete(clock.onContext()));
+    assertTrue(onIt.get(10, TimeUnit.SECONDS));
+    CompletableFuture<Boolean> elsewhere = new CompletableFuture<>();
+    vertx.getOrCreateContext().runOnContext(v -> elsewhere.complete(clock.onContext()));
+    org.junit.jupiter.api.Assertions.assertFalse(elsewhere.get(10, TimeUnit.SECONDS), "another context is not");
+  }
+
+  @Test
   void aFiringTimerSchedulesTheNextOneBeyondATurnOfTheWheel() throws Exception {
     CompletableFuture<Integer> rounds = new CompletableFuture<>();
     on(() -> {

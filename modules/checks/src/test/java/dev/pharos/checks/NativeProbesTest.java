@@ -104,6 +104,24 @@ class NativeProbesTest {
   }
 
   @Test
+  void aCheckRunFromABusHandlerTakesABareSocketToo() throws Exception {
+    // Vert.x runs bus handlers and timers on duplicates of the verticle's context, as the checker's rounds start
+    int port = serve(socket -> { });
+    Probe tcp = new TcpCheck().prepare(new JsonObject(), "nerve.checks[0]");
+    Instance instance = new Instance("i", "dev", "web", "h", "c", "127.0.0.1", port, new JsonObject(), new JsonObject());
+    CompletableFuture<String> outcome = new CompletableFuture<>();
+    CompletableFuture<Void> registered = new CompletableFuture<>();
+    checker.runOnContext(v -> vertx.eventBus().<String>consumer("probe", message ->
+        tcp.run(context, new CheckTarget("127.0.0.1", port, instance), 1000)
+          .onComplete((ok, e) -> outcome.complete(e == null ? ok : e.getMessage())))
+      .completion().onComplete(r -> registered.complete(null)));
+    registered.get(10, TimeUnit.SECONDS);
+    vertx.eventBus().send("probe", "go");
+    assertEquals("connected", outcome.get(10, TimeUnit.SECONDS));
+    assertEquals(1, context.nativeProbes(), "a bare socket, not a Netty channel");
+  }
+
+  @Test
   void aTcpCheckOfAClosedPortFailsSayingWhy() throws Exception {
     int port = closedPort();
     String result = run(new TcpCheck().prepare(new JsonObject(), "nerve.checks[0]"), port, 1000);
