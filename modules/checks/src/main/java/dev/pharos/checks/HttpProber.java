@@ -50,14 +50,14 @@ final class HttpProber {
 
   /**
    * @param address      an address literal, resolved (no lookup on the event loop)
-   * @param hostHeader   the {@code Host} header unless {@code headers} set one
+   * @param requestBytes the whole request ({@link #requestBytes})
    * @param expect       a text the body must contain, or null
    * @return succeeds with "http CODE" on a 2xx (with the text, when asked), fails with why not
    */
-  Future<String> get(InetSocketAddress address, String hostHeader, String uri, Map<String, String> headers,
-                     String expect, long connectTimeoutMs, long readTimeoutMs) {
+  Future<String> get(InetSocketAddress address, byte[] requestBytes, String expect, long connectTimeoutMs,
+                     long readTimeoutMs) {
     Promise<String> result = context.promise();
-    ByteBuf request = Unpooled.wrappedBuffer(requestBytes(hostHeader, uri, headers));
+    ByteBuf request = Unpooled.wrappedBuffer(requestBytes);
     Bootstrap bootstrap = new Bootstrap().group(context.nettyEventLoop()).channelFactory(channels)
       .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeoutMs)))
       .option(ChannelOption.SO_LINGER, 0)
@@ -84,8 +84,25 @@ final class HttpProber {
     return result.future();
   }
 
+  private static final String[] STATUS = new String[600];
+
+  static {
+    for (int i = 0; i < STATUS.length; i++) {
+      STATUS[i] = "http " + i;
+    }
+  }
+
+  /** "http 200", made once. */
+  static String passed(int status) {
+    return status >= 0 && status < STATUS.length ? STATUS[status] : "http " + status;
+  }
+
+  static String failed(int status) {
+    return passed(status);
+  }
+
   /** The request as bytes: one GET, Connection: close, the check's headers after Host. */
-  private static byte[] requestBytes(String hostHeader, String uri, Map<String, String> headers) {
+  static byte[] requestBytes(String hostHeader, String uri, Map<String, String> headers) {
     StringBuilder request = new StringBuilder(64).append("GET ").append(uri).append(" HTTP/1.1\r\n");
     boolean ownHost = headers.keySet().stream().anyMatch(name -> name.equalsIgnoreCase("host"));
     if (!ownHost) {
@@ -124,9 +141,9 @@ final class HttpProber {
       if (status < 0) {
         result.tryFail("not an HTTP answer: " + text.strip());
       } else if (status >= 200 && status < 300) {
-        result.tryComplete("http " + status);
+        result.tryComplete(passed(status));
       } else {
-        result.tryFail("http " + status);
+        result.tryFail(failed(status));
       }
       ctx.close();
     }

@@ -63,6 +63,11 @@ final class TcpConnector {
     if (target == null) {
       return null;
     }
+    return connect(target, timeoutMs);
+  }
+
+  /** Opens a connection to an address and drops it. */
+  Future<String> connect(InetSocketAddress target, long timeoutMs) {
     Bootstrap bootstrap = new Bootstrap().group(context.nettyEventLoop()).channelFactory(channels)
       .handler(new ChannelInboundHandlerAdapter())
       .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeoutMs)))

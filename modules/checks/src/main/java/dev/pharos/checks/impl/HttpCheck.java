@@ -1,6 +1,8 @@
 package dev.pharos.checks.impl;
 
+import dev.pharos.checks.CheckContext;
 import dev.pharos.checks.CheckOptions;
+import dev.pharos.checks.CheckTarget;
 import dev.pharos.checks.CheckType;
 import dev.pharos.checks.Probe;
 import dev.pharos.model.InvalidDefinitionException;
@@ -9,6 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 
+import java.net.InetSocketAddress;
 import java.util.Map;
 
 /**
@@ -37,30 +40,49 @@ public final class HttpCheck implements CheckType {
     long readTimeoutMs = options.millis("read_timeout", options.millis("timeout", 0.1) / 1000.0);
     Map<String, String> headers = options.strings("headers");
     String expect = options.string("expect", null);
-    return (context, target, timeoutMs) -> {
-      if (!ssl) {
-        Future<String> direct = context.plainHttpGet(target.host(), target.port(), uri, headers, expect,
-          Math.min(openTimeoutMs, timeoutMs), Math.min(readTimeoutMs, timeoutMs));
-        if (direct != null) {
-          return direct;
+    return new Probe() {
+      /** A watch runs its probe against one target: its address and request are made once, not per run. */
+      private Prepared last;
+
+      @Override
+      public Future<String> run(CheckContext context, CheckTarget target, long timeoutMs) {
+        if (!ssl) {
+          Prepared prepared = last;
+          if (prepared == null || prepared.target() != target) {
+            InetSocketAddress address = CheckContext.literal(target.host(), target.port());
+            prepared = new Prepared(target, address,
+              address == null ? null : CheckContext.httpRequest(target.host(), target.port(), uri, headers));
+            last = prepared;
+          }
+          if (prepared.address() != null) {
+            return context.plainHttpGet(prepared.address(), prepared.request(), expect,
+              Math.min(openTimeoutMs, timeoutMs), Math.min(readTimeoutMs, timeoutMs));
+          }
         }
+        return viaClient(context, target, timeoutMs);
       }
-      RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host())
-        .setPort(target.port()).setURI(uri).setSsl(ssl)
-        .setConnectTimeout(Math.min(openTimeoutMs, timeoutMs)).setIdleTimeout(Math.min(readTimeoutMs, timeoutMs));
-      headers.forEach(request::putHeader);
-      return context.http().request(request)
-        .compose(req -> req.send())
-        .compose(resp -> resp.body().compose(body -> {
-          int code = resp.statusCode();
-          if (code < 200 || code >= 300) {
-            return Future.failedFuture("http " + code);
-          }
-          if (expect != null && !body.toString().contains(expect)) {
-            return Future.failedFuture("http " + code + " without the expected text");
-          }
-          return Future.succeededFuture("http " + code);
-        }));
+
+      private Future<String> viaClient(CheckContext context, CheckTarget target, long timeoutMs) {
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host())
+          .setPort(target.port()).setURI(uri).setSsl(ssl)
+          .setConnectTimeout(Math.min(openTimeoutMs, timeoutMs)).setIdleTimeout(Math.min(readTimeoutMs, timeoutMs));
+        headers.forEach(request::putHeader);
+        return context.http().request(request)
+          .compose(req -> req.send())
+          .compose(resp -> resp.body().compose(body -> {
+            int code = resp.statusCode();
+            if (code < 200 || code >= 300) {
+              return Future.failedFuture("http " + code);
+            }
+            if (expect != null && !body.toString().contains(expect)) {
+              return Future.failedFuture("http " + code + " without the expected text");
+            }
+            return Future.succeededFuture("http " + code);
+          }));
+      }
     };
+  }
+
+  private record Prepared(CheckTarget target, InetSocketAddress address, byte[] request) {
   }
 }

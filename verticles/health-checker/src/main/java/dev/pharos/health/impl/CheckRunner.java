@@ -1,5 +1,6 @@
 package dev.pharos.health.impl;
 
+import dev.pharos.checks.CheckClock;
 import dev.pharos.checks.CheckContext;
 import dev.pharos.checks.CheckTarget;
 import dev.pharos.checks.Probe;
@@ -7,6 +8,7 @@ import dev.pharos.model.Check;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +36,15 @@ public final class CheckRunner {
     this.meters = meters;
   }
 
+  public CheckContext context() {
+    return context;
+  }
+
+  /**
+   * Runs the probe once; the result says "timed out" when the check's timeout passes first. The
+   * deadline is a timer of the checker's clock (see {@link CheckContext#later}), and none at all
+   * when the probe is done before it returns (a tcp check of a local port).
+   */
   public Future<Result> run(Check check, Probe probe, CheckTarget target) {
     long started = System.nanoTime();
     Future<String> attempt;
@@ -42,18 +53,38 @@ public final class CheckRunner {
     } catch (RuntimeException e) {
       attempt = Future.failedFuture(e);
     }
-    return attempt.timeout(check.timeoutMs(), TimeUnit.MILLISECONDS)
-      .transform(ar -> {
-        long micros = (System.nanoTime() - started) / 1000;
-        String result = ar.succeeded() ? "passed" : "failed";
-        (ar.succeeded() ? passed : failed).computeIfAbsent(check.type(), type -> Timer.builder("pharos.checks")
-            .description("health check runs by type and result").tags("type", check.type(), "result", result).register(meters))
-          .record(micros, TimeUnit.MICROSECONDS);
-        if (ar.succeeded()) {
-          return Future.succeededFuture(new Result(true, ar.result(), micros));
-        }
-        String why = ar.cause().getMessage() == null ? ar.cause().getClass().getSimpleName() : ar.cause().getMessage();
-        return Future.succeededFuture(new Result(false, why, micros));
-      });
+    if (attempt.isComplete()) {
+      return Future.succeededFuture(result(check, started, attempt.succeeded(), attempt.result(), attempt.cause()));
+    }
+    Promise<Result> outcome = Promise.promise();
+    // a tick after the check's own timeout: a probe bounded by the same timeout decides first
+    // (a native probe looks at its socket before it says "timed out")
+    Runnable cancel = context.later(check.timeoutMs() + CheckClock.TICK_MS, () -> outcome.tryComplete(
+      result(check, started, false, null, new io.vertx.core.impl.NoStackTraceTimeoutException(
+        "timed out after " + check.timeoutMs() + " ms"))));
+    attempt.onComplete((detail, cause) -> {
+      cancel.run();
+      if (!outcome.future().isComplete()) {
+        outcome.complete(result(check, started, cause == null, detail, cause));
+      }
+    });
+    return outcome.future();
+  }
+
+  private Result result(Check check, long started, boolean ok, String detail, Throwable cause) {
+    long micros = (System.nanoTime() - started) / 1000;
+    Map<String, Timer> timers = ok ? passed : failed;
+    Timer timer = timers.get(check.type());
+    if (timer == null) {
+      String result = ok ? "passed" : "failed";
+      timer = timers.computeIfAbsent(check.type(), type -> Timer.builder("pharos.checks")
+        .description("health check runs by type and result").tags("type", type, "result", result).register(meters));
+    }
+    timer.record(micros, TimeUnit.MICROSECONDS);
+    if (ok) {
+      return new Result(true, detail, micros);
+    }
+    String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return new Result(false, why, micros);
   }
 }

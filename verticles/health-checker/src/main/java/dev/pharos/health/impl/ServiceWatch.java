@@ -40,9 +40,12 @@ public final class ServiceWatch {
   /** Taken over from another checker (or a restart): it may be registered and healthy already. */
   private final boolean adopted;
   private Boolean up;
-  private long timerId = -1;
+  /** Cancels the next round's timer. */
+  private Runnable cancelTimer = () -> { };
   private boolean stopped;
   private long rounds;
+  /** When the next round is due (ms), 0 before the first is timed. */
+  private long due;
   private boolean everPassed;
   private final long createdAt = System.currentTimeMillis();
 
@@ -93,7 +96,7 @@ public final class ServiceWatch {
   public void start() {
     if (adopted) {
       long spread = 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, definition.checkIntervalMs()));
-      timerId = vertx.setTimer(spread, t -> round());
+      cancelTimer = runner.context().later(spread, this::round);
     } else {
       round();
     }
@@ -101,7 +104,7 @@ public final class ServiceWatch {
 
   public void stop() {
     stopped = true;
-    vertx.cancelTimer(timerId);
+    cancelTimer.run();
   }
 
   public Instance instance() {
@@ -153,8 +156,13 @@ public final class ServiceWatch {
       if (!adopted && !everPassed && started - createdAt < BOOT_PROBE_WINDOW_MS) {
         interval = Math.min(interval, BOOT_PROBE_MS);
       }
-      long delay = Math.max(1, interval - (System.currentTimeMillis() - started));
-      timerId = vertx.setTimer(delay, t -> round());
+      // timed from when this round was due rather than from its start, which a timer's tick may
+      // have made a few ms late: the lateness does not add up from round to round
+      long base = due > 0 && started >= due && started - due < interval ? due : started;
+      due = base + interval;
+      long delay = Math.max(1, due - System.currentTimeMillis());
+      // on the checker's clock: the rounds due within a tick start in one wake-up of its loop
+      cancelTimer = runner.context().later(delay, this::round);
     });
   }
 
