@@ -20,9 +20,15 @@ import java.util.List;
 public final class Ownership {
 
   private final List<Member> members;
+  /** Each member's id hashed once: an owner is asked for every instance on each reconcile. */
+  private final long[] memberHashes;
 
   public Ownership(Collection<Member> members) {
     this.members = members.stream().sorted(Comparator.comparing(Member::id)).toList();
+    this.memberHashes = new long[this.members.size()];
+    for (int i = 0; i < memberHashes.length; i++) {
+      memberHashes[i] = hash(this.members.get(i).id());
+    }
   }
 
   public static Ownership empty() {
@@ -39,20 +45,19 @@ public final class Ownership {
 
   /** The owner of instance {@code instanceId} of Docker host {@code hostId}; null when there are no members. */
   public Member owner(String hostId, String instanceId) {
-    List<Member> candidates = new ArrayList<>();
+    boolean affine = false;
     for (Member m : members) {
-      if (m.affinity() != null && m.affinity().equals(hostId)) {
-        candidates.add(m);
-      }
-    }
-    if (candidates.isEmpty()) {
-      candidates = members;
+      affine |= m.affinity() != null && m.affinity().equals(hostId);
     }
     long key = hash(instanceId);
     Member best = null;
     long bestScore = 0;
-    for (Member m : candidates) {
-      long score = mix(hash(m.id()) ^ key);
+    for (int i = 0; i < memberHashes.length; i++) {
+      Member m = members.get(i);
+      if (affine && (m.affinity() == null || !m.affinity().equals(hostId))) {
+        continue; // the host's own members are the only candidates
+      }
+      long score = mix(memberHashes[i] ^ key);
       if (best == null || Long.compareUnsigned(score, bestScore) > 0) {
         best = m;
         bestScore = score;
@@ -88,8 +93,21 @@ public final class Ownership {
     return new Ownership(list);
   }
 
-  /** FNV-1a, 64 bits: stable across JVMs, unlike String.hashCode's 32 bits. */
+  /** FNV-1a over the UTF-8 bytes, 64 bits: stable across JVMs, unlike String.hashCode's 32 bits. */
   static long hash(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        return hashBytes(s); // ids are ASCII; anything else is encoded first, to the same result
+      }
+      h ^= c;
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  private static long hashBytes(String s) {
     long h = 0xcbf29ce484222325L;
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       h ^= b & 0xff;

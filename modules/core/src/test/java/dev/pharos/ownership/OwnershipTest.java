@@ -80,4 +80,17 @@ class OwnershipTest {
   void noMembersNoOwner() {
     assertNull(Ownership.empty().owner("h", "i"));
   }
+
+  /** Nodes of different versions must agree on owners: the hash is FNV-1a of the id's UTF-8 bytes, whatever the id. */
+  @Test
+  void theHashIsFnv1aOfTheUtf8Bytes() {
+    assertEquals(0xcbf29ce484222325L, Ownership.hash(""));
+    assertEquals(0xaf63dc4c8601ec8cL, Ownership.hash("a"));
+    assertEquals(0x85944171f73967e8L, Ownership.hash("foobar"));
+    long h = 0xcbf29ce484222325L;
+    for (byte b : "hôte-é-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    assertEquals(h, Ownership.hash("hôte-é-1"));
+  }
 }
