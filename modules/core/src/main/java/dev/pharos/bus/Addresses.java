@@ -86,10 +86,11 @@ public final class Addresses {
   /**
    * Request-reply to one health checker instance (its member id), asked by the api and the
    * registrar, the same answer as {@link #INSTANCES_SNAPSHOT}. With
-   * {@code {"registrars":[Member...],"registrar":id}} (a registrar's catch-up) only the up
-   * instances that registrar owns are listed; with {@code {"ids":[{"id","hostId"}...],"registrars","registrar"}} (its reconcile) the
-   * answer also has {@code "verdicts":{id:"up"|"down"|"not-mine"|"unknown"}}: "down" only when this
-   * checker owns the instance, has its host's containers and no up watch of it.
+   * {@code {"registrars":[Member...],"registrar":id,"watches":false}} (a registrar's catch-up) only
+   * the up instances that registrar owns are listed, without the watches; with
+   * {@code {"ids":[{"id","hostId"}...]}} (its reconcile) nothing is listed and the answer has
+   * {@code "verdicts":{id:"up"|"down"|"not-mine"|"unknown"}}: "down" only when this checker owns
+   * the instance, has its host's containers and no up watch of it.
    */
   public static String instancesSnapshot(String memberId) {
     return INSTANCES_SNAPSHOT + "." + memberId;

@@ -289,16 +289,24 @@ public class HealthCheckerVerticle extends VerticleBase {
     }
     JsonArray up = new JsonArray();
     JsonArray all = new JsonArray();
-    watches.values().forEach(w -> {
-      Instance i = w.instance();
-      if (registrars != null && !registrars.owns(registrar, i.hostId(), i.id())) {
-        return;
-      }
-      all.add(w.toJson());
-      if (Boolean.TRUE.equals(w.up())) {
-        up.add(i.toJson());
-      }
-    });
+    // a registrar's verdict request names its instances and needs no listing; its catch-up needs
+    // the up instances it owns, not every watch's checks (which only the api shows)
+    boolean listing = !request.containsKey("ids");
+    boolean withWatches = listing && request.getBoolean("watches", true);
+    if (listing) {
+      watches.values().forEach(w -> {
+        Instance i = w.instance();
+        if (registrars != null && !registrars.owns(registrar, i.hostId(), i.id())) {
+          return;
+        }
+        if (withWatches) {
+          all.add(w.toJson());
+        }
+        if (Boolean.TRUE.equals(w.up())) {
+          up.add(i.toJson());
+        }
+      });
+    }
     JsonObject reply = new JsonObject().put("member", status.id()).put("node", status.node()).put("ready", ready())
       .put("instances", up).put("watches", all);
     if (request.containsKey("ids")) {

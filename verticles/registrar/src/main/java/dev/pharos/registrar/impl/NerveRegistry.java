@@ -51,7 +51,7 @@ public final class NerveRegistry implements RegistryAdapter {
   private final Changes changes;
   private final StageStatus status;
   private final long handoverMs;
-  /** True while the registrars' group changed recently: creates then check for a concurrent one. */
+  /** True for a while after a registrar joined: creates then check for a concurrent one. */
   private final java.util.function.BooleanSupplier unsettled;
   /** True while the registrars' group view is current: ownership can be decided by it. */
   private final java.util.function.BooleanSupplier groupReady;

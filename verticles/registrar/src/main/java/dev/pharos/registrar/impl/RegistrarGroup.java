@@ -43,6 +43,8 @@ public final class RegistrarGroup {
   private final StageMembership checkers;
   private volatile boolean leaving;
   private volatile long changedAt = System.currentTimeMillis();
+  /** The registrars as of the last change, to tell a join from a leave. */
+  private Set<String> seen = Set.of();
   static final long UNSETTLED_MS = 10_000;
 
   public RegistrarGroup(Vertx vertx, Context context, CuratorFramework client, String group, Member me,
@@ -80,14 +82,24 @@ public final class RegistrarGroup {
     return registrars.current().members().stream().anyMatch(m -> !m.node().equals(me.node()));
   }
 
-  /** True for a while after the registrars' group changed, while members may disagree on owners. */
+  /** True for a while after a registrar joined, while members may disagree on owners. */
   public boolean unsettled() {
     return System.currentTimeMillis() - changedAt < UNSETTLED_MS;
   }
 
-  /** Called on each group change, on the context. */
+  /**
+   * Called on each group change, on the context. Only a join unsettles: rendezvous ownership
+   * never gives one instance to two registrars when one leaves (a registrar that has not seen
+   * the leave yet names the leaver, never itself), so after a crash the instances that move are
+   * created without the second listing that {@link #unsettled} asks for.
+   */
   public void changed() {
-    changedAt = System.currentTimeMillis();
+    Set<String> now = new HashSet<>();
+    registrars.current().members().forEach(m -> now.add(m.id()));
+    if (!seen.containsAll(now)) {
+      changedAt = System.currentTimeMillis();
+    }
+    seen = now;
   }
 
   /** Sessions of the live registrars on other nodes: their registrations are not ghosts. */
@@ -115,7 +127,7 @@ public final class RegistrarGroup {
   }
 
   private void ask(Member checker, Ownership group, int attempt, Consumer<Instance> up, Promise<Void> answered) {
-    JsonObject request = new JsonObject().put("registrars", group.toJson()).put("registrar", me.id());
+    JsonObject request = new JsonObject().put("registrars", group.toJson()).put("registrar", me.id()).put("watches", false);
     vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()), request, ASK)
       .onSuccess(reply -> {
         reply.body().getJsonArray("instances").forEach(i -> {
@@ -153,7 +165,7 @@ public final class RegistrarGroup {
       }
     });
     byChecker.forEach((checker, ids) -> vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker),
-      new JsonObject().put("ids", ids).put("registrars", new JsonArray()).put("registrar", ""), ASK).onSuccess(reply -> {
+      new JsonObject().put("ids", ids), ASK).onSuccess(reply -> {
         if (!reply.body().getBoolean("ready", false)) {
           return;
         }
