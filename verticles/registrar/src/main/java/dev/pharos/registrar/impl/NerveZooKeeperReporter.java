@@ -46,12 +46,15 @@ public final class NerveZooKeeperReporter {
   private final CuratorFramework client;
   private final AsyncCuratorFramework async;
   private final StoreMeters meters;
+  /** A service's listings, shared by the registrations that ask while one is on its way. */
+  private final ChildListings listings;
 
   public NerveZooKeeperReporter(Context context, CuratorFramework client, StoreMeters meters) {
     this.context = context;
     this.client = client;
     this.async = AsyncCuratorFramework.wrap(client);
     this.meters = meters;
+    this.listings = new ChildListings(parent -> on(async.getChildren().forPath(parent)));
   }
 
   /** This client's current session (0 while it has none). */
@@ -218,11 +221,15 @@ public final class NerveZooKeeperReporter {
       ? Future.succeededFuture(List.of()) : Future.failedFuture(err));
   }
 
-  /** Every znode of {@code instance} under its service, whoever holds it; fails with NoNode without the service. */
+  /**
+   * Every znode of {@code instance} under its service, whoever holds it, as listed after this
+   * call (the listing may be shared with other instances of the service); fails with NoNode
+   * without the service.
+   */
   public Future<List<String>> existing(Instance instance) {
     String parent = instance.registrationsPath();
     String prefix = NerveRegistration.nodePrefix(instance.id());
-    return on(async.getChildren().forPath(parent)).map(children -> {
+    return listings.of(parent).map(children -> {
       List<String> found = new ArrayList<>();
       for (String child : children) {
         if (child.startsWith(prefix) && child.length() == prefix.length() + 10) {
