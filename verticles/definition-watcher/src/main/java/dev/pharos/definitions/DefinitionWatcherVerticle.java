@@ -3,6 +3,7 @@ package dev.pharos.definitions;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
+import dev.pharos.definitions.impl.ZooKeeperDefinitions;
 import dev.pharos.etcd.EtcdPrefixWatch;
 import dev.pharos.checks.CheckTypes;
 import dev.pharos.model.Definition;
@@ -17,10 +18,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
 import org.apache.curator.framework.state.ConnectionState;
 
 import java.util.HashSet;
@@ -30,12 +27,9 @@ import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 /**
- * Watches ZooKeeper for definitions at {@code /env/{env}/sd/{app}} with Curator's CuratorCache
- * on {@code /env}, keeping no data: the registrations below a definition ({@code .../sd/{app}/sd/*},
- * thousands of them, churning with every deploy) are neither kept nor parsed here, only
- * dropped by their path. (A depth-limited TreeCache would not even hear them, but its plain
- * watch on {@code /env} replaces the consumer catalog's persistent recursive watch on the same
- * path of the same session on ZooKeeper servers before 3.9, Debian 12's 3.8 among them); and, when etcd is configured, etcd under a prefix ({@code /env/{env}/sd/{app}} by default)
+ * Watches ZooKeeper for definitions at {@code /env/{env}/sd/{app}} ({@link ZooKeeperDefinitions}:
+ * one persistent recursive watch, a read only of a definition that changed, never of the
+ * registrations below them); and, when etcd is configured, etcd under a prefix ({@code /env/{env}/sd/{app}} by default)
  * with a pull then a watch; publishes them on {@link Addresses#DEFINITIONS}. A malformed
  * definition is reported and the last good one kept; deleting any part of a tree only retracts.
  * When both stores define the same app, ZooKeeper's definition is the one used.
@@ -55,8 +49,8 @@ public class DefinitionWatcherVerticle extends VerticleBase {
   private final Map<String, String> publishedFrom = new TreeMap<>();
   private StageStatus status;
   private CuratorFramework client;
-  private CuratorCache cache;
-  /** Definition events the ZooKeeper cache delivered: registrations below the definitions must not add to it. */
+  private ZooKeeperDefinitions definitions;
+  /** Definition events from ZooKeeper: registrations below the definitions must not add to it. */
   private long zookeeperEvents;
   private Client etcdClient;
   private EtcdPrefixWatch etcdWatch;
@@ -89,24 +83,25 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       .compose(c -> vertx.executeBlocking(() -> {
       client = c;
       client.getConnectionStateListenable().addListener(connectionListener, onContext);
-      cache = CuratorCache.builder(client, ROOT).withStorage(CuratorCacheStorage.dataNotCached()).build();
-      cache.listenable().addListener(CuratorCacheListener.builder()
-        .forCreatesAndChanges((oldNode, node) -> {
-          if (definitionKey(ROOT + "/", node.getPath()) != null) {
-            counted(() -> zookeeperChanged(node));
+      definitions = new ZooKeeperDefinitions(client, ctx, ROOT, path -> definitionKey(ROOT + "/", path) != null,
+        new ZooKeeperDefinitions.Listener() {
+          @Override
+          public void changed(String path, long version, byte[] data) {
+            counted(() -> DefinitionWatcherVerticle.this.changed(zookeeper, "zookeeper", ROOT + "/", path, version, data));
           }
-        })
-        .forDeletes(node -> {
-          if (definitionKey(ROOT + "/", node.getPath()) != null) {
-            counted(() -> zookeeperDeleted(node.getPath()));
+
+          @Override
+          public void deleted(String path) {
+            counted(() -> zookeeperDeleted(path));
           }
-        })
-        .forInitialized(() -> {
-          zookeeperLoaded = true;
-          status.state(StageStatus.RUNNING);
-        })
-        .build(), onContext);
-      cache.start();
+
+          @Override
+          public void loaded() {
+            zookeeperLoaded = true;
+            status.state(StageStatus.RUNNING);
+          }
+        });
+      definitions.start();
       return null;
     })).onSuccess(v -> {
       if (etcdWatch != null) {
@@ -122,8 +117,8 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       etcdClient.close();
     }
     return vertx.executeBlocking(() -> {
-      if (cache != null) {
-        cache.close();
+      if (definitions != null) {
+        definitions.close();
       }
       if (client != null) {
         client.getConnectionStateListenable().removeListener(connectionListener);
@@ -134,6 +129,7 @@ public class DefinitionWatcherVerticle extends VerticleBase {
 
   private void counted(Runnable handler) {
     status.detail("zookeeperEvents", ++zookeeperEvents);
+    status.detail("zookeeperReads", definitions.reads());
     handler.run();
   }
 
@@ -164,11 +160,6 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       return new String[]{parts[0], parts[2]};
     }
     return null;
-  }
-
-  private void zookeeperChanged(ChildData node) {
-    long version = node.getStat() == null ? 0 : node.getStat().getMzxid();
-    changed(zookeeper, "zookeeper", ROOT + "/", node.getPath(), version, node.getData());
   }
 
   private void zookeeperDeleted(String path) {

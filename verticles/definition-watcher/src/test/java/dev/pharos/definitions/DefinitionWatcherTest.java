@@ -5,6 +5,7 @@ import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.etcd.EtcdServer;
 import dev.pharos.zookeeper.ZooKeeperClients;
+import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.etcd.jetcd.Client;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -90,11 +91,17 @@ class DefinitionWatcherTest {
       .await(5, TimeUnit.SECONDS).body().getJsonObject("details").getLong("zookeeperEvents", 0L);
   }
 
+  private static long zookeeperReads(Vertx vertx) throws Exception {
+    return vertx.eventBus().<JsonObject>request(Addresses.status(Addresses.DEFINITION_WATCHER), new JsonObject())
+      .await(5, TimeUnit.SECONDS).body().getJsonObject("details").getLong("zookeeperReads", 0L);
+  }
+
   @Test
   void registrationsBelowADefinitionNeverReachItsParsing(Vertx vertx) throws Exception {
     zk.create().creatingParentsIfNeeded().forPath("/env/prod/sd/api", WEB.getBytes());
     Await.until("the api definition", () -> snapshot(vertx).stream().anyMatch(d -> d.getString("app").equals("api")));
     long before = zookeeperEvents(vertx);
+    long readsBefore = zookeeperReads(vertx);
     for (int i = 0; i < 200; i++) {
       zk.create().creatingParentsIfNeeded().forPath("/env/prod/sd/api/sd/h" + i + "_000000000" + i,
         ("{\"host\":\"127.0.0.1\",\"port\":" + (10000 + i) + ",\"name\":\"h" + i + "\"}").getBytes());
@@ -104,6 +111,35 @@ class DefinitionWatcherTest {
     Await.until("the changed definition", () -> snapshot(vertx).stream()
       .anyMatch(d -> d.getString("app").equals("api") && d.getLong("checkIntervalMs") == 5000));
     assertEquals(before + 1, zookeeperEvents(vertx), "only the definition's own change reached the watcher");
+    assertEquals(readsBefore + 1, zookeeperReads(vertx), "one read, of the definition: none of a registration");
+  }
+
+  /** Events are not replayed across a lost session: the new one's watch walks the definitions again. */
+  @Test
+  void definitionsAreFollowedAcrossANewSession(Vertx vertx) throws Exception {
+    zk.create().creatingParentsIfNeeded().forPath("/env/prod/sd/api", WEB.getBytes());
+    zk.create().creatingParentsIfNeeded().forPath("/env/prod/sd/db", WEB.getBytes());
+    Await.until("both definitions", () -> snapshot(vertx).stream().filter(d -> d.getString("env").equals("prod")).count() == 2);
+    CuratorFramework watcherClient = ZooKeeperSessions.acquire(vertx, new JsonObject()
+      .put("connect", zookeeperServer.getConnectString())).await(10, TimeUnit.SECONDS);
+    try {
+      long session = watcherClient.getZookeeperClient().getZooKeeper().getSessionId();
+      watcherClient.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+      zk.delete().forPath("/env/prod/sd/db"); // while the watcher's session is gone, or just after
+      zk.create().forPath("/env/prod/sd/cache", WEB_ZK.getBytes());
+      Await.until("a new session", () -> watcherClient.getZookeeperClient().isConnected()
+        && watcherClient.getZookeeperClient().getZooKeeper().getSessionId() != session);
+      Await.until("db gone and cache there", () -> {
+        List<String> apps = snapshot(vertx).stream().filter(d -> d.getString("env").equals("prod"))
+          .map(d -> d.getString("app")).sorted().toList();
+        return apps.equals(List.of("api", "cache"));
+      });
+      zk.setData().forPath("/env/prod/sd/api", WEB_ZK.getBytes());
+      Await.until("a change after the new session", () -> snapshot(vertx).stream()
+        .anyMatch(d -> d.getString("app").equals("api") && d.getLong("checkIntervalMs") == 5000));
+    } finally {
+      ZooKeeperSessions.release(vertx, watcherClient).await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
