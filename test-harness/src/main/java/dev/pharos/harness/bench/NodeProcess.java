@@ -45,7 +45,14 @@ final class NodeProcess {
     // the launcher's JVM settings, so CPU and RSS are what a deployed node's would be
     Path jar = Path.of(System.getProperty("pharos.jar", "../deploy/target/pharos-all.jar")).toAbsolutePath();
     Path options = jar.getParent().getParent().resolve("jvm.options");
-    return new NodeProcess(name, Harness.launch(List.of("@" + options), confFile, log), log);
+    List<String> jvm = new java.util.ArrayList<>(List.of("@" + options));
+    // to look inside a node under load: -Dbench.nodeJvmOptions="-XX:StartFlightRecording=...;-Xlog:gc" (";" or " " between)
+    for (String extra : System.getProperty("bench.nodeJvmOptions", "").split("[ ;]")) {
+      if (!extra.isBlank()) {
+        jvm.add(extra.replace("{node}", name));
+      }
+    }
+    return new NodeProcess(name, Harness.launch(jvm, confFile, log), log);
   }
 
   String name() {
