@@ -47,6 +47,8 @@ public class HealthCheckerVerticle extends VerticleBase {
   private final Watches watches = new Watches();
   /** Problems with containers by subject, as the last reconcile covering each found them. */
   private final Map<String, ContainerProblem> containerProblems = new HashMap<>();
+  /** Instances whose checker, here or elsewhere, last reported them up: what an adopted watch starts from. */
+  private final Set<String> reportedUp = new HashSet<>();
   private StageStatus status;
   private boolean haveDefinitions;
   private boolean haveContainers;
@@ -67,6 +69,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     return Future.all(
         bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion(),
         bus.<JsonObject>consumer(Addresses.DEFINITIONS, msg -> onDefinition(msg.body())).completion(),
+        bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onVerdict(msg.body())).completion(),
         bus.<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, this::replySnapshot).completion(),
         bus.<JsonObject>consumer(Addresses.instancesSnapshot(status.id()), this::replySnapshot).completion(),
         status.register(vertx))
@@ -139,6 +142,20 @@ public class HealthCheckerVerticle extends VerticleBase {
       status.problem("message on " + Addresses.DEFINITIONS, "unknown type " + fact.getString("type"));
     } else {
       reconcile(false, applied.scope());
+    }
+  }
+
+  /** Every checker's up/down fact, in each checker's order: the last one of each instance is kept. */
+  private void onVerdict(JsonObject fact) {
+    JsonObject instance = fact.getJsonObject("instance");
+    String id = instance == null ? null : instance.getString("id");
+    if (id == null) {
+      return;
+    }
+    if ("up".equals(fact.getString("type"))) {
+      reportedUp.add(id);
+    } else {
+      reportedUp.remove(id);
     }
   }
 
@@ -239,7 +256,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (watch == null) {
       watch = new ServiceWatch(vertx, runner, instance, definition, this::transition, adopted);
       watches.put(watch);
-      watch.start();
+      watch.start(reportedUp.contains(instance.id()));
     }
   }
 

@@ -94,6 +94,21 @@ public final class ServiceWatch {
   }
 
   public void start() {
+    start(false);
+  }
+
+  /**
+   * @param lastReportedUp an adopted instance's previous checker last reported it up: it is up
+   *                       here from the start, as HAProxy keeps a server's state across a reload,
+   *                       so a crashed checker's instances are registered again as soon as they
+   *                       move rather than one round later; the first round confirms or refutes it
+   *                       (a failure, confirmed by a second round, says "down")
+   */
+  public void start(boolean lastReportedUp) {
+    if (adopted && lastReportedUp) {
+      up = true;
+      onTransition.accept(this, "taken over while reported up by its previous checker; checked within an interval");
+    }
     if (adopted) {
       long spread = 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, definition.checkIntervalMs()));
       cancelTimer = runner.context().later(spread, this::round);
@@ -147,7 +162,7 @@ public final class ServiceWatch {
           reason = check.describe() + " down: " + result.detail();
         }
       }
-      boolean unconfirmed = adopted && up == null && !allUp && rounds == 1;
+      boolean unconfirmed = adopted && !allUp && rounds == 1;
       if (!unconfirmed && (up == null || up != allUp)) {
         up = allUp;
         onTransition.accept(this, reason);

@@ -67,4 +67,26 @@ class ServiceWatchTest {
   void anAdoptedInstanceIsDownOnlyWhenASecondRoundConfirmsIt(Vertx vertx) throws Exception {
     assertEquals(2, roundsAtFirstDown(vertx, true));
   }
+
+  /** A crashed checker's instance, last reported up, is up at once where it moves; a dead one goes down after two rounds. */
+  @Test
+  void anAdoptedInstanceLastReportedUpIsUpBeforeItsFirstRound(Vertx vertx) throws Exception {
+    CheckRunner runner = new CheckRunner(new CheckContext(vertx, i -> null), new SimpleMeterRegistry());
+    Instance instance = new Instance("h1-aaa", "dev", "web", "h1", "c1", "127.0.0.1", closedPort(), new JsonObject(), new JsonObject());
+    List<String> transitions = new CopyOnWriteArrayList<>();
+    CountDownLatch down = new CountDownLatch(1);
+    Definition definition = tcp();
+    vertx.runOnContext(v -> {
+      ServiceWatch watch = new ServiceWatch(vertx, runner, instance, definition, (w, reason) -> {
+        transitions.add(w.up() + " after " + w.toJson().getLong("rounds") + " rounds");
+        if (!w.up()) {
+          w.stop();
+          down.countDown();
+        }
+      }, true);
+      watch.start(true);
+    });
+    assertTrue(down.await(10, TimeUnit.SECONDS), "reported down");
+    assertEquals(List.of("true after 0 rounds", "false after 2 rounds"), transitions);
+  }
 }
