@@ -86,8 +86,10 @@ public final class Addresses {
   /**
    * Request-reply to one health checker instance (its member id), asked by the api and the
    * registrar, the same answer as {@link #INSTANCES_SNAPSHOT}. With
-   * {@code {"registrars":[Member...],"registrar":id,"watches":false}} (a registrar's catch-up) only
-   * the up instances that registrar owns are listed, without the watches; with
+   * {@code {"registrars":[Member...],"registrar":id,"watches":false,"before":[Member...]}} (a
+   * registrar's catch-up) only the up instances that registrar owns are listed, without the
+   * watches, and with {@code before} (the group of its last catch-up) only those it did not own
+   * then; with
    * {@code {"ids":[{"id","hostId"}...]}} (its reconcile) nothing is listed and the answer has
    * {@code "verdicts":{id:"up"|"down"|"not-mine"|"unknown"}}: "down" only when this checker owns
    * the instance, has its host's containers and no up watch of it.

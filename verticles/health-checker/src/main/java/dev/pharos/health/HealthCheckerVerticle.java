@@ -294,9 +294,11 @@ public class HealthCheckerVerticle extends VerticleBase {
     }
     JsonObject request = msg.body() == null ? new JsonObject() : msg.body();
     Ownership registrars;
+    Ownership before;
     String registrar;
     try {
       registrars = request.containsKey("registrars") ? Ownership.fromJson(request.getJsonArray("registrars")) : null;
+      before = request.containsKey("before") ? Ownership.fromJson(request.getJsonArray("before")) : null;
       registrar = request.getString("registrar");
       request.getJsonArray("ids", new JsonArray()).forEach(o -> ((JsonObject) o).getString("id"));
     } catch (RuntimeException e) {
@@ -315,6 +317,9 @@ public class HealthCheckerVerticle extends VerticleBase {
         Instance i = w.instance();
         if (registrars != null && !registrars.owns(registrar, i.hostId(), i.id())) {
           return;
+        }
+        if (before != null && before.owns(registrar, i.hostId(), i.id())) {
+          return; // its registrar owned it already and heard of it as its owner
         }
         if (withWatches) {
           all.add(w.toJson());

@@ -43,6 +43,8 @@ public final class RegistrarGroup {
   private final StageMembership checkers;
   private volatile boolean leaving;
   private volatile long changedAt = System.currentTimeMillis();
+  /** The registrars as of the last catch-up every checker answered: what was asked for then is held. */
+  private Ownership caughtUp = Ownership.empty();
   /** The registrars as of the last change, to tell a join from a leave. */
   private Set<String> seen = Set.of();
   static final long UNSETTLED_MS = 10_000;
@@ -113,21 +115,37 @@ public final class RegistrarGroup {
     return live;
   }
 
-  /** Asks every checker for the up instances this registrar owns now; each goes to {@code up}. */
-  /** Completes once every checker has answered, or has been given up on. */
+  /**
+   * Asks every checker for the up instances this registrar owns now and did not own by the group
+   * of its last complete catch-up (those it heard of as their owner); each goes to {@code up}.
+   * A catch-up costs what moved, not what this registrar holds. Completes once every checker has
+   * answered, or has been given up on; one given up on makes the next catch-up ask for all again.
+   */
   public Future<Void> catchUp(Consumer<Instance> up) {
     Ownership group = registrars.current();
-    List<Future<Void>> asks = new ArrayList<>();
+    Ownership before = caughtUp;
+    List<Future<Boolean>> asks = new ArrayList<>();
     checkers.current().members().forEach(checker -> {
-      Promise<Void> answered = Promise.promise();
-      ask(checker, group, 0, up, answered);
+      Promise<Boolean> answered = Promise.promise();
+      ask(checker, group, before, 0, up, answered);
       asks.add(answered.future());
     });
-    return Future.join(asks).mapEmpty();
+    return Future.join(asks).map(done -> {
+      if (asks.stream().allMatch(a -> Boolean.TRUE.equals(a.result()))) {
+        caughtUp = group;
+      } else {
+        caughtUp = Ownership.empty();
+      }
+      return null;
+    });
   }
 
-  private void ask(Member checker, Ownership group, int attempt, Consumer<Instance> up, Promise<Void> answered) {
+  private void ask(Member checker, Ownership group, Ownership before, int attempt, Consumer<Instance> up,
+                   Promise<Boolean> answered) {
     JsonObject request = new JsonObject().put("registrars", group.toJson()).put("registrar", me.id()).put("watches", false);
+    if (!before.isEmpty()) {
+      request.put("before", before.toJson());
+    }
     vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()), request, ASK)
       .onSuccess(reply -> {
         reply.body().getJsonArray("instances").forEach(i -> {
@@ -136,15 +154,15 @@ public final class RegistrarGroup {
             up.accept(instance);
           }
         });
-        answered.tryComplete();
+        answered.tryComplete(true);
       })
       .onFailure(err -> {
         // its consumer may not be visible on this node yet; a checker that left is no longer asked
         if (!leaving && attempt < CATCH_UP_TRIES && checkers.current().member(checker.id()) != null
           && group.equals(registrars.current())) {
-          vertx.setTimer(CATCH_UP_RETRY_MS, t -> ask(checker, group, attempt + 1, up, answered));
+          vertx.setTimer(CATCH_UP_RETRY_MS, t -> ask(checker, group, before, attempt + 1, up, answered));
         } else {
-          answered.tryComplete();
+          answered.tryComplete(checkers.current().member(checker.id()) == null); // a checker gone owes nothing
         }
       });
   }
