@@ -91,6 +91,7 @@ public class HealthCheckerVerticle extends VerticleBase {
           body -> onContainers(body.copy().put("type", "snapshot")), () -> haveContainers);
         // the request reaches one docker watcher; the announce makes every host's watcher publish
         bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
+        askVerdicts();
         // running whether or not a docker watcher answers: a node is judged by its own stages (a
         // watcher that has not listed yet is starting itself, on its node); the snapshots'
         // readiness is the checker's own ready(), which the registrars ask for
@@ -142,6 +143,22 @@ public class HealthCheckerVerticle extends VerticleBase {
       status.problem("message on " + Addresses.DEFINITIONS, "unknown type " + fact.getString("type"));
     } else {
       reconcile(false, applied.scope());
+    }
+  }
+
+  /**
+   * The verdicts given before this checker listened (its consumer reaches other nodes a moment
+   * after it registers): each other checker's up instances, once. A "down" racing an answer can
+   * leave an "up" here that is no longer so; an adopted watch's first round corrects it.
+   */
+  private void askVerdicts() {
+    for (Member other : membership.current().members()) {
+      if (other.id().equals(status.id())) {
+        continue;
+      }
+      Snapshots.askUntilAnswered(vertx, Addresses.instancesSnapshot(other.id()), new JsonObject().put("watches", false),
+        status, body -> body.getJsonArray("instances", new JsonArray()).forEach(i -> reportedUp.add(((JsonObject) i).getString("id"))),
+        () -> stopping || membership.current().member(other.id()) == null);
     }
   }
 
