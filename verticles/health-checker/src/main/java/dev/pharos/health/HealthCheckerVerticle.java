@@ -164,8 +164,8 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   /** Every checker's up/down fact, in each checker's order: the last one of each instance is kept. */
   private void onVerdict(JsonObject fact) {
-    JsonObject instance = fact.getJsonObject("instance");
-    String id = instance == null ? null : instance.getString("id");
+    // a fact without an instance id is the registrar's to report; here it only carries no verdict
+    String id = fact.getValue("instance") instanceof JsonObject instance && instance.getValue("id") instanceof String s ? s : null;
     if (id == null) {
       return;
     }

@@ -1,6 +1,7 @@
 package dev.pharos.definitions.impl;
 
 import io.vertx.core.Context;
+import dev.pharos.zookeeper.CuratorFutures;
 import io.vertx.core.Future;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
@@ -14,8 +15,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 
 /**
@@ -110,7 +109,7 @@ public final class ZooKeeperDefinitions implements AutoCloseable {
   private Future<Void> read(String path) {
     reads++;
     Stat stat = new Stat();
-    return on(async.getData().storingStatIn(stat).forPath(path)).map(data -> {
+    return CuratorFutures.on(async.getData().storingStatIn(stat).forPath(path), context).map(data -> {
       if (!closed) {
         known.add(path);
         listener.changed(path, stat.getMzxid(), data);
@@ -164,16 +163,9 @@ public final class ZooKeeperDefinitions implements AutoCloseable {
     });
   }
 
-  /** The children of {@code path}; none when it does not exist. */
   private Future<List<String>> children(String path) {
     reads++;
-    return on(async.getChildren().forPath(path)).recover(err -> err instanceof KeeperException.NoNodeException
-      ? Future.succeededFuture(List.of()) : Future.failedFuture(err));
-  }
-
-  private <T> Future<T> on(CompletionStage<T> stage) {
-    return Future.<T>fromCompletionStage(stage, context).recover(err ->
-      Future.failedFuture(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err));
+    return CuratorFutures.childrenOrNone(async, path, context);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.pharos.registrar.impl;
 import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
 import dev.pharos.model.NerveRegistration;
+import dev.pharos.zookeeper.CuratorFutures;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import org.apache.curator.framework.CuratorFramework;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -71,8 +71,7 @@ public final class NerveZooKeeperReporter {
   }
 
   private <T> Future<T> on(CompletionStage<T> stage) {
-    return Future.<T>fromCompletionStage(stage, context).recover(err ->
-      Future.failedFuture(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err));
+    return CuratorFutures.on(stage, context);
   }
 
   /**
@@ -217,8 +216,7 @@ public final class NerveZooKeeperReporter {
 
   /** The names under {@code parent}; none when it does not exist. */
   public Future<List<String>> children(String parent) {
-    return on(async.getChildren().forPath(parent)).recover(err -> err instanceof KeeperException.NoNodeException
-      ? Future.succeededFuture(List.of()) : Future.failedFuture(err));
+    return CuratorFutures.childrenOrNone(async, parent, context);
   }
 
   /**
