@@ -43,8 +43,7 @@ public final class RegistrarGroup {
   private final StageMembership checkers;
   private volatile boolean leaving;
   private volatile long changedAt = System.currentTimeMillis();
-  /** The registrars as of the last catch-up every checker answered: what was asked for then is held. */
-  private Ownership caughtUp = Ownership.empty();
+  private final CatchUps catchUps = new CatchUps();
   /** The registrars as of the last change, to tell a join from a leave. */
   private Set<String> seen = Set.of();
   static final long UNSETTLED_MS = 10_000;
@@ -119,23 +118,19 @@ public final class RegistrarGroup {
    * Asks every checker for the up instances this registrar owns now and did not own by the group
    * of its last complete catch-up (those it heard of as their owner); each goes to {@code up}.
    * A catch-up costs what moved, not what this registrar holds. Completes once every checker has
-   * answered, or has been given up on; one given up on makes the next catch-up ask for all again.
+   * answered, or has been given up on; one given up on, or a group change while it asks, makes the
+   * next catch-up ask for all again ({@link CatchUps}).
    */
   public Future<Void> catchUp(Consumer<Instance> up) {
-    Ownership group = registrars.current();
-    Ownership before = caughtUp;
+    CatchUps.CatchUp catchUp = catchUps.begin(registrars.current());
     List<Future<Boolean>> asks = new ArrayList<>();
     checkers.current().members().forEach(checker -> {
       Promise<Boolean> answered = Promise.promise();
-      ask(checker, group, before, 0, up, answered);
+      ask(checker, catchUp.group(), catchUp.before(), 0, up, answered);
       asks.add(answered.future());
     });
     return Future.join(asks).map(done -> {
-      if (asks.stream().allMatch(a -> Boolean.TRUE.equals(a.result()))) {
-        caughtUp = group;
-      } else {
-        caughtUp = Ownership.empty();
-      }
+      catchUps.ended(catchUp, asks.stream().allMatch(a -> Boolean.TRUE.equals(a.result())));
       return null;
     });
   }
