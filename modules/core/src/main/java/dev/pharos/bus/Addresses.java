@@ -90,9 +90,11 @@ public final class Addresses {
    * registrar's catch-up) only the up instances that registrar owns are listed, without the
    * watches, and with {@code before} (the group of its last catch-up) only those it did not own
    * then; with
-   * {@code {"ids":[{"id","hostId"}...]}} (its reconcile) nothing is listed and the answer has
+   * {@code {"ids":[{"id","hostId"}...],"registrars":[Member...],"registrar":id}} (its reconcile,
+   * naming what it holds) nothing is listed and the answer has
    * {@code "verdicts":{id:"up"|"down"|"not-mine"|"unknown"}}: "down" only when this checker owns
-   * the instance, has its host's containers and no up watch of it.
+   * the instance, has its host's containers and no up watch of it; and
+   * {@code "unheld":[Instance...]}: the up instances that registrar owns and did not name.
    */
   public static String instancesSnapshot(String memberId) {
     return INSTANCES_SNAPSHOT + "." + memberId;

@@ -355,8 +355,27 @@ public class HealthCheckerVerticle extends VerticleBase {
         verdicts.put(id.getString("id"), verdict(id.getString("hostId"), id.getString("id")));
       });
       reply.put("verdicts", verdicts);
+      if (registrars != null && registrar != null) {
+        reply.put("unheld", unheld(registrars, registrar, verdicts));
+      }
     }
     msg.reply(reply);
+  }
+
+  /**
+   * The up instances {@code registrar} owns and did not name as held: an "up" fact it never
+   * heard (published before its consumer reached this node, or lost with a connection), which
+   * its reconcile makes good. Costs this checker's watches, once a reconcile.
+   */
+  private JsonArray unheld(Ownership registrars, String registrar, JsonObject held) {
+    JsonArray unheld = new JsonArray();
+    watches.values().forEach(w -> {
+      Instance i = w.instance();
+      if (Boolean.TRUE.equals(w.up()) && !held.containsKey(i.id()) && registrars.owns(registrar, i.hostId(), i.id())) {
+        unheld.add(i.toJson());
+      }
+    });
+    return unheld;
   }
 
   private String verdict(String hostId, String instanceId) {

@@ -6,6 +6,7 @@ import dev.pharos.etcd.EtcdClients;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.metrics.StoreMeters;
 import dev.pharos.model.Instance;
+import dev.pharos.nesoi.HookedServices;
 import dev.pharos.nesoi.NesoiStore;
 import dev.pharos.ownership.Member;
 import dev.pharos.ownership.Ownership;
@@ -56,6 +57,7 @@ public class RegistrarVerticle extends VerticleBase {
   private StageStatus status;
   private CuratorFramework client;
   private NesoiStore nesoi;
+  private HookedServices hooked;
   private NerveZooKeeperReporter reporter;
   private NerveRegistry nerve;
   private EtcdRegistry etcd;
@@ -94,6 +96,7 @@ public class RegistrarVerticle extends VerticleBase {
       .compose(c -> {
         client = c;
         nesoi = new NesoiStore(client);
+        hooked = new HookedServices(client).start();
         group = new RegistrarGroup(vertx, context, client, StageMembership.group(vertx, conf), me, this::registrarsChanged);
         reporter = new NerveZooKeeperReporter(context, client, new StoreMeters(meters, "zookeeper"));
         nerve = new NerveRegistry(vertx, reporter, this::mine, (type, instance, path) -> changed(type, "zookeeper", instance, path),
@@ -155,6 +158,9 @@ public class RegistrarVerticle extends VerticleBase {
     stopping = true;
     if (drains != null) {
       drains.close();
+    }
+    if (hooked != null) {
+      hooked.close();
     }
     Future<Void> left = group == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       client.getConnectionStateListenable().removeListener(connectionListener);
@@ -270,6 +276,12 @@ public class RegistrarVerticle extends VerticleBase {
       LOG.info("{} is no longer reported up by its health checker; deregistering it", instance.id());
       drains.forget(instance.id());
       down(instance, false);
+    }, instance -> {
+      if (nerve.instance(instance.id()) == null && !drains.holdsBack(instance)) { // not one being written now
+        LOG.info("{} is reported up by its health checker but its fact never reached this registrar; registering it",
+          instance.id());
+        up(instance);
+      }
     });
   }
 
@@ -285,6 +297,9 @@ public class RegistrarVerticle extends VerticleBase {
 
   /** Nesoi's web-hooks on {@code /srv/{app}} hear of the Docker pipeline's instances too. */
   private void recordForWebhooks(Instance instance) {
+    if (Boolean.FALSE.equals(hooked.hooked(instance.app()))) {
+      return; // no hook on its service: no request (checked again in ZooKeeper when there is one)
+    }
     vertx.executeBlocking(() -> {
       nesoi.recordChange("srv", instance.app(), "/srv/" + instance.app() + "/" + instance.id());
       return null;

@@ -81,10 +81,14 @@ class RegistrarTest {
   }
 
   private static Instance instance(String id, int port) {
-    return new Instance(id, "dev", "web", "h1", "c-" + id, "127.0.0.1", port,
+    return instance(id, port, "web");
+  }
+
+  private static Instance instance(String id, int port, String app) {
+    return new Instance(id, "dev", app, "h1", "c-" + id, "127.0.0.1", port,
       new JsonObject().put("host", "127.0.0.1").put("port", port).put("name", id),
-      ServiceDocument.of(new Host("h1", "127.0.0.1"), Container.of("c-" + id, "web-" + id, "img", Map.of(), List.of(), false),
-        "dev", "web", 80, port, "tcp"));
+      ServiceDocument.of(new Host("h1", "127.0.0.1"), Container.of("c-" + id, app + "-" + id, "img", Map.of(), List.of(), false),
+        "dev", app, 80, port, "tcp"));
   }
 
   private static void publish(Vertx vertx, String type, Instance instance) {
@@ -206,6 +210,49 @@ class RegistrarTest {
       }
     });
     return checks;
+  }
+
+  /**
+   * A registration asks ZooKeeper nothing about web-hooks when its service has none (it asked
+   * whether it had one, once per registration); the registrations of a service with a hook are
+   * recorded for it. The record is written after every earlier registration's web-hook work,
+   * so once it is there none of them can still ask.
+   */
+  @Test
+  void registrationsAskNothingOfServicesWithoutHooksAndAreRecordedForAHook(Vertx vertx) throws Exception {
+    zk.create().forPath("/env/dev/sd/api", "{\"nerve\":{}}".getBytes());
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    registrarClient.get().getZookeeperClient().setTracerDriver(new org.apache.curator.drivers.AdvancedTracerDriver() {
+      @Override
+      public void addTrace(org.apache.curator.drivers.OperationTrace trace) {
+        if (trace.getPath() != null && trace.getPath().contains("/nesoi/hooks/srv/api")) {
+          asked.incrementAndGet();
+        }
+      }
+
+      @Override
+      public void addEvent(org.apache.curator.drivers.EventTrace trace) {
+      }
+    });
+    zk.create().creatingParentsIfNeeded().forPath("/nesoi/hooks/srv/web/watcher", "{\"name\":\"watcher\"}".getBytes());
+    zk.create().creatingParentsIfNeeded().forPath("/nesoi/changes");
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    Await.until("a registration of web recorded for its hook", () -> {
+      // one more until the hook is heard of (a moment after it is written)
+      publish(vertx, "up", instance("h1-hooked" + next.get(), 9200 + next.getAndIncrement()));
+      return !zk.getChildren().forPath("/nesoi/changes").isEmpty();
+    });
+    String record = new String(zk.getData().forPath("/nesoi/changes/" + zk.getChildren().forPath("/nesoi/changes").get(0)));
+    assertTrue(record.contains("/srv/web/h1-hooked"), record);
+
+    for (int i = 0; i < 20; i++) {
+      publish(vertx, "up", instance("h1-api" + i, 9100 + i, "api"));
+    }
+    Await.until("twenty registrations of api", () -> zk.getChildren().forPath("/env/dev/sd/api/sd").size() == 20);
+    int records = zk.getChildren().forPath("/nesoi/changes").size();
+    publish(vertx, "up", instance("h1-later", 9300));
+    Await.until("the later registration of web recorded", () -> zk.getChildren().forPath("/nesoi/changes").size() > records);
+    assertEquals(0, asked.get(), "requests about the hooks of api, which has none, for its twenty registrations");
   }
 
   @Test

@@ -163,22 +163,34 @@ public final class RegistrarGroup {
   }
 
   /**
-   * Asks each held instance's checker, when ready, whether it still reports it up; those it
-   * owns and reports down (a container gone while no checker watched) go to {@code down}.
+   * Asks every checker about what this registrar holds: each held instance's checker, when ready,
+   * whether it still reports it up (those it owns and reports down, a container gone while no
+   * checker watched, go to {@code down}); and every checker for the up instances this registrar
+   * owns and does not hold (an "up" fact that never arrived: published before this registrar's
+   * consumer reached the checker's node, or lost with a connection), which go to {@code unheld}.
    */
-  public void verdicts(Collection<Instance> held, Consumer<Instance> down) {
+  public void verdicts(Collection<Instance> held, Consumer<Instance> down, Consumer<Instance> unheld) {
     Ownership checkerGroup = checkers.current();
+    Ownership group = registrars.current();
     Map<String, JsonArray> byChecker = new HashMap<>();
     Map<String, Instance> byId = new HashMap<>();
+    checkerGroup.members().forEach(m -> byChecker.put(m.id(), new JsonArray()));
     held.forEach(i -> {
       Member owner = checkerGroup.owner(i.hostId(), i.id());
       if (owner != null) {
         byId.put(i.id(), i);
-        byChecker.computeIfAbsent(owner.id(), k -> new JsonArray()).add(new JsonObject().put("id", i.id()).put("hostId", i.hostId()));
+        byChecker.get(owner.id()).add(new JsonObject().put("id", i.id()).put("hostId", i.hostId()));
       }
     });
     byChecker.forEach((checker, ids) -> vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker),
-      new JsonObject().put("ids", ids), ASK).onSuccess(reply -> {
+      new JsonObject().put("ids", ids).put("registrars", group.toJson()).put("registrar", me.id()), ASK).onSuccess(reply -> {
+        // an up is an up, ready or not; a checker not ready yet may not know a down for one
+        reply.body().getJsonArray("unheld", new JsonArray()).forEach(i -> {
+          Instance instance = Instance.fromJson((JsonObject) i);
+          if (owns(instance)) {
+            unheld.accept(instance);
+          }
+        });
         if (!reply.body().getBoolean("ready", false)) {
           return;
         }
