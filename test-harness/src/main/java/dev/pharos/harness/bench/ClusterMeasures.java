@@ -145,6 +145,7 @@ final class ClusterMeasures {
     List<String> held = view.owners().entrySet().stream().filter(e -> e.getValue().contains(dead))
       .map(Map.Entry::getKey).toList();
     long t0 = System.nanoTime();
+    long killedAt = System.currentTimeMillis();
     victim.kill();
     Harness.await("every instance " + victim.name() + " held registered again", Duration.ofSeconds(60),
       () -> held.stream().allMatch(id -> view.createdAfter(id, t0, dead) != null));
@@ -153,6 +154,9 @@ final class ClusterMeasures {
     // only the instances whose checker was on the victim too get a new "up"; the others' registrars ask their checker
     long[] upAt = held.stream().map(id -> ups.firstAfter(id, t0)).filter(java.util.Objects::nonNull)
       .mapToLong(Long::longValue).sorted().toArray();
+    Long expired = view.lastDeleted(dead);
+    System.out.println("handover of " + victim.name() + ": its znodes seen gone (its session expired) " + (expired == null ? "-" : (expired - t0) / 1_000_000)
+      + " ms after the kill; its instances' \"up\" facts after the kill: " + ups.upsPublishedAfter(held, killedAt));
     Thread.sleep(2000); // a reconcile later: still once each?
     Map<String, List<Long>> owners = view.owners();
     int duplicates = (int) load.stream().filter(s -> owners.getOrDefault(s.instanceId(), List.of()).size() > 1).count();

@@ -27,6 +27,8 @@ final class RegistrationView implements AutoCloseable {
   private final CuratorCache cache;
   private final Map<String, List<Created>> created = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong deleted = new java.util.concurrent.atomic.AtomicLong();
+  /** When a znode of each session was last seen deleted: its expiry, for a killed registrar's (all go at once). */
+  private final Map<Long, Long> lastDeleted = new ConcurrentHashMap<>();
 
   RegistrationView(CuratorFramework zk, String env) {
     root = "/env/" + env + "/sd";
@@ -39,6 +41,7 @@ final class RegistrationView implements AutoCloseable {
     }).forDeletes(node -> {
       if (instanceId(node.getPath()) != null) {
         deleted.incrementAndGet();
+        lastDeleted.put(owner(node), System.nanoTime());
       }
     }).build());
     cache.start();
@@ -87,6 +90,11 @@ final class RegistrationView implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** When a znode held by {@code session} was last seen deleted ({@link System#nanoTime()}), or null. */
+  Long lastDeleted(long session) {
+    return lastDeleted.get(session);
   }
 
   /** Registration znodes seen created and deleted so far: the churn. */

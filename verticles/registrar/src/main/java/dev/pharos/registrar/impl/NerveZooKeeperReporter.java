@@ -28,7 +28,8 @@ import java.util.concurrent.CompletionStage;
  * {@code /env/{env}/sd/{app}/sd} holding Nerve's JSON. On Curator's async API: no thread is
  * parked on a ZooKeeper round trip; every result completes on the owner's context. Creates go
  * through ZooKeeper's own handle instead, so that a create whose reply was lost is not blindly
- * written again.
+ * written again; those that come while others are on their way go together in one multi
+ * ({@link CreateBatches}).
  *
  * <p>A registration is created in one transaction with the deletion of every other znode of the
  * same instance (an earlier owner's, a lost reply's retry, an earlier session's), so a reader
@@ -48,6 +49,8 @@ public final class NerveZooKeeperReporter {
   private final StoreMeters meters;
   /** A service's listings, shared by the registrations that ask while one is on its way. */
   private final ChildListings listings;
+  /** Creates that come while others are on their way go in one multi. */
+  private final CreateBatches creates = new CreateBatches(this::createOne, this::createAll);
 
   public NerveZooKeeperReporter(Context context, CuratorFramework client, StoreMeters meters) {
     this.context = context;
@@ -158,17 +161,7 @@ public final class NerveZooKeeperReporter {
       return Future.failedFuture(e);
     }
     if (existing.isEmpty()) {
-      return meters.timeAsync("create", () -> {
-        zk.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL_SEQUENTIAL, (rc, p, ctx, name) ->
-          context.runOnContext(v -> {
-            if (rc == KeeperException.Code.OK.intValue()) {
-              created.complete(unchrooted(name, path));
-            } else {
-              created.fail(KeeperException.create(KeeperException.Code.get(rc), p));
-            }
-          }), null);
-        return created.future();
-      });
+      return meters.timeAsync("create", () -> creates.create(path, data));
     }
     List<Op> ops = new ArrayList<>();
     for (String old : existing) {
@@ -178,18 +171,7 @@ public final class NerveZooKeeperReporter {
     return meters.timeAsync("replace", () -> {
       zk.multi(ops, (rc, p, ctx, results) -> context.runOnContext(v -> {
         if (rc != KeeperException.Code.OK.intValue()) {
-          // a multi's own code is its first failed op's: NoNode when a listed znode went
-          KeeperException.Code code = KeeperException.Code.get(rc);
-          if (results != null) {
-            for (OpResult r : results) {
-              if (r instanceof OpResult.ErrorResult e && e.getErr() != KeeperException.Code.OK.intValue()
-                && e.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
-                code = KeeperException.Code.get(e.getErr());
-                break;
-              }
-            }
-          }
-          created.fail(KeeperException.create(code, path));
+          created.fail(KeeperException.create(firstFailure(rc, results), path)); // NoNode when a listed znode went
           return;
         }
         String name = null;
@@ -202,6 +184,60 @@ public final class NerveZooKeeperReporter {
       }), null);
       return created.future();
     });
+  }
+
+  /** One create on ZooKeeper's own handle (see {@link #replace}). */
+  private Future<String> createOne(CreateBatches.Create create) {
+    io.vertx.core.Promise<String> created = io.vertx.core.Promise.promise();
+    try {
+      client.getZookeeperClient().getZooKeeper().create(create.path(), create.data(), ZooDefs.Ids.OPEN_ACL_UNSAFE,
+        CreateMode.EPHEMERAL_SEQUENTIAL, (rc, p, ctx, name) -> context.runOnContext(v -> {
+          if (rc == KeeperException.Code.OK.intValue()) {
+            created.complete(unchrooted(name, create.path()));
+          } else {
+            created.fail(KeeperException.create(KeeperException.Code.get(rc), p));
+          }
+        }), null);
+    } catch (Exception e) {
+      created.fail(e);
+    }
+    return created.future();
+  }
+
+  /** Creates in one multi on ZooKeeper's own handle: each created name, in order. */
+  private Future<List<String>> createAll(List<CreateBatches.Create> batch) {
+    io.vertx.core.Promise<List<String>> created = io.vertx.core.Promise.promise();
+    List<Op> ops = new ArrayList<>(batch.size());
+    batch.forEach(c -> ops.add(Op.create(c.path(), c.data(), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL_SEQUENTIAL)));
+    try {
+      client.getZookeeperClient().getZooKeeper().multi(ops, (rc, p, ctx, results) -> context.runOnContext(v -> {
+        if (rc != KeeperException.Code.OK.intValue()) {
+          created.fail(KeeperException.create(firstFailure(rc, results), p));
+          return;
+        }
+        List<String> names = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+          names.add(unchrooted(((OpResult.CreateResult) results.get(i)).getPath(), batch.get(i).path()));
+        }
+        created.complete(names);
+      }), null);
+    } catch (Exception e) {
+      created.fail(e);
+    }
+    return created.future();
+  }
+
+  /** A multi's own code is its first failed op's; the ops after it say only that they were not run. */
+  private static KeeperException.Code firstFailure(int rc, List<OpResult> results) {
+    if (results != null) {
+      for (OpResult r : results) {
+        if (r instanceof OpResult.ErrorResult e && e.getErr() != KeeperException.Code.OK.intValue()
+          && e.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+          return KeeperException.Code.get(e.getErr());
+        }
+      }
+    }
+    return KeeperException.Code.get(rc);
   }
 
   /**
