@@ -135,6 +135,45 @@ class DividedClusterIT extends EndToEndTest {
     harness.stop(a);
   }
 
+  /**
+   * A checker leaving costs each other checker a resolve per instance it takes over, not one per
+   * instance it watches: a group change leaves the watches it keeps as they are.
+   */
+  @Test
+  void aCheckerLeavingCostsTheOthersOnlyWhatMoves() throws Exception {
+    JsonObject aConf = node("node-a", true);
+    aConf.getJsonObject("verticles").remove("health-checker");
+    aConf.getJsonObject("verticles").remove("registrar");
+    Pharos a = harness.start(aConf);
+    Pharos b = harness.start(node("node-b", false));
+    Pharos c = harness.start(node("node-c", false));
+    String apiB = Harness.api(b);
+    harness.define("dev", "moved", """
+      {"nerve": {"check_interval": 0.2, "checks": [{"type": "tcp", "timeout": 0.5}]}}""");
+    for (int i = 0; i < 6; i++) {
+      harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "moved"));
+    }
+    await("six registrations", () -> harness.registrations("dev", "moved").size() == 6);
+    await("each container watched once, by b or c", () -> sum(Http.getJson(apiB + "/v1/health").getJsonObject("stages")
+      .getJsonObject("health-checker"), "watches") == 6);
+    JsonObject before = checkerDetails(apiB, "node-b");
+    harness.stop(c);
+    await("b watches all six", () -> checkerDetails(apiB, "node-b").getLong("watches", 0L) == 6);
+    JsonObject after = checkerDetails(apiB, "node-b");
+    long moved = 6 - before.getLong("watches");
+    assertEquals(moved, after.getLong("resolves") - before.getLong("resolves"),
+      "b resolved what moved to it (" + moved + " of 6), and nothing it watched already: " + before + " then " + after);
+    harness.stop(b);
+    harness.stop(a);
+  }
+
+  /** The details of the health checker on {@code node}, as its last status said. */
+  private static JsonObject checkerDetails(String api, String node) throws Exception {
+    return Http.getJson(api + "/v1/health").getJsonObject("stages").getJsonObject("health-checker").getJsonArray("instances")
+      .stream().map(JsonObject.class::cast).filter(i -> node.equals(i.getString("node"))).findFirst()
+      .map(i -> i.getJsonObject("details")).orElse(new JsonObject());
+  }
+
   private static long sum(JsonObject stage, String detail) {
     Predicate<Object> any = o -> true;
     return stage.getJsonArray("instances").stream().filter(any).map(JsonObject.class::cast)

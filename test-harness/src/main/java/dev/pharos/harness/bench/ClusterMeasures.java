@@ -144,6 +144,13 @@ final class ClusterMeasures {
     long downs0 = ups.falseDowns();
     List<String> held = view.owners().entrySet().stream().filter(e -> e.getValue().contains(dead))
       .map(Map.Entry::getKey).toList();
+    Ownership checkers = members(Addresses.HEALTH_CHECKER);
+    Ownership survivors = new Ownership(checkers.members().stream().filter(m -> !m.node().equals(victim.name())).toList());
+    Map<String, List<String>> adoptedBy = new java.util.TreeMap<>();
+    load.stream().filter(s -> held.contains(s.instanceId())
+        && checkers.owner(s.hostId(), s.instanceId()).node().equals(victim.name()))
+      .forEach(s -> adoptedBy.computeIfAbsent(survivors.owner(s.hostId(), s.instanceId()).node(), k -> new ArrayList<>())
+        .add(s.instanceId()));
     long t0 = System.nanoTime();
     long killedAt = System.currentTimeMillis();
     victim.kill();
@@ -157,6 +164,8 @@ final class ClusterMeasures {
     Long expired = view.lastDeleted(dead);
     System.out.println("handover of " + victim.name() + ": its znodes seen gone (its session expired) " + (expired == null ? "-" : (expired - t0) / 1_000_000)
       + " ms after the kill; its instances' \"up\" facts after the kill: " + ups.upsPublishedAfter(held, killedAt));
+    adoptedBy.forEach((node, ids) -> System.out.println("  taken over by the checker of " + node + ": "
+      + ups.upsPublishedAfter(ids, killedAt)));
     Thread.sleep(2000); // a reconcile later: still once each?
     Map<String, List<Long>> owners = view.owners();
     int duplicates = (int) load.stream().filter(s -> owners.getOrDefault(s.instanceId(), List.of()).size() > 1).count();

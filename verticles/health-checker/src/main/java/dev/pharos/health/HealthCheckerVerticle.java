@@ -56,6 +56,8 @@ public class HealthCheckerVerticle extends VerticleBase {
   private CheckContext checks;
   private CuratorFramework client;
   private StageMembership membership;
+  /** Instances resolved from their container and definition so far: what reconciles cost. */
+  private long resolves;
   /** Set when stopping: no new watch and no fact from a watch after this. */
   private boolean stopping;
 
@@ -120,7 +122,7 @@ public class HealthCheckerVerticle extends VerticleBase {
       return;
     }
     status.detail("checkers", membership.current().members().size());
-    reconcile(true, Catalog.Scope.ALL);
+    reconcile(true, Catalog.Scope.ALL, true);
   }
 
   private void onContainers(JsonObject fact) {
@@ -194,16 +196,35 @@ public class HealthCheckerVerticle extends VerticleBase {
    *                 from another checker, or known from a snapshot (see {@link ServiceWatch})
    */
   private void reconcile(boolean adoptive, Catalog.Scope scope) {
+    reconcile(adoptive, scope, false);
+  }
+
+  /**
+   * @param groupChanged only the checkers changed, no container nor definition: an instance
+   *                     watched here already is kept as it is, unresolved, so a group change
+   *                     costs an owner per container and a resolve per instance that moved here
+   */
+  private void reconcile(boolean adoptive, Catalog.Scope scope, boolean groupChanged) {
     if (stopping) {
       return;
     }
     Set<String> wanted = new HashSet<>();
     Map<String, String> problems = new HashMap<>();
     catalog.forEachLabelled(scope, (host, container) -> {
-      if (!owns(host.id(), InstanceResolver.instanceId(host, container))) {
+      String id = InstanceResolver.instanceId(host, container);
+      if (!owns(host.id(), id)) {
         return;
       }
       String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
+      if (groupChanged && watches.get(id) != null) {
+        wanted.add(id);
+        ContainerProblem kept = containerProblems.get(subject);
+        if (kept != null) {
+          problems.put(subject, kept.reason()); // a watched instance's problem (no HEALTHCHECK) stays
+        }
+        return;
+      }
+      resolves++;
       Instance instance = resolve(host, container, subject, problems);
       if (problems.containsKey(subject)) {
         containerProblems.put(subject, new ContainerProblem(host.id(), Catalog.appOf(container), problems.get(subject)));
@@ -229,7 +250,7 @@ public class HealthCheckerVerticle extends VerticleBase {
         publish("down", instance, "container or definition gone");
       }
     }
-    status.detail("watches", watches.size());
+    status.detail("watches", watches.size()).detail("resolves", resolves);
     countUp();
   }
 
