@@ -41,8 +41,8 @@ final class ClusterMeasures {
    * checkers' "up" facts of the {@code movedChecks} of them that the victim also checked; {@code downs}:
    * "down" facts of healthy instances meanwhile.
    */
-  record Handover(String node, int held, double firstMs, double lastMs, int movedChecks, double firstUpMs, double lastUpMs,
-                  int duplicates, int missing, long downs) {
+  record Handover(String node, int held, double firstMs, double lastMs, double lastCreatedMs, int movedChecks,
+                  double firstUpMs, double lastUpMs, int duplicates, int missing, long downs) {
   }
 
   private final ClusterBench.Params params;
@@ -170,7 +170,8 @@ final class ClusterMeasures {
     Map<String, List<Long>> owners = view.owners();
     int duplicates = (int) load.stream().filter(s -> owners.getOrDefault(s.instanceId(), List.of()).size() > 1).count();
     int missing = (int) load.stream().filter(s -> !owners.containsKey(s.instanceId())).count();
-    return new Handover(victim.name(), held.size(), (first - t0) / 1e6, (last - t0) / 1e6,
+    long lastCreated = held.stream().mapToLong(id -> view.ctimeAfter(id, t0, dead)).max().orElse(killedAt);
+    return new Handover(victim.name(), held.size(), (first - t0) / 1e6, (last - t0) / 1e6, lastCreated - killedAt,
       upAt.length, upAt.length == 0 ? 0 : (upAt[0] - t0) / 1e6, upAt.length == 0 ? 0 : (upAt[upAt.length - 1] - t0) / 1e6,
       duplicates, missing, ups.falseDowns() - downs0);
   }

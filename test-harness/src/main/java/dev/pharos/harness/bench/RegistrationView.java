@@ -20,7 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RegistrationView implements AutoCloseable {
 
   /** One znode seen created: when, and its ephemeral owner (the session of the registrar's process). */
-  record Created(long nanos, long owner) {
+  record Created(long nanos, long owner, long ctimeMs) {
   }
 
   private final String root;
@@ -36,7 +36,8 @@ final class RegistrationView implements AutoCloseable {
     cache.listenable().addListener(CuratorCacheListener.builder().forCreates(node -> {
       String id = instanceId(node.getPath());
       if (id != null) {
-        created.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(new Created(System.nanoTime(), owner(node)));
+        created.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(new Created(System.nanoTime(), owner(node),
+          node.getStat() == null ? 0 : node.getStat().getCtime()));
       }
     }).forDeletes(node -> {
       if (instanceId(node.getPath()) != null) {
@@ -87,6 +88,20 @@ final class RegistrationView implements AutoCloseable {
     for (Created c : created.getOrDefault(instanceId, List.of())) {
       if (c.nanos() > since && c.owner() != not) {
         return c.nanos();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * When ZooKeeper created (its ctime, wall-clock ms) the instance's first znode seen after
+   * {@code since} of a session other than {@code not}, or null: the moment any reader could have
+   * it, whatever this reader's own lag.
+   */
+  Long ctimeAfter(String instanceId, long since, long not) {
+    for (Created c : created.getOrDefault(instanceId, List.of())) {
+      if (c.nanos() > since && c.owner() != not) {
+        return c.ctimeMs();
       }
     }
     return null;
