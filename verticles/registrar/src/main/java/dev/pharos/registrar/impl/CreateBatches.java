@@ -24,7 +24,7 @@ import java.util.function.Function;
  */
 final class CreateBatches {
 
-  static final int IN_FLIGHT = 2;
+  static final int IN_FLIGHT = 4;
   static final int MAX_BATCH = 200;
 
   /** One ephemeral-sequential create: the path as asked, its data, and the name it was given. */

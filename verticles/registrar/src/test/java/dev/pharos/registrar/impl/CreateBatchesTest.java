@@ -45,43 +45,53 @@ class CreateBatchesTest {
   void aCreateAloneGoesAtOnceAndABurstGoesInOneMulti() {
     Server zk = new Server();
     CreateBatches batches = new CreateBatches(zk::single, zk::multi);
-    Future<String> first = batches.create("/sd/a_", new byte[0]);
-    Future<String> second = batches.create("/sd/b_", new byte[0]);
-    assertEquals(2, zk.singles.size(), "two may be on their way at once, each alone");
+    List<Future<String>> alone = new ArrayList<>();
+    for (int i = 0; i < CreateBatches.IN_FLIGHT; i++) {
+      alone.add(batches.create("/sd/a" + i + "_", new byte[0]));
+    }
+    assertEquals(CreateBatches.IN_FLIGHT, zk.singles.size(), "as many as may be on their way at once go, each alone");
     List<Future<String>> burst = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
       burst.add(batches.create("/sd/i" + i + "_", new byte[0]));
     }
-    assertEquals(2, zk.singles.size());
+    assertEquals(CreateBatches.IN_FLIGHT, zk.singles.size());
     assertTrue(zk.multis.isEmpty(), "the burst waits for a create on its way");
-    zk.singleAnswers.get(0).complete("/sd/a_0000000001");
-    assertEquals("/sd/a_0000000001", first.result());
+    zk.singleAnswers.get(0).complete("/sd/a0_0000000001");
+    assertEquals("/sd/a0_0000000001", alone.get(0).result());
     assertEquals(List.of(CreateBatches.MAX_BATCH), zk.multis.stream().map(List::size).toList());
-    zk.singleAnswers.get(1).complete("/sd/b_0000000001");
-    assertEquals("/sd/b_0000000001", second.result());
-    zk.multiAnswers.get(0).complete(Server.named(zk.multis.get(0)));
-    zk.multiAnswers.get(1).complete(Server.named(zk.multis.get(1)));
-    zk.multiAnswers.get(2).complete(Server.named(zk.multis.get(2)));
+    for (int i = 1; i < CreateBatches.IN_FLIGHT; i++) {
+      zk.singleAnswers.get(i).complete("/sd/a" + i + "_0000000001");
+    }
+    for (int i = 0; i < zk.multis.size(); i++) {
+      zk.multiAnswers.get(i).complete(Server.named(zk.multis.get(i)));
+    }
     assertEquals(List.of(200, 200, 100), zk.multis.stream().map(List::size).toList());
     for (int i = 0; i < 500; i++) {
       assertEquals("/sd/i" + i + "_0000000001", burst.get(i).result());
     }
-    assertEquals(5, batches.requests(), "502 creates in five requests");
+    assertEquals(CreateBatches.IN_FLIGHT + 3, batches.requests(), "the burst of 500 in three requests");
+  }
+
+  private static void fillInFlight(CreateBatches batches) {
+    for (int i = 0; i < CreateBatches.IN_FLIGHT; i++) {
+      batches.create("/sd/a" + i + "_", new byte[0]);
+    }
   }
 
   @Test
   void aMultiFailedForOneCreateSendsEachAgainAlone() {
     Server zk = new Server();
     CreateBatches batches = new CreateBatches(zk::single, zk::multi);
-    batches.create("/sd/a_", new byte[0]);
-    batches.create("/sd/b_", new byte[0]);
+    fillInFlight(batches);
     Future<String> kept = batches.create("/sd/c_", new byte[0]);
     Future<String> gone = batches.create("/gone/d_", new byte[0]);
-    zk.singleAnswers.get(0).complete("/sd/a_0000000001");
+    zk.singleAnswers.get(0).complete("/sd/a0_0000000001");
     zk.multiAnswers.get(0).fail(new KeeperException.NoNodeException("/gone/d_"));
-    assertEquals(List.of("/sd/a_", "/sd/b_", "/sd/c_", "/gone/d_"), zk.singles.stream().map(CreateBatches.Create::path).toList());
-    zk.singleAnswers.get(2).complete("/sd/c_0000000001");
-    zk.singleAnswers.get(3).fail(new KeeperException.NoNodeException("/gone/d_"));
+    int n = CreateBatches.IN_FLIGHT;
+    assertEquals(List.of("/sd/c_", "/gone/d_"), zk.singles.subList(n, n + 2).stream().map(CreateBatches.Create::path).toList(),
+      "each sent again alone");
+    zk.singleAnswers.get(n).complete("/sd/c_0000000001");
+    zk.singleAnswers.get(n + 1).fail(new KeeperException.NoNodeException("/gone/d_"));
     assertEquals("/sd/c_0000000001", kept.result());
     assertInstanceOf(KeeperException.NoNodeException.class, gone.cause());
   }
@@ -90,13 +100,12 @@ class CreateBatchesTest {
   void aMultiWhoseReplyWasLostFailsEachOfItsCreatesWithThat() {
     Server zk = new Server();
     CreateBatches batches = new CreateBatches(zk::single, zk::multi);
-    batches.create("/sd/a_", new byte[0]);
-    batches.create("/sd/b_", new byte[0]);
+    fillInFlight(batches);
     Future<String> c = batches.create("/sd/c_", new byte[0]);
     Future<String> d = batches.create("/sd/d_", new byte[0]);
-    zk.singleAnswers.get(0).complete("/sd/a_0000000001");
+    zk.singleAnswers.get(0).complete("/sd/a0_0000000001");
     zk.multiAnswers.get(0).fail(new KeeperException.ConnectionLossException());
-    assertEquals(2, zk.singles.size(), "never sent again blindly: it may have been applied");
+    assertEquals(CreateBatches.IN_FLIGHT, zk.singles.size(), "never sent again blindly: it may have been applied");
     assertInstanceOf(KeeperException.ConnectionLossException.class, c.cause());
     assertInstanceOf(KeeperException.ConnectionLossException.class, d.cause());
   }
