@@ -1,5 +1,6 @@
 package dev.pharos.harness;
 
+import dev.pharos.bus.Addresses;
 import dev.pharos.launcher.Pharos;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -165,6 +166,56 @@ class DividedClusterIT extends EndToEndTest {
       "b resolved what moved to it (" + moved + " of 6), and nothing it watched already: " + before + " then " + after);
     harness.stop(b);
     harness.stop(a);
+  }
+
+  /**
+   * A checker that starts asks the others once for their up instances: the verdicts given before
+   * its consumer existed. When their checker stops, it takes them over as up at once.
+   */
+  @Test
+  void aCheckerStartedLaterKnowsTheVerdictsGivenBeforeIt() throws Exception {
+    JsonObject aConf = node("node-a", true);
+    aConf.getJsonObject("verticles").remove("health-checker");
+    aConf.getJsonObject("verticles").remove("registrar");
+    Pharos a = harness.start(aConf);
+    Pharos b = harness.start(node("node-b", false));
+    harness.define("dev", "later", """
+      {"nerve": {"check_interval": 0.2, "checks": [{"type": "tcp", "timeout": 0.5}]}}""");
+    for (int i = 0; i < 8; i++) {
+      harness.runHttpd(Map.of("sd-env", "dev", "sd-name", "later"));
+    }
+    await("eight registrations", () -> harness.registrations("dev", "later").size() == 8);
+    Pharos c = harness.start(node("node-c", false)); // after every "up" of the eight was published
+    await("c's checker ready beside b's", () -> checkerSnapshot(a, "node-c").getBoolean("ready", false)
+      && StageMembers.of(harness.zk(), "pharos-cluster", Addresses.HEALTH_CHECKER).members().size() == 2);
+    List<String> stayed = checkerSnapshot(a, "node-b").getJsonArray("instances").stream()
+      .map(i -> ((JsonObject) i).getString("id")).toList();
+    assertFalse(stayed.isEmpty(), "b kept some of the eight when c joined");
+    Map<String, String> reasons = new java.util.concurrent.ConcurrentHashMap<>();
+    var facts = a.vertx().eventBus().<JsonObject>consumer(Addresses.INSTANCES, msg -> {
+      if ("up".equals(msg.body().getString("type"))) {
+        reasons.putIfAbsent(msg.body().getJsonObject("instance").getString("id"), msg.body().getString("reason"));
+      }
+    });
+    facts.completion().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    harness.stop(b);
+    await("c reported each of b's instances up", () -> reasons.keySet().containsAll(stayed));
+    stayed.forEach(id -> assertTrue(reasons.get(id).startsWith("taken over while reported up"),
+      id + " was taken over as up at once, not after a round: " + reasons.get(id)));
+    facts.unregister();
+    harness.stop(c);
+    harness.stop(a);
+  }
+
+  /** The snapshot of the health checker on {@code node}, asked on {@code via}'s bus. */
+  private JsonObject checkerSnapshot(Pharos via, String node) throws Exception {
+    var checker = StageMembers.of(harness.zk(), "pharos-cluster", Addresses.HEALTH_CHECKER).members().stream()
+      .filter(m -> m.node().equals(node)).findFirst();
+    if (checker.isEmpty()) {
+      return new JsonObject();
+    }
+    return via.vertx().eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.get().id()), new JsonObject(),
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2000)).await(5, java.util.concurrent.TimeUnit.SECONDS).body();
   }
 
   /** The details of the health checker on {@code node}, as its last status said. */
