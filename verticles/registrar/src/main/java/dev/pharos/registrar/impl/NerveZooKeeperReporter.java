@@ -153,15 +153,15 @@ public final class NerveZooKeeperReporter {
    * handle: unlike Curator's, it is not retried after a lost reply (see {@link #adoptLost}).
    */
   private Future<String> replace(String path, byte[] data, List<String> existing) {
+    if (existing.isEmpty()) {
+      return meters.timeAsync("create", () -> creates.create(path, data));
+    }
     io.vertx.core.Promise<String> created = io.vertx.core.Promise.promise();
     ZooKeeper zk;
     try {
       zk = client.getZookeeperClient().getZooKeeper();
     } catch (Exception e) {
       return Future.failedFuture(e);
-    }
-    if (existing.isEmpty()) {
-      return meters.timeAsync("create", () -> creates.create(path, data));
     }
     List<Op> ops = new ArrayList<>();
     for (String old : existing) {
