@@ -18,6 +18,7 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 
 /**
  * Tcp checks and plain http checks of address literals at HAProxy's cost: a bare non-blocking
@@ -27,10 +28,11 @@ import java.nio.ByteOrder;
  * <p>As HAProxy does: the handshake's last ACK is held back ({@code TCP_QUICKACK} off) and the
  * socket closes with {@code SO_LINGER} 0, so a tcp check resets at the SYN-ACK and the service
  * never has a connection to accept, nor anyone a TIME_WAIT. A connect that is done by the time
- * the call returns (loopback, a local container) is known from the socket's {@code TCP_INFO}
- * state at once, without a trip through epoll; otherwise the socket waits on epoll for it. An
- * http check writes its GET in one send as soon as the connection is up, reads the status line
- * and decides on its code (2xx passes, as in Nerve), then resets.
+ * the call returns (loopback, a local container) is known at once, without a trip through
+ * epoll: a tcp check asks the socket's {@code TCP_INFO} state, an http check just sends its GET
+ * (a socket still connecting answers EAGAIN); otherwise the socket waits on epoll for it. An
+ * http check's GET, in one send, carries the held-back ACK; it reads the status line and decides
+ * on its code (2xx passes, as in Nerve), then resets.
  *
  * <p>Runs on its loop only; the caller takes Netty's channels elsewhere and for what this does
  * not do (names, TLS, {@code expect}).
@@ -70,6 +72,21 @@ final class NativeProbes {
   /** The request being sent and the answer being read, one at a time on this loop. */
   private final ByteBuffer scratch = ByteBuffer.allocateDirect(MAX_REQUEST).order(ByteOrder.nativeOrder());
   private long probes;
+  /**
+   * Http checks whose whole request went out on a socket not yet on epoll: their answers are read
+   * at the clock's next tick, and only a socket with no answer by then goes on epoll. On loopback
+   * or to a local container the answer has come by then, and each check saves an epoll
+   * registration (two {@code epoll_ctl}, Netty's registration map, the kernel's epitem at close).
+   */
+  private final ArrayDeque<Conn> answersDue = new ArrayDeque<>();
+  private final CheckClock.Timer readAnswers = new CheckClock.Timer() {
+    @Override
+    protected void fire() {
+      for (Conn conn = answersDue.poll(); conn != null; conn = answersDue.poll()) {
+        conn.readOrWait();
+      }
+    }
+  };
 
   private NativeProbes(ContextInternal context, IoEventLoop loop, CheckClock clock) {
     this.context = context;
@@ -117,8 +134,9 @@ final class NativeProbes {
     RawSocket socket = null;
     boolean connected;
     try {
-      socket = open(target, false);
-      connected = socket.connect(target) || established(socket);
+      // the ACK held back here goes with the request: one packet fewer for both ends
+      socket = open(target, true);
+      connected = socket.connect(target);
     } catch (IOException e) {
       closeQuietly(socket);
       return context.failedFuture(why(e, target));
@@ -127,7 +145,7 @@ final class NativeProbes {
     if (connected) {
       conn.connected();
     } else {
-      conn.waitForConnect();
+      conn.sendIfConnected();
     }
     return conn.result.future();
   }
@@ -237,6 +255,35 @@ final class NativeProbes {
       clock.schedule(this, connectTimeoutMs);
     }
 
+    /**
+     * An http check's connect came back "in progress": on loopback or to a local container the
+     * handshake is done by then, and the send that takes the request says so (a socket still
+     * connecting answers EAGAIN, and is waited for) without asking the socket's state first.
+     */
+    void sendIfConnected() {
+      int n;
+      try {
+        n = socket.send(requestBuffer(), 0, request.length);
+      } catch (IOException e) {
+        fail(why(e, target));
+        return;
+      }
+      if (n == 0) {
+        waitForConnect();
+        return;
+      }
+      sent = n;
+      reading = true;
+      clock.schedule(this, readTimeoutMs);
+      awaitAnswer();
+    }
+
+    private ByteBuffer requestBuffer() {
+      scratch.clear();
+      scratch.put(request, sent, request.length - sent);
+      return scratch;
+    }
+
     /** The connection is up: a tcp check passes, an http check sends its request. */
     void connected() {
       if (request == null) {
@@ -251,14 +298,38 @@ final class NativeProbes {
 
     private void send() {
       try {
-        scratch.clear();
-        scratch.put(request, sent, request.length - sent);
-        int n = socket.send(scratch, 0, request.length - sent);
+        int n = socket.send(requestBuffer(), 0, request.length - sent);
         sent += Math.max(n, 0);
       } catch (IOException e) {
         fail(why(e, target));
         return;
       }
+      awaitAnswer();
+    }
+
+    private void awaitAnswer() {
+      if (registration == null && sent == request.length) {
+        answersDue.add(this);
+        if (!readAnswers.pending()) {
+          clock.schedule(readAnswers, 0);
+        }
+        return;
+      }
+      waitOnEpoll();
+    }
+
+    /** At the tick after the request went out: the answer if it came, else epoll waits for it. */
+    void readOrWait() {
+      if (closed) {
+        return;
+      }
+      receive();
+      if (!closed) {
+        waitOnEpoll();
+      }
+    }
+
+    private void waitOnEpoll() {
       if (!register()) {
         return;
       }

@@ -74,13 +74,18 @@ class NativeProbesTest {
   }
 
   private String run(Probe probe, int port, long timeoutMs) throws Exception {
+    return run(probe, port, timeoutMs, 10);
+  }
+
+  /** The probe's outcome, waited for {@code waitSeconds}. */
+  private String run(Probe probe, int port, long timeoutMs, long waitSeconds) throws Exception {
     Instance instance = new Instance("i", "dev", "web", "h", "c", "127.0.0.1", port, new JsonObject(), new JsonObject());
     CompletableFuture<String> outcome = new CompletableFuture<>();
     checker.runOnContext(v -> {
       Future<String> result = probe.run(context, new CheckTarget("127.0.0.1", port, instance), timeoutMs);
       result.onComplete((ok, e) -> outcome.complete(e == null ? "passed: " + ok : "failed: " + e.getMessage()));
     });
-    return outcome.get(10, TimeUnit.SECONDS);
+    return outcome.get(waitSeconds, TimeUnit.SECONDS);
   }
 
   private String http(String check, int port) throws Exception {
@@ -143,6 +148,22 @@ class NativeProbesTest {
   void aStatusLineInPiecesIsReadWhole() throws Exception {
     assertEquals("passed: http 200", http("{\"uri\": \"/ok\"}", answering("HTTP/1.1 200 OK\r\n\r\n", true)));
     assertEquals("failed: http 404", http("{\"uri\": \"/ok\"}", answering("HTTP/1.1 404 Not Found\r\n\r\n", true)));
+  }
+
+  @Test
+  void anAnswerLaterThanTheNextTickIsWaitedForOnEpoll() throws Exception {
+    // the answer is read at the clock's next tick; one not there yet must still be heard
+    // (heard when it comes: the outcome is there long before the 30 s read timeout, whose
+    // deadline would otherwise be the first to look again)
+    Probe probe = new HttpCheck().prepare(new JsonObject("{\"uri\": \"/ok\", \"timeout\": 30, \"open_timeout\": 5}"),
+      "nerve.checks[0]");
+    int late = serve(socket -> socket.handler(request -> vertx.setTimer(10 * CheckClock.TICK_MS,
+      t -> socket.end(Buffer.buffer("HTTP/1.1 200 OK\r\n\r\n")))));
+    assertEquals("passed: http 200", run(probe, late, 30_000, 10));
+    int slowFail = serve(socket -> socket.handler(request -> vertx.setTimer(10 * CheckClock.TICK_MS,
+      t -> socket.end(Buffer.buffer("HTTP/1.1 500 Oops\r\n\r\n")))));
+    assertEquals("failed: http 500", run(probe, slowFail, 30_000, 10));
+    assertEquals(2, context.nativeProbes());
   }
 
   @Test
