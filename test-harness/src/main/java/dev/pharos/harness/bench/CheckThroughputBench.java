@@ -119,7 +119,7 @@ public final class CheckThroughputBench {
       Figures haproxyTcp = haproxy("tcp", addresses, seconds, targets);
       Figures haproxyHttp = haproxy("http", addresses, seconds, targets);
       String table = String.format(Locale.ROOT, """
-          Active health checks, %d endpoints (%d loopback addresses x %d ports, one server process) each checked every second, a new connection per check; http checks counted by the server, tcp checks by the kernel's opened connections, %d s measured per row after a warm-up; the server is HAProxy 2.6 answering 200 on one thread
+          Active health checks, %d endpoints (%d loopback addresses x %d ports, one server process) each checked every second, a new connection per check; http checks counted by the server, tcp checks by the kernel's opened connections, %d s measured per row after a warm-up, each row started with fewer than 20,000 connection-tracking entries; the server is HAProxy 2.6 answering 200 on one thread
 
           | checker | check | checks/s | CPU (cores) | CPU per check (us) | endpoints up at the end | server CPU (cores) |
           |---|---|---:|---:|---:|---:|---:|
@@ -191,6 +191,7 @@ public final class CheckThroughputBench {
   }
 
   private static Figures pharos(String type, int addresses, int seconds, Targets targets, String zookeeper) throws Exception {
+    awaitConntrackDrained();
     // the launcher's transport: native epoll
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     if (!vertx.isNativeTransportEnabled()) {
@@ -216,9 +217,24 @@ public final class CheckThroughputBench {
         vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot")
           .put("host", new Host("bench-" + a, address(a)).toJson()).put("containers", containers));
       }
-      return measure(type, seconds, targets, CheckThroughputBench::ownCpuNanos, () -> vertx.eventBus()
-        .<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject()).await(30, TimeUnit.SECONDS).body()
-        .getJsonArray("instances").size());
+      return measure(type, seconds, targets, CheckThroughputBench::ownCpuNanos, () -> {
+        JsonObject snapshot = vertx.eventBus().<JsonObject>request(Addresses.INSTANCES_SNAPSHOT, new JsonObject())
+          .await(30, TimeUnit.SECONDS).body();
+        // why the others are down, by their last check's words
+        Map<String, Integer> why = new java.util.TreeMap<>();
+        snapshot.getJsonArray("watches").forEach(w -> {
+          JsonObject watch = (JsonObject) w;
+          if (!Boolean.TRUE.equals(watch.getBoolean("up"))) {
+            JsonObject last = watch.getJsonArray("checks").getJsonObject(0).getJsonObject("last");
+            String detail = last == null ? "not checked yet" : last.getString("detail");
+            why.merge(detail.replaceAll(": [0-9.:]+$", ""), 1, Integer::sum); // without the endpoint
+          }
+        });
+        if (!why.isEmpty()) {
+          System.err.println("Pharos " + type + ": endpoints down at the end, by their last check: " + why);
+        }
+        return snapshot.getJsonArray("instances").size();
+      });
     } finally {
       vertx.close().await(120, TimeUnit.SECONDS);
     }
@@ -229,6 +245,7 @@ public final class CheckThroughputBench {
    * {@code check inter 1s}.
    */
   private static Figures haproxy(String type, int addresses, int seconds, Targets targets) throws Exception {
+    awaitConntrackDrained();
     Path work = Files.createTempDirectory("pharos-bench-haproxy");
     StringBuilder cfg = new StringBuilder(String.format(Locale.ROOT, """
       global
@@ -287,6 +304,39 @@ public final class CheckThroughputBench {
         buffer.clear();
       }
       return out.toString(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+
+  /** Entries the kernel's connection tracking may hold when a row starts. */
+  private static final long CONNTRACK_START = 20_000;
+  private static final Path CONNTRACK_COUNT = Path.of("/proc/sys/net/netfilter/nf_conntrack_count");
+
+  /**
+   * Waits (at most 150 s) for the kernel's connection-tracking table, which Docker's iptables
+   * rules switch on for loopback too, to hold fewer than {@link #CONNTRACK_START} entries. A
+   * check closed with a reset leaves an entry for 10 s, one closed with FINs (HAProxy's http
+   * checks) for 120 s in TIME_WAIT: 10,000 a second of those fill the default table of 262,144
+   * in half a minute, and a full table drops SYNs, so a row right after another run's http row
+   * would time out on the kernel's account, not its checker's.
+   */
+  private static void awaitConntrackDrained() throws Exception {
+    if (!Files.exists(CONNTRACK_COUNT)) {
+      return;
+    }
+    long start = System.nanoTime();
+    long count = conntrackCount();
+    while (count >= CONNTRACK_START && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(150)) {
+      Thread.sleep(1000);
+      count = conntrackCount();
+    }
+    System.err.printf(Locale.ROOT, "connection tracking: %d entries after %.0f s%n", count, (System.nanoTime() - start) / 1e9);
+  }
+
+  private static long conntrackCount() throws IOException {
+    // in one read: a sysctl file answers a read from an offset past 0 with nothing, and
+    // Files.readString of a file of size 0 reads its first byte alone
+    try (var in = Files.newInputStream(CONNTRACK_COUNT)) {
+      return Long.parseLong(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim());
     }
   }
 
