@@ -183,7 +183,7 @@ public final class ConsumerCatalog {
     state(CatalogEndpoint.NESOI, "loading", null);
     return ZooKeeperSessions.acquire(vertx, zookeeperConf).map(client -> {
       zookeeper = client;
-      NerveSource nerve = new NerveSource(client, feed);
+      NerveSource nerve = new NerveSource(client, context, feed);
       NesoiSource nesoi = new NesoiSource(client, feed);
       sources.add(nerve);
       sources.add(nesoi);
@@ -274,7 +274,7 @@ public final class ConsumerCatalog {
     stores.forEach((store, state) -> json.put(store, state.toJson()
       .put("entries", index.sizes().getOrDefault(store, 0))
       .put("problems", problems.getOrDefault(store, Map.of()).size() + unlistedProblems.getOrDefault(store, 0))));
-    return json.put("apps", index.apps().size());
+    return json.put("apps", index.appCount());
   }
 
   private synchronized StoreState state(String store) {

@@ -3,13 +3,13 @@ package dev.pharos.definitions;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.etcd.EtcdClients;
-import dev.pharos.definitions.impl.ZooKeeperDefinitions;
 import dev.pharos.etcd.EtcdPrefixWatch;
 import dev.pharos.checks.CheckTypes;
 import dev.pharos.model.Definition;
 import dev.pharos.model.DefinitionParser;
 import dev.pharos.model.InvalidDefinitionException;
 import dev.pharos.stage.StageStatus;
+import dev.pharos.zookeeper.ZnodeFollower;
 import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.etcd.jetcd.Client;
 import io.vertx.core.Context;
@@ -21,13 +21,14 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 
 /**
- * Watches ZooKeeper for definitions at {@code /env/{env}/sd/{app}} ({@link ZooKeeperDefinitions}:
+ * Watches ZooKeeper for definitions at {@code /env/{env}/sd/{app}} ({@link ZnodeFollower}:
  * one persistent recursive watch, a read only of a definition that changed, never of the
  * registrations below them); and, when etcd is configured, etcd under a prefix ({@code /env/{env}/sd/{app}} by default)
  * with a pull then a watch; publishes them on {@link Addresses#DEFINITIONS}. A malformed
@@ -37,6 +38,8 @@ import java.util.concurrent.Executor;
 public class DefinitionWatcherVerticle extends VerticleBase {
 
   static final String ROOT = "/env";
+  /** Nerve's definitions below {@link #ROOT}: {@code {env}/sd/{app}}. */
+  static final List<String> DEFINITIONS = List.of(ZnodeFollower.ANY, "sd", ZnodeFollower.ANY);
 
   /** Definitions that failed to parse, by path ("etcd <key>" for etcd's), with the reason. */
   private final java.util.Map<String, String> malformed = new java.util.TreeMap<>();
@@ -49,7 +52,7 @@ public class DefinitionWatcherVerticle extends VerticleBase {
   private final Map<String, String> publishedFrom = new TreeMap<>();
   private StageStatus status;
   private CuratorFramework client;
-  private ZooKeeperDefinitions definitions;
+  private ZnodeFollower definitions;
   /** Definition events from ZooKeeper: registrations below the definitions must not add to it. */
   private long zookeeperEvents;
   private Client etcdClient;
@@ -83,24 +86,23 @@ public class DefinitionWatcherVerticle extends VerticleBase {
       .compose(c -> vertx.executeBlocking(() -> {
       client = c;
       client.getConnectionStateListenable().addListener(connectionListener, onContext);
-      definitions = new ZooKeeperDefinitions(client, ctx, ROOT, path -> definitionKey(ROOT + "/", path) != null,
-        new ZooKeeperDefinitions.Listener() {
-          @Override
-          public void changed(String path, long version, byte[] data) {
-            counted(() -> DefinitionWatcherVerticle.this.changed(zookeeper, "zookeeper", ROOT + "/", path, version, data));
-          }
+      definitions = new ZnodeFollower(client, ctx, ROOT, DEFINITIONS, new ZnodeFollower.Listener() {
+        @Override
+        public void changed(String path, long version, byte[] data) {
+          counted(() -> DefinitionWatcherVerticle.this.changed(zookeeper, "zookeeper", ROOT + "/", path, version, data));
+        }
 
-          @Override
-          public void deleted(String path) {
-            counted(() -> zookeeperDeleted(path));
-          }
+        @Override
+        public void deleted(String path) {
+          counted(() -> zookeeperDeleted(path));
+        }
 
-          @Override
-          public void loaded() {
-            zookeeperLoaded = true;
-            status.state(StageStatus.RUNNING);
-          }
-        });
+        @Override
+        public void loaded() {
+          zookeeperLoaded = true;
+          status.state(StageStatus.RUNNING);
+        }
+      });
       definitions.start();
       return null;
     })).onSuccess(v -> {

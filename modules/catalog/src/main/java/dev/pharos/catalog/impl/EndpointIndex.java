@@ -143,6 +143,11 @@ public final class EndpointIndex {
     return Set.copyOf(published.keySet());
   }
 
+  /** How many apps have endpoints: without a copy, so a status may show it on every change. */
+  public int appCount() {
+    return published.size();
+  }
+
   /** How many store entries there are (before merging the same address of several stores). */
   public synchronized int size() {
     return size;

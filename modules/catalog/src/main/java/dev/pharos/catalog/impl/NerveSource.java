@@ -1,50 +1,61 @@
 package dev.pharos.catalog.impl;
 
 import dev.pharos.catalog.CatalogEndpoint;
+import dev.pharos.zookeeper.ZnodeFollower;
+import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
 import org.apache.curator.framework.state.ConnectionStateListener;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
- * Synapse's side of Nerve: the registrations under {@code /env/{env}/sd/{app}/sd}, followed by
- * Curator's CuratorCache on {@code /env} that keeps no data (each znode is parsed once, as it
- * arrives), whoever wrote them: Pharos's registrar or a Nerve elsewhere.
+ * Synapse's side of Nerve: the registrations under {@code /env/{env}/sd/{app}/sd}, whoever wrote
+ * them (Pharos's registrar or a Nerve elsewhere), followed by a {@link ZnodeFollower}: a start
+ * lists the services and reads each registration, and nothing else (not the definitions, not
+ * the empty {@code sd} parents); then each registration's change is one read. Each znode is
+ * parsed once, as it arrives, and not kept.
  */
 public final class NerveSource implements AutoCloseable {
 
   static final String ROOT = "/env";
+  /** Nerve's registrations below {@link #ROOT}: {@code {env}/sd/{app}/sd/{name}}. */
+  static final List<String> REGISTRATIONS = List.of(ZnodeFollower.ANY, "sd", ZnodeFollower.ANY, "sd", ZnodeFollower.ANY);
 
   private final CuratorFramework client;
   private final StoreFeed feed;
-  private final CuratorCache cache;
+  private final ZnodeFollower follower;
   private final ConnectionStateListener connection;
 
-  public NerveSource(CuratorFramework client, StoreFeed feed) {
+  /** {@code context}: where the registrations are read and fed to the catalog. */
+  public NerveSource(CuratorFramework client, Context context, StoreFeed feed) {
     this.client = client;
     this.feed = feed;
-    this.cache = CuratorCache.builder(client, ROOT).withStorage(CuratorCacheStorage.dataNotCached()).build();
+    this.follower = new ZnodeFollower(client, context, ROOT, REGISTRATIONS, new ZnodeFollower.Listener() {
+      @Override
+      public void changed(String path, long version, byte[] data) {
+        NerveSource.this.changed(path, data);
+      }
+
+      @Override
+      public void deleted(String path) {
+        feed.remove(CatalogEndpoint.ZOOKEEPER, path);
+        feed.problem(CatalogEndpoint.ZOOKEEPER, path, null);
+      }
+
+      @Override
+      public void loaded() {
+        feed.loaded(CatalogEndpoint.ZOOKEEPER);
+      }
+    });
     this.connection = ZooKeeperReachability.of(feed, CatalogEndpoint.ZOOKEEPER, "registrations");
   }
 
   public void start() {
-    cache.listenable().addListener(CuratorCacheListener.builder()
-      .forCreatesAndChanges((before, node) -> changed(node))
-      .forDeletes(gone -> {
-        if (registration(gone.getPath()) != null) {
-          feed.remove(CatalogEndpoint.ZOOKEEPER, gone.getPath());
-        }
-      })
-      .forInitialized(() -> feed.loaded(CatalogEndpoint.ZOOKEEPER))
-      .build());
     client.getConnectionStateListenable().addListener(connection);
-    cache.start();
+    follower.start();
   }
 
   /** {@code [env, app]} when {@code path} is {@code /env/{env}/sd/{app}/sd/{name}}, else null. */
@@ -61,17 +72,17 @@ public final class NerveSource implements AutoCloseable {
     return new String[]{parts[2], parts[4]};
   }
 
-  private void changed(ChildData node) {
-    String[] ids = registration(node.getPath());
+  private void changed(String path, byte[] data) {
+    String[] ids = registration(path);
     if (ids == null) {
       return;
     }
     try {
-      feed.put(endpoint(node.getPath(), ids[0], ids[1], node.getData()));
-      feed.problem(CatalogEndpoint.ZOOKEEPER, node.getPath(), null);
+      feed.put(endpoint(path, ids[0], ids[1], data));
+      feed.problem(CatalogEndpoint.ZOOKEEPER, path, null);
     } catch (IllegalArgumentException e) {
-      feed.remove(CatalogEndpoint.ZOOKEEPER, node.getPath());
-      feed.problem(CatalogEndpoint.ZOOKEEPER, node.getPath(), "not a Nerve registration: " + e.getMessage());
+      feed.remove(CatalogEndpoint.ZOOKEEPER, path);
+      feed.problem(CatalogEndpoint.ZOOKEEPER, path, "not a Nerve registration: " + e.getMessage());
     }
   }
 
@@ -106,6 +117,6 @@ public final class NerveSource implements AutoCloseable {
   @Override
   public void close() {
     client.getConnectionStateListenable().removeListener(connection);
-    cache.close();
+    follower.close();
   }
 }
