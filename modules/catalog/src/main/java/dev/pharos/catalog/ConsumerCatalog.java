@@ -240,6 +240,11 @@ public final class ConsumerCatalog {
     return index.endpoints(app, env, tags);
   }
 
+  /** True when some app has an endpoint in {@code env}: no walk. Safe on any thread. */
+  public boolean hasEnv(String env) {
+    return index.hasEnv(env);
+  }
+
   /** Every entry {@code store} gave, before merging: a listing that costs the store's size. */
   public List<CatalogEndpoint> entries(String store) {
     return index.entries(store);

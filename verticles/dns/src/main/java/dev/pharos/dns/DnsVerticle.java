@@ -80,7 +80,6 @@ public class DnsVerticle extends VerticleBase {
       zone = new Zone(catalog, domain, ttl, () -> ready);
       ready = catalog.loaded();
       subscription = catalog.subscribe(context, apps -> {
-        zone.changed();
         ready = ready || catalog.loaded();
         report();
       });

@@ -34,6 +34,8 @@ public final class EndpointIndex {
   private final Map<String, String> appOfKey = new HashMap<>();
   private final Map<String, List<CatalogEndpoint>> published = new ConcurrentHashMap<>();
   private final Map<String, Integer> storeSizes = new TreeMap<>();
+  /** Published endpoints per env, kept with each publish, so whether an env exists costs no walk. */
+  private final Map<String, Integer> envEndpoints = new ConcurrentHashMap<>();
   private int size;
 
   /** Adds or replaces the endpoint at its store and key. @return the apps whose list changed */
@@ -80,7 +82,7 @@ public final class EndpointIndex {
     storeSizes.merge(store, -1, Integer::sum);
     if (app.size == 0) {
       apps.remove(appName);
-      published.remove(appName);
+      published(appName, null);
     } else {
       publish(appName, app);
     }
@@ -106,7 +108,23 @@ public final class EndpointIndex {
         });
       }
     }
-    published.put(appName, List.copyOf(merged.values()));
+    published(appName, List.copyOf(merged.values()));
+  }
+
+  /** {@code now} replaces the app's published list (null: the app has none left). */
+  private void published(String appName, List<CatalogEndpoint> now) {
+    List<CatalogEndpoint> before = now == null ? published.remove(appName) : published.put(appName, now);
+    if (before != null) {
+      before.forEach(e -> envEndpoints.computeIfPresent(e.env(), (env, n) -> n == 1 ? null : n - 1));
+    }
+    if (now != null) {
+      now.forEach(e -> envEndpoints.merge(e.env(), 1, Integer::sum));
+    }
+  }
+
+  /** True when some app has an endpoint in {@code env}. Safe on any thread. */
+  public boolean hasEnv(String env) {
+    return envEndpoints.containsKey(env);
   }
 
   /**

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 class EndpointIndexTest {
@@ -54,6 +56,25 @@ class EndpointIndexTest {
     assertEquals("web", index.remove(CatalogEndpoint.ETCD, "/services/dev/web/80/1/a"));
     assertEquals(Set.of(), index.apps());
     assertNull(index.remove(CatalogEndpoint.ETCD, "/services/dev/web/80/1/a"), "removing twice changes nothing");
+  }
+
+  @Test
+  void anEnvExistsWhileSomeAppHasAnEndpointInIt() {
+    EndpointIndex index = new EndpointIndex();
+    assertFalse(index.hasEnv("prod"));
+    index.put(zk("/a", "prod", "web", "10.0.0.1", 80, 1));
+    index.put(zk("/b", "prod", "db", "10.0.0.2", 5432, 1));
+    index.put(etcd("e1", "prod", "web", "10.0.0.1", 80)); // the same address from a second store: one endpoint
+    index.put(zk("/c", "dev", "web", "10.0.0.3", 80, 1));
+    assertTrue(index.hasEnv("prod") && index.hasEnv("dev"));
+    index.remove(CatalogEndpoint.ZOOKEEPER, "/a");
+    index.remove(CatalogEndpoint.ZOOKEEPER, "/b");
+    assertTrue(index.hasEnv("prod"), "etcd's entry of web still serves prod");
+    index.remove(CatalogEndpoint.ETCD, "e1");
+    assertFalse(index.hasEnv("prod"));
+    index.put(zk("/c", "stage", "web", "10.0.0.3", 80, 1)); // the same key, now in another env
+    assertFalse(index.hasEnv("dev"));
+    assertTrue(index.hasEnv("stage"));
   }
 
   @Test

@@ -29,8 +29,6 @@ public final class Zone {
   private final long ttl;
   private final long serial = System.currentTimeMillis() / 1000;
   private final java.util.function.BooleanSupplier complete;
-  /** Envs with an endpoint, for {@code <env>.<domain>}: null until asked after a change. */
-  private Set<String> envs;
   private int turn;
 
   /**
@@ -47,11 +45,6 @@ public final class Zone {
 
   public String domain() {
     return domain;
-  }
-
-  /** Some endpoints changed: the env list is recomputed when next needed. */
-  public void changed() {
-    envs = null;
   }
 
   /** True when {@code name} is the domain or below it (DNS names compare without case). */
@@ -73,7 +66,7 @@ public final class Zone {
         }
       }
       case 1 -> {
-        if (labels[0].equalsIgnoreCase(ADDR) || envs().contains(labels[0]) || envs().contains(labels[0].toLowerCase(Locale.ROOT))) {
+        if (labels[0].equalsIgnoreCase(ADDR) || catalog.hasEnv(labels[0]) || catalog.hasEnv(labels[0].toLowerCase(Locale.ROOT))) {
           noData(reply); // an empty non-terminal: names exist below it (RFC 8020)
         } else {
           noSuchName(reply);
@@ -215,18 +208,5 @@ public final class Zone {
 
   private Rr soa() {
     return Records.soa(domain, ttl, serial);
-  }
-
-  private Set<String> envs() {
-    if (envs == null) {
-      Set<String> all = new HashSet<>();
-      for (String app : catalog.apps()) {
-        for (CatalogEndpoint e : catalog.endpoints(app, null, Set.of())) {
-          all.add(e.env());
-        }
-      }
-      envs = all;
-    }
-    return envs;
   }
 }

@@ -40,6 +40,19 @@ class ZoneTest {
   }
 
   @Test
+  void anEnvsNameIsAnEmptyNonTerminalWhileItHasEndpointsAndGoneAfter() {
+    Zone zone = new Zone(catalog, "pharos.", 5, () -> true);
+    assertEquals(DnsResponseCode.NXDOMAIN, ask(zone, "dev.pharos.", DnsRecordType.A).rcode);
+    catalog.feed().put(new CatalogEndpoint(CatalogEndpoint.ZOOKEEPER, "/env/dev/sd/web/sd/a", "dev", "web", "10.0.0.1", 80,
+      Set.of("dev"), 1, false));
+    Reply env = ask(zone, "DEV.pharos.", DnsRecordType.A); // any case, as resolvers may send it
+    assertEquals(DnsResponseCode.NOERROR, env.rcode, "names exist below it (RFC 8020)");
+    assertEquals(0, env.answers.size());
+    catalog.feed().remove(CatalogEndpoint.ZOOKEEPER, "/env/dev/sd/web/sd/a");
+    assertEquals(DnsResponseCode.NXDOMAIN, ask(zone, "dev.pharos.", DnsRecordType.A).rcode, "asked again after the change");
+  }
+
+  @Test
   void weightZeroTakesNoTrafficAndOnlyBackupsAreStillAnswered() {
     catalog.feed().put(new CatalogEndpoint(CatalogEndpoint.ZOOKEEPER, "/env/dev/sd/web/sd/a", "dev", "web", "10.0.0.1", 80,
       Set.of("dev"), 0, false));
