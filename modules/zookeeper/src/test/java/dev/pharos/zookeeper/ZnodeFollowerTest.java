@@ -133,6 +133,40 @@ class ZnodeFollowerTest {
     context.runOnContext(v -> follower.close());
   }
 
+  @Test
+  void aFollowerThatClosesLeavesAnotherOnTheSameRootHearing(Vertx vertx) throws Exception {
+    create("/env/prod/sd/web/sd/a_1", "A");
+    Context context = vertx.getOrCreateContext();
+    LinkedBlockingQueue<String> registrations = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<String> definitions = new LinkedBlockingQueue<>();
+    ZnodeFollower following = new ZnodeFollower(client, context, "/env", REGISTRATIONS, recording(registrations));
+    ZnodeFollower closing = new ZnodeFollower(client, context, "/env", List.of(ZnodeFollower.ANY, "sd", ZnodeFollower.ANY),
+      recording(definitions));
+    context.runOnContext(v -> {
+      following.start();
+      closing.start();
+    });
+    assertEquals("changed /env/prod/sd/web/sd/a_1 A", next(registrations));
+    assertEquals("loaded", next(registrations));
+    next(definitions);
+    assertEquals("loaded", next(definitions));
+    java.util.concurrent.CompletableFuture<Void> closed = new java.util.concurrent.CompletableFuture<>();
+    context.runOnContext(v -> {
+      closing.close(); // a stage of the same process stops
+      closed.complete(null);
+    });
+    closed.get(10, TimeUnit.SECONDS);
+    // (the close's removal, sent on the same connection, is answered before this create's event)
+    client.watchers().remove(new org.apache.zookeeper.Watcher() {
+      @Override
+      public void process(org.apache.zookeeper.WatchedEvent event) {
+      }
+    }).quietly().forPath("/unwatched");
+    create("/env/prod/sd/web/sd/b_2", "B");
+    assertEquals("changed /env/prod/sd/web/sd/b_2 B", next(registrations), "the other follower still hears");
+    context.runOnContext(v -> following.close());
+  }
+
   private static long onContext(Context context, java.util.function.LongSupplier value) throws Exception {
     LinkedBlockingQueue<Long> answer = new LinkedBlockingQueue<>();
     context.runOnContext(v -> answer.add(value.getAsLong()));
