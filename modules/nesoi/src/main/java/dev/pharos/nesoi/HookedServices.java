@@ -4,6 +4,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,17 +16,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A hook is heard of a moment after it is written (the cache's watch), so a Docker
  * registration in that moment is not recorded for it; a REST write through the api checks in
  * its own transaction and has no such moment.
+ *
+ * <p>One per Curator client, so one per process ({@link #acquire}): every registrar instance of
+ * the process asks the same view.
  */
-public final class HookedServices implements AutoCloseable {
+public final class HookedServices {
 
   private static final String PARENT = NesoiStore.HOOKS + "/srv";
+  private static final Map<CuratorFramework, HookedServices> SHARED = new HashMap<>();
 
+  private final CuratorFramework client;
   private final CuratorCache cache;
+  /** Who acquired it and has not released it yet; guarded by {@link #SHARED}. */
+  private int users;
   /** Hooks per service name. */
   private final Map<String, Integer> hooks = new ConcurrentHashMap<>();
   private volatile boolean loaded;
 
-  public HookedServices(CuratorFramework client) {
+  private HookedServices(CuratorFramework client) {
+    this.client = client;
     cache = CuratorCache.build(client, PARENT);
     cache.listenable().addListener(CuratorCacheListener.builder()
       .forCreates(node -> count(node.getPath(), 1))
@@ -34,10 +43,33 @@ public final class HookedServices implements AutoCloseable {
       .build());
   }
 
-  /** Starts following; {@link #hooked} answers null until the first load is complete. */
-  public HookedServices start() {
-    cache.start();
-    return this;
+  /**
+   * The view of the hooks on {@code client}, following them from the first acquire on;
+   * {@link #hooked} answers null until its first load is complete. Give it back with
+   * {@link #release}.
+   */
+  public static HookedServices acquire(CuratorFramework client) {
+    synchronized (SHARED) {
+      HookedServices view = SHARED.get(client);
+      if (view == null) {
+        view = new HookedServices(client);
+        view.cache.start();
+        SHARED.put(client, view);
+      }
+      view.users++;
+      return view;
+    }
+  }
+
+  /** The last release stops the following. */
+  public void release() {
+    synchronized (SHARED) {
+      if (--users > 0) {
+        return;
+      }
+      SHARED.remove(client, this);
+    }
+    cache.close();
   }
 
   /** {@code /nesoi/hooks/srv/{name}/{hook}} counts for {@code name}; other depths do not. */
@@ -56,10 +88,5 @@ public final class HookedServices implements AutoCloseable {
   /** True when {@code /srv/{service}} has a hook; null while the hooks have not loaded yet. */
   public Boolean hooked(String service) {
     return loaded ? hooks.containsKey(service) : null;
-  }
-
-  @Override
-  public void close() {
-    cache.close();
   }
 }

@@ -96,7 +96,7 @@ public class RegistrarVerticle extends VerticleBase {
       .compose(c -> {
         client = c;
         nesoi = new NesoiStore(client);
-        hooked = new HookedServices(client).start();
+        hooked = HookedServices.acquire(client);
         group = new RegistrarGroup(vertx, context, client, StageMembership.group(vertx, conf), me, this::registrarsChanged);
         reporter = new NerveZooKeeperReporter(context, client, new StoreMeters(meters, "zookeeper"));
         nerve = new NerveRegistry(vertx, reporter, this::mine, (type, instance, path) -> changed(type, "zookeeper", instance, path),
@@ -160,7 +160,7 @@ public class RegistrarVerticle extends VerticleBase {
       drains.close();
     }
     if (hooked != null) {
-      hooked.close();
+      hooked.release();
     }
     Future<Void> left = group == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       client.getConnectionStateListenable().removeListener(connectionListener);
