@@ -87,10 +87,12 @@ public final class BlockedThreadLog implements AutoCloseable {
       return false;
     }
     // who made the call: Netty's own socket I/O is non-blocking, so a write caught in the kernel on
-    // a busy machine (FileDispatcherImpl.write0 called by a NioSocketChannel) was descheduled
+    // a busy machine (FileDispatcherImpl.write0 called by a NioSocketChannel) was descheduled; a
+    // channel's read goes through its buffer's writeBytes, so Netty's buffers are passed over too
     for (StackTraceElementProxy frame : frames) {
       String caller = frame.getStackTraceElement().getClassName();
-      if (!caller.startsWith("java.") && !caller.startsWith("sun.") && !caller.startsWith("jdk.")) {
+      if (!caller.startsWith("java.") && !caller.startsWith("sun.") && !caller.startsWith("jdk.")
+        && !caller.startsWith("io.netty.buffer.")) {
         return !caller.startsWith("io.netty.channel.");
       }
     }
