@@ -4,6 +4,7 @@ import dev.pharos.testing.FreePorts;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,24 +31,37 @@ public final class SerfAgent implements AutoCloseable {
   }
 
 
-  /** Starts an agent named {@code name} with {@code tags}, joining {@code join} when not null. */
+  /**
+   * Starts an agent named {@code name} with {@code tags}, joining {@code join} when not null. Its
+   * ports are free when picked but may be taken before serf binds them (the gossip port by UDP
+   * too): an agent that exits saying so is started again on other ports.
+   */
   public static SerfAgent start(String name, Map<String, String> tags, SerfAgent join, String authKey, Path log)
     throws IOException, InterruptedException {
-    int bind = FreePorts.one();
-    int rpc = FreePorts.one();
-    List<String> cmd = new ArrayList<>(List.of("serf", "agent", "-node", name, "-bind", "127.0.0.1:" + bind,
-      "-rpc-addr", "127.0.0.1:" + rpc, "-log-level", "warn"));
-    tags.forEach((k, v) -> cmd.addAll(List.of("-tag", k + "=" + v)));
-    if (join != null) {
-      cmd.addAll(List.of("-join", "127.0.0.1:" + join.bindPort));
+    for (int attempt = 1; ; attempt++) {
+      List<Integer> ports = FreePorts.some(2); // distinct: held open together
+      int bind = ports.get(0);
+      int rpc = ports.get(1);
+      List<String> cmd = new ArrayList<>(List.of("serf", "agent", "-node", name, "-bind", "127.0.0.1:" + bind,
+        "-rpc-addr", "127.0.0.1:" + rpc, "-log-level", "warn"));
+      tags.forEach((k, v) -> cmd.addAll(List.of("-tag", k + "=" + v)));
+      if (join != null) {
+        cmd.addAll(List.of("-join", "127.0.0.1:" + join.bindPort));
+      }
+      if (authKey != null) {
+        // serf reads the RPC auth key from a config file only
+        Path config = log.resolveSibling(name + "-auth.json");
+        Files.writeString(config, "{\"rpc_auth\": \"" + authKey + "\"}");
+        cmd.addAll(List.of("-config-file", config.toString()));
+      }
+      try {
+        return new SerfAgent(name, bind, rpc, List.copyOf(cmd), log, launch(name, cmd, rpc, log));
+      } catch (IOException e) {
+        if (attempt == 3 || !e.getMessage().contains("address already in use")) {
+          throw e;
+        }
+      }
     }
-    if (authKey != null) {
-      // serf reads the RPC auth key from a config file only
-      Path config = log.resolveSibling(name + "-auth.json");
-      java.nio.file.Files.writeString(config, "{\"rpc_auth\": \"" + authKey + "\"}");
-      cmd.addAll(List.of("-config-file", config.toString()));
-    }
-    return new SerfAgent(name, bind, rpc, List.copyOf(cmd), log, launch(name, cmd, rpc, log));
   }
 
   private static Process launch(String name, List<String> cmd, int rpc, Path log) throws IOException, InterruptedException {
@@ -56,7 +70,7 @@ public final class SerfAgent implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IOException("serf agent " + name + " exited with " + process.exitValue() + "; see " + log);
+        throw new IOException("serf agent " + name + " exited with " + process.exitValue() + ": " + tail(log));
       }
       try (Socket s = new Socket("127.0.0.1", rpc)) {
         return process;
@@ -65,7 +79,13 @@ public final class SerfAgent implements AutoCloseable {
       }
     }
     process.destroyForcibly();
-    throw new IOException("serf agent " + name + " did not listen for RPC within 20 s; see " + log);
+    throw new IOException("serf agent " + name + " did not listen for RPC within 20 s: " + tail(log));
+  }
+
+  /** The end of the agent's log, which says why it stopped: the test's temporary directory goes with it. */
+  private static String tail(Path log) throws IOException {
+    String text = Files.exists(log) ? Files.readString(log) : "";
+    return "(" + log + ") " + text.substring(Math.max(0, text.length() - 2000)).strip();
   }
 
   /** Stops the agent and starts it again on the same ports and tags, as an operator's restart would. */
