@@ -24,8 +24,9 @@ public final class EtcdServer implements AutoCloseable {
 
   public EtcdServer(Path dataDir) throws IOException {
     this.dataDir = dataDir;
-    this.clientPort = FreePorts.one();
-    this.peerPort = FreePorts.one();
+    java.util.List<Integer> ports = FreePorts.some(2); // distinct: two picks in a row may repeat
+    this.clientPort = ports.get(0);
+    this.peerPort = ports.get(1);
   }
 
   public static EtcdServer start(Path dataDir) throws IOException, InterruptedException {

@@ -213,8 +213,9 @@ class NamespaceAmbassadorTest {
     register("web", w);
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor(10, TimeUnit.SECONDS);
-    int hostPort = FreePorts.one();
-    int port = FreePorts.one();
+    List<Integer> ports = FreePorts.some(2); // distinct: two picks in a row may repeat
+    int hostPort = ports.get(0);
+    int port = ports.get(1);
     deploy(vertx, new JsonArray().add("BACKEND_WEB=web;" + hostPort));
     Container ghost = ambassador("a3a3a3a3a3a3a3a3", "amb-gone", (int) gone.pid());
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "snapshot").put("host", HOST)
