@@ -58,25 +58,41 @@ fi
 # data-root and exec-root, with no bridge (its test containers use the host's network).
 bash "$here/second-dockerd.sh" start "$image"
 
-# ZooKeeper from Debian's package, standalone on a loopback port, with its own data dir.
+# ZooKeeper from Debian's package, standalone on a loopback port, with its data under
+# /var/lib/pharos-test/zookeeper (PHAROS_TEST_ZK_DIR): one place for the machine, as the check
+# servers', so a server started from a checkout that is later deleted (CI clones afresh) does not
+# keep answering on the port with its data directory gone until its next file fails.
 zk_port=${PHAROS_TEST_ZK_PORT:-21810}
-if ! (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null; then
+zk_dir=${PHAROS_TEST_ZK_DIR:-/var/lib/pharos-test/zookeeper}
+zk_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$zk_port") 2>/dev/null; }
+if zk_listening && ! { [ -f "$zk_dir/server.pid" ] && kill -0 "$(cat "$zk_dir/server.pid")" 2>/dev/null; }; then
+  # not ours: a test server another checkout started is replaced; anything else is in the way
+  other=$(ss -ltnpH "sport = :$zk_port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+  if [ -n "$other" ] && grep -q QuorumPeerMain "/proc/$other/cmdline" 2>/dev/null; then
+    echo "== replacing the ZooKeeper another checkout started on 127.0.0.1:$zk_port (pid $other)"
+    kill "$other"
+    for _ in $(seq 1 40); do zk_listening || break; sleep 0.25; done
+  else
+    echo "port $zk_port is taken by something other than a test ZooKeeper (pid ${other:-unknown})"; exit 1
+  fi
+fi
+if ! zk_listening; then
   echo "== starting ZooKeeper on 127.0.0.1:$zk_port"
-  rm -rf "$work/zookeeper" && mkdir -p "$work/zookeeper/data"
-  cat >"$work/zookeeper/zoo.cfg" <<CFG
+  rm -rf "$zk_dir" && mkdir -p "$zk_dir/data"
+  cat >"$zk_dir/zoo.cfg" <<CFG
 tickTime=500
 minSessionTimeout=1000
 maxSessionTimeout=60000
-dataDir=$work/zookeeper/data
+dataDir=$zk_dir/data
 clientPort=$zk_port
 clientPortAddress=127.0.0.1
 admin.enableServer=false
 4lw.commands.whitelist=ruok,stat,srvr,mntr
 CFG
-  (nohup java -Dzookeeper.log.dir="$work/zookeeper" -cp "/etc/zookeeper/conf_example:/usr/share/java/zookeeper.jar" \
-    org.apache.zookeeper.server.quorum.QuorumPeerMain "$work/zookeeper/zoo.cfg" >"$work/zookeeper/server.log" 2>&1 &)
-  for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null && break; sleep 0.5; done
-  (exec 3<>/dev/tcp/127.0.0.1/$zk_port) 2>/dev/null || { echo "ZooKeeper did not start"; tail -20 "$work/zookeeper/server.log"; exit 1; }
+  (nohup java -Dzookeeper.log.dir="$zk_dir" -cp "/etc/zookeeper/conf_example:/usr/share/java/zookeeper.jar" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$zk_dir/zoo.cfg" >"$zk_dir/server.log" 2>&1 & echo $! >"$zk_dir/server.pid")
+  for _ in $(seq 1 60); do zk_listening && break; sleep 0.5; done
+  zk_listening || { echo "ZooKeeper did not start"; tail -20 "$zk_dir/server.log"; exit 1; }
 fi
 
 servers=$(bash "$here/check-servers.sh" start)
