@@ -58,6 +58,13 @@ fi
 # data-root and exec-root, with no bridge (its test containers use the host's network).
 bash "$here/second-dockerd.sh" start "$image"
 
+# Containers an earlier run left behind (killed before its clean-up): each test counts and
+# resolves the labelled containers of its Docker host, so a fresh run starts without them.
+for sock in /var/run/docker.sock /var/run/pharos-docker-b.sock; do
+  left=$(docker -H "unix://$sock" ps -aq --filter label=pharos-test-run 2>/dev/null || true)
+  [ -z "$left" ] || { echo "== removing $(echo "$left" | wc -l) containers earlier test runs left on $sock"; docker -H "unix://$sock" rm -f $left >/dev/null; }
+done
+
 # ZooKeeper from Debian's package, standalone on a loopback port, with its data under
 # /var/lib/pharos-test/zookeeper (PHAROS_TEST_ZK_DIR): one place for the machine, as the check
 # servers', so a server started from a checkout that is later deleted (CI clones afresh) does not

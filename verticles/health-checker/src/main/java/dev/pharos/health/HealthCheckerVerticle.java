@@ -201,8 +201,9 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   /**
    * @param groupChanged only the checkers changed, no container nor definition: an instance
-   *                     watched here already is kept as it is, unresolved, so a group change
-   *                     costs an owner per container and a resolve per instance that moved here
+   *                     watched here already, or a container whose problem is known here, is
+   *                     kept as it is, unresolved, so a group change costs an owner per
+   *                     container and a resolve per container that moved here
    */
   private void reconcile(boolean adoptive, Catalog.Scope scope, boolean groupChanged) {
     if (stopping) {
@@ -216,11 +217,15 @@ public class HealthCheckerVerticle extends VerticleBase {
         return;
       }
       String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
-      if (groupChanged && watches.get(id) != null) {
-        wanted.add(id);
-        ContainerProblem kept = containerProblems.get(subject);
+      ContainerProblem kept = containerProblems.get(subject);
+      if (groupChanged && (watches.get(id) != null || kept != null)) {
+        // owned here before the change: a watch stays as it is, and a problem (no definition, no
+        // HEALTHCHECK) stays, as neither the container nor its definition changed
+        if (watches.get(id) != null) {
+          wanted.add(id);
+        }
         if (kept != null) {
-          problems.put(subject, kept.reason()); // a watched instance's problem (no HEALTHCHECK) stays
+          problems.put(subject, kept.reason());
         }
         return;
       }
