@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.x.async.AsyncCuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Snapshot-then-follow for the znodes of one path pattern under a root, read and nothing else:
@@ -64,6 +66,15 @@ public final class ZnodeFollower implements AutoCloseable {
   private long walks;
   private long reads;
   private volatile boolean closed;
+  /**
+   * Connection losses so far, counted on Curator's connection thread before the watch is set
+   * again: Curator sets the watch at its start and again at every CONNECTED, so a follower started
+   * while the client's first CONNECTED is on its way is set twice with nothing missed between.
+   */
+  private final AtomicLong disconnections = new AtomicLong();
+  private final ConnectionStateListener connection;
+  /** The {@link #disconnections} count the last walk began at: a reset at the same count missed nothing. */
+  private long walkedAt = -1;
 
   /**
    * @param root    the tree's root, {@code /env}
@@ -82,11 +93,29 @@ public final class ZnodeFollower implements AutoCloseable {
     this.listener = listener;
     this.watcher = new PersistentWatcher(client, root, true);
     watcher.getListenable().addListener(this::event);
-    watcher.getResetListenable().addListener(() -> context.runOnContext(v -> walk()));
+    this.connection = (c, state) -> {
+      if (!state.isConnected()) {
+        disconnections.incrementAndGet();
+      }
+    };
+    watcher.getResetListenable().addListener(() -> {
+      long at = disconnections.get();
+      context.runOnContext(v -> reset(at));
+    });
   }
 
   public void start() {
+    async.unwrap().getConnectionStateListenable().addListener(connection);
     watcher.start();
+  }
+
+  /** The watch is set (again): a walk, unless one began since the last connection loss. */
+  private void reset(long at) {
+    if (at == walkedAt) {
+      return;
+    }
+    walkedAt = at;
+    walk();
   }
 
   /** ZooKeeper reads made so far (listings and znode reads): what a change costs. */
@@ -212,6 +241,7 @@ public final class ZnodeFollower implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    async.unwrap().getConnectionStateListenable().removeListener(connection);
     watcher.close();
   }
 }

@@ -100,6 +100,33 @@ class ZnodeFollowerTest {
     context.runOnContext(v -> follower.close());
   }
 
+  /**
+   * Curator sets the watch at the follower's start and again at the client's first CONNECTED:
+   * a follower started before its client connected (a node's stages start with its client) walks
+   * once, not once per setting.
+   */
+  @Test
+  void aFollowerStartedBeforeItsClientConnectedWalksOnce(Vertx vertx) throws Exception {
+    create("/env/prod/sd/web/sd/a_1", "A");
+    int port = server.getPort();
+    server.stop();
+    try (CuratorFramework early = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()))) {
+      Context context = vertx.getOrCreateContext();
+      LinkedBlockingQueue<String> told = new LinkedBlockingQueue<>();
+      ZnodeFollower follower = new ZnodeFollower(early, context, "/env", REGISTRATIONS, recording(told));
+      context.runOnContext(v -> follower.start());
+      server.restart(); // on the same port
+      assertEquals(port, server.getPort());
+      assertEquals("changed /env/prod/sd/web/sd/a_1 A", next(told));
+      assertEquals("loaded", next(told));
+      create("/env/prod/sd/web/sd/b_2", "B"); // a later fact on the same ordered path
+      assertEquals("changed /env/prod/sd/web/sd/b_2 B", next(told), "no second walk");
+      // /env, /env/prod/sd and web's sd listed, a_1 read; then b_2 read
+      assertEquals(5, onContext(context, follower::reads));
+      context.runOnContext(v -> follower.close());
+    }
+  }
+
   @Test
   void aReconnectionWalksAgainAndADeleteMadeMeanwhileIsReported(Vertx vertx) throws Exception {
     create("/env/prod/sd/web/sd/a_1", "A");
