@@ -141,16 +141,11 @@ public class DockerWatcherVerticle extends VerticleBase {
       return Future.failedFuture("not a container id or name: " + id);
     }
     return dockerPool.executeBlocking(() -> {
-      var request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET)
-        .path("/containers/" + id + "/json").build();
-      try (DockerHttpClient.Response response = http.execute(request)) {
-        byte[] body = response.getBody().readAllBytes();
-        if (response.getStatusCode() != 200) {
-          throw new IllegalStateException("docker inspect " + id + ": " + response.getStatusCode() + " "
-            + new String(body, java.nio.charset.StandardCharsets.UTF_8).trim());
-        }
-        return new JsonObject(io.vertx.core.buffer.Buffer.buffer(body));
+      JsonObject c = ContainerListing.inspect(http, id);
+      if (c == null) {
+        throw new IllegalStateException("docker inspect " + id + ": no such container");
       }
+      return c;
     });
   }
 
@@ -205,7 +200,8 @@ public class DockerWatcherVerticle extends VerticleBase {
       return;
     }
     if ("create".equals(action)) {
-      created.put(id, dockerPool.executeBlocking(() -> ContainerListing.beforeStart(docker.inspectContainerCmd(id).exec()))
+      created.put(id, dockerPool.executeBlocking(() -> Optional.ofNullable(ContainerListing.inspect(http, id))
+          .flatMap(ContainerListing::beforeStart))
         .otherwise(Optional.empty()));
       return;
     }
@@ -217,9 +213,9 @@ public class DockerWatcherVerticle extends VerticleBase {
       Container container = known.result().get();
       dockerPool.executeBlocking(() -> container).onSuccess(this::up);
     } else if ("start".equals(action)) {
-      dockerPool.executeBlocking(() -> docker.inspectContainerCmd(id).exec())
+      dockerPool.executeBlocking(() -> ContainerListing.inspect(http, id))
         .onSuccess(c -> {
-          if (c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning())) {
+          if (c != null && ContainerListing.running(c)) {
             up(ContainerListing.toModel(c));
           }
         })
@@ -245,11 +241,14 @@ public class DockerWatcherVerticle extends VerticleBase {
       if (!containers.containsKey(id)) {
         return;
       }
-      dockerPool.executeBlocking(() -> docker.inspectContainerCmd(id).exec())
+      dockerPool.executeBlocking(() -> ContainerListing.inspect(http, id))
         .onSuccess(c -> {
+          if (c == null) {
+            return; // gone: its destroy event follows
+          }
           Container now = ContainerListing.toModel(c);
           Container before = containers.get(id);
-          if (before != null && c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning()) && !now.equals(before)) {
+          if (before != null && ContainerListing.running(c) && !now.equals(before)) {
             up(now);
           }
         })
@@ -259,7 +258,7 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   private void resync() {
     long failuresBefore = failures;
-    ContainerListing.running(docker, dockerPool)
+    ContainerListing.running(http, dockerPool)
       .onSuccess(list -> {
         containers.clear();
         list.forEach(container -> containers.put(container.id(), container));
