@@ -20,11 +20,14 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Follows dockerd's {@code /events} stream (never polls) and publishes containers on
@@ -70,6 +73,13 @@ public class DockerWatcherVerticle extends VerticleBase {
   private boolean listed;
   /** A test's way to make handling one event throw; does nothing otherwise. */
   Consumer<Event> eventHook = event -> { };
+  /** A test's way to hold a resync between its listing and applying it; passes at once otherwise. */
+  Function<List<Container>, Future<List<Container>>> listedHook = Future::succeededFuture;
+  /**
+   * For each resync under way, what events changed since it began (null: gone): its listing
+   * may predate them, so they are applied over it rather than lost to it.
+   */
+  private final List<Map<String, Container>> resyncsUnderWay = new ArrayList<>();
 
   @Override
   public Future<?> start() {
@@ -258,10 +268,21 @@ public class DockerWatcherVerticle extends VerticleBase {
 
   private void resync() {
     long failuresBefore = failures;
+    Map<String, Container> changedMeanwhile = new HashMap<>();
+    resyncsUnderWay.add(changedMeanwhile);
     ContainerListing.running(http, dockerPool)
+      .compose(listedHook)
+      .onComplete(done -> resyncsUnderWay.removeIf(m -> m == changedMeanwhile))
       .onSuccess(list -> {
         containers.clear();
         list.forEach(container -> containers.put(container.id(), container));
+        changedMeanwhile.forEach((id, now) -> {
+          if (now == null) {
+            containers.remove(id);
+          } else {
+            containers.put(id, now);
+          }
+        });
         listed = true;
         resyncBackoff.reset();
         status.clear("docker " + dockerHost + " listing");
@@ -292,8 +313,14 @@ public class DockerWatcherVerticle extends VerticleBase {
       });
   }
 
+  /** An event changed {@code id} ({@code now} null: gone), for the resyncs under way. */
+  private void changedMeanwhile(String id, Container now) {
+    resyncsUnderWay.forEach(changed -> changed.put(id, now));
+  }
+
   private void up(Container container) {
     containers.put(container.id(), container);
+    changedMeanwhile(container.id(), container);
     status.detail("containers", containers.size());
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "up")
       .put("host", host.toJson()).put("container", container.toJson()).put("ts", System.currentTimeMillis()));
@@ -305,12 +332,14 @@ public class DockerWatcherVerticle extends VerticleBase {
       return;
     }
     containers.put(id, known.withHealth(health));
+    changedMeanwhile(id, containers.get(id));
     vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "health")
       .put("host", host.toJson()).put("id", id).put("health", health).put("ts", System.currentTimeMillis()));
   }
 
   private void down(String id) {
     Container gone = containers.remove(id);
+    changedMeanwhile(id, null);
     status.detail("containers", containers.size());
     if (gone != null) {
       vertx.eventBus().publish(Addresses.CONTAINERS, new JsonObject().put("type", "down")

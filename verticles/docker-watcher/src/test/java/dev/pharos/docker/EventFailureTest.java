@@ -2,8 +2,12 @@ package dev.pharos.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import dev.pharos.bus.Addresses;
+import dev.pharos.model.Container;
 import dev.pharos.stage.StageStatus;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -14,9 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -87,6 +93,55 @@ class EventFailureTest {
       .await(10, TimeUnit.SECONDS).body();
     assertEquals(true, snapshot.getJsonArray("containers").stream()
       .anyMatch(c -> a.equals(((JsonObject) c).getString("id"))), snapshot.encodePrettily());
+  }
+
+  /**
+   * A resync's listing can predate the events handled while it runs (a resync of 1,000
+   * containers takes seconds): a container started and published meanwhile stays known after
+   * the resync applies its older listing, and so is in the snapshot.
+   */
+  @Test
+  void aContainerStartedWhileAResyncRunsIsKeptByIt() throws Exception {
+    String prefix = "pharos-evresync-" + UUID.randomUUID().toString().substring(0, 8);
+    BlockingQueue<JsonObject> facts = new LinkedBlockingQueue<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> facts.add(msg.body())).completion()
+      .await(10, TimeUnit.SECONDS);
+    DockerWatcherVerticle watcher = new DockerWatcherVerticle();
+    AtomicBoolean thrown = new AtomicBoolean();
+    watcher.eventHook = event -> {
+      String name = event.getActor() == null ? null : event.getActor().getAttributes().get("name");
+      if ((prefix + "-x").equals(name) && thrown.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure, for a resync");
+      }
+    };
+    CompletableFuture<Void> listed = new CompletableFuture<>();
+    Promise<Void> release = Promise.promise();
+    AtomicInteger resyncs = new AtomicInteger();
+    watcher.listedHook = list -> {
+      if (resyncs.incrementAndGet() == 1) {
+        return Future.succeededFuture(list); // the start's own listing
+      }
+      Context context = Vertx.currentContext();
+      listed.complete(null);
+      Promise<List<Container>> applied = Promise.promise();
+      release.future().onComplete(v -> context.runOnContext(x -> applied.complete(list)));
+      return applied.future();
+    };
+    JsonObject conf = new JsonObject().put("instanceId", "evresync").put("hostIp", "127.0.0.1").put("node", "evresync")
+      .put("docker", new JsonObject().put("host", DOCKER));
+    vertx.deployVerticle(watcher, new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
+    awaitRunning(0);
+
+    run(prefix + "-x"); // its first event fails: a resync lists the containers
+    listed.get(30, TimeUnit.SECONDS);
+    String a = run(prefix + "-a"); // started after that listing
+    awaitUp(facts, a);
+    release.complete();
+    awaitRunning(1);
+    JsonObject snapshot = vertx.eventBus().<JsonObject>request(Addresses.CONTAINERS_SNAPSHOT, new JsonObject())
+      .await(10, TimeUnit.SECONDS).body();
+    assertEquals(true, snapshot.getJsonArray("containers").stream()
+      .anyMatch(c -> a.equals(((JsonObject) c).getString("id"))), "the resync's listing did not drop " + a);
   }
 
   private String run(String name) {
