@@ -64,18 +64,9 @@ class EventFailureTest {
   @Test
   void aFailingEventNeitherEndsTheStreamNorLeavesTheStageRunningWrongly() throws Exception {
     String prefix = "pharos-evfail-" + UUID.randomUUID().toString().substring(0, 8);
-    BlockingQueue<JsonObject> facts = new LinkedBlockingQueue<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> facts.add(msg.body())).completion()
-      .await(10, TimeUnit.SECONDS);
-
-    DockerWatcherVerticle watcher = new DockerWatcherVerticle();
+    BlockingQueue<JsonObject> facts = facts();
     AtomicBoolean thrown = new AtomicBoolean();
-    watcher.eventHook = event -> {
-      String name = event.getActor() == null ? null : event.getActor().getAttributes().get("name");
-      if ((prefix + "-a").equals(name) && thrown.compareAndSet(false, true)) {
-        throw new IllegalStateException("injected failure");
-      }
-    };
+    DockerWatcherVerticle watcher = failingOnce(prefix + "-a", thrown);
     JsonObject conf = new JsonObject().put("instanceId", "evfail").put("hostIp", "127.0.0.1").put("node", "evfail")
       .put("docker", new JsonObject().put("host", DOCKER));
     vertx.deployVerticle(watcher, new DeploymentOptions().setConfig(conf)).await(20, TimeUnit.SECONDS);
@@ -103,17 +94,8 @@ class EventFailureTest {
   @Test
   void aContainerStartedWhileAResyncRunsIsKeptByIt() throws Exception {
     String prefix = "pharos-evresync-" + UUID.randomUUID().toString().substring(0, 8);
-    BlockingQueue<JsonObject> facts = new LinkedBlockingQueue<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> facts.add(msg.body())).completion()
-      .await(10, TimeUnit.SECONDS);
-    DockerWatcherVerticle watcher = new DockerWatcherVerticle();
-    AtomicBoolean thrown = new AtomicBoolean();
-    watcher.eventHook = event -> {
-      String name = event.getActor() == null ? null : event.getActor().getAttributes().get("name");
-      if ((prefix + "-x").equals(name) && thrown.compareAndSet(false, true)) {
-        throw new IllegalStateException("injected failure, for a resync");
-      }
-    };
+    BlockingQueue<JsonObject> facts = facts();
+    DockerWatcherVerticle watcher = failingOnce(prefix + "-x", new AtomicBoolean()); // for a resync
     CompletableFuture<Void> listed = new CompletableFuture<>();
     Promise<Void> release = Promise.promise();
     AtomicInteger resyncs = new AtomicInteger();
@@ -142,6 +124,26 @@ class EventFailureTest {
       .await(10, TimeUnit.SECONDS).body();
     assertEquals(true, snapshot.getJsonArray("containers").stream()
       .anyMatch(c -> a.equals(((JsonObject) c).getString("id"))), "the resync's listing did not drop " + a);
+  }
+
+  /** Every container fact published from now on. */
+  private BlockingQueue<JsonObject> facts() throws Exception {
+    BlockingQueue<JsonObject> facts = new LinkedBlockingQueue<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.CONTAINERS, msg -> facts.add(msg.body())).completion()
+      .await(10, TimeUnit.SECONDS);
+    return facts;
+  }
+
+  /** A watcher whose handling of the first event of the container named {@code name} throws; {@code thrown} says when. */
+  private static DockerWatcherVerticle failingOnce(String name, AtomicBoolean thrown) {
+    DockerWatcherVerticle watcher = new DockerWatcherVerticle();
+    watcher.eventHook = event -> {
+      String actor = event.getActor() == null ? null : event.getActor().getAttributes().get("name");
+      if (name.equals(actor) && thrown.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure");
+      }
+    };
+    return watcher;
   }
 
   private String run(String name) {
