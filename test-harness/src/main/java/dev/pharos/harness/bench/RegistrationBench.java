@@ -108,22 +108,30 @@ public final class RegistrationBench {
 
   private static String breakdown(Side pharos, PipelineStages stages, DockerEventTimes events) {
     double[] sums = new double[4];
-    int count = 0;
+    List<double[]> samples = new ArrayList<>();
     for (String id : pharos.ids()) {
       long[] t = stages.of(id);
       Long start = events.started(id);
       Long seen = pharos.times().created(Harness.shortId(id));
       if (t != null && start != null && seen != null && t[0] > 0 && t[1] > 0 && t[2] > 0) {
-        sums[0] += (t[0] - start) / 1e6;
-        sums[1] += (t[1] - t[0]) / 1e6;
-        sums[2] += (t[2] - t[1]) / 1e6;
-        sums[3] += (seen - t[2]) / 1e6;
-        count++;
+        double[] split = {(t[0] - start) / 1e6, (t[1] - t[0]) / 1e6, (t[2] - t[1]) / 1e6, (seen - t[2]) / 1e6};
+        for (int k = 0; k < 4; k++) {
+          sums[k] += split[k];
+        }
+        samples.add(split);
       }
     }
-    return String.format(Locale.ROOT, "Pharos start path, mean ms over %d: start event -> container fact %.1f, "
-      + "-> instance up %.1f, -> registered %.1f, -> znode seen %.1f", count,
-      sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count);
+    int count = samples.size();
+    StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "Pharos start path, mean ms over %d: start event -> "
+      + "container fact %.1f, -> instance up %.1f, -> registered %.1f, -> znode seen %.1f", count,
+      sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count));
+    // the tail: where the slowest starts spent their time, stage by stage
+    samples.sort((a, b) -> Double.compare(Arrays.stream(b).sum(), Arrays.stream(a).sum()));
+    for (double[] split : samples.subList(0, Math.min(3, count))) {
+      text.append(String.format(Locale.ROOT, "%nslow: %.1f ms = fact %.1f + up %.1f + registered %.1f + seen %.1f",
+        Arrays.stream(split).sum(), split[0], split[1], split[2], split[3]));
+    }
+    return text.toString();
   }
 
   private static double percentile(double[] values, double p) {
