@@ -2,6 +2,7 @@ package dev.pharos.zookeeper;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -13,11 +14,14 @@ import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Snapshot-then-follow for the znodes of one path pattern under a root, read and nothing else:
@@ -53,6 +57,12 @@ public final class ZnodeFollower implements AutoCloseable {
   /** A pattern segment that stands for any child. */
   public static final String ANY = "*";
 
+  /**
+   * How many of a walk's requests wait for ZooKeeper at once: a walk of 100,000 registrations
+   * would otherwise put every read in the client's queue together, and the replies in memory.
+   */
+  public static final int WALK_IN_FLIGHT = 500;
+
   private final AsyncCuratorFramework async;
   private final Context context;
   private final String root;
@@ -75,6 +85,11 @@ public final class ZnodeFollower implements AutoCloseable {
   private final ConnectionStateListener connection;
   /** The {@link #disconnections} count the last walk began at: a reset at the same count missed nothing. */
   private long walkedAt = -1;
+  private final int walkInFlight;
+  /** The walk's requests in flight, those waiting their turn, and the most in flight so far. */
+  private int inFlight;
+  private final Deque<Runnable> waiting = new ArrayDeque<>();
+  private int mostInFlight;
 
   /**
    * @param root    the tree's root, {@code /env}
@@ -83,6 +98,13 @@ public final class ZnodeFollower implements AutoCloseable {
    *                definitions
    */
   public ZnodeFollower(CuratorFramework client, Context context, String root, List<String> pattern, Listener listener) {
+    this(client, context, root, pattern, listener, WALK_IN_FLIGHT);
+  }
+
+  /** @param walkInFlight how many of a walk's requests may wait for ZooKeeper at once */
+  ZnodeFollower(CuratorFramework client, Context context, String root, List<String> pattern, Listener listener,
+                int walkInFlight) {
+    this.walkInFlight = Math.max(1, walkInFlight);
     if (pattern.isEmpty() || !ANY.equals(pattern.get(pattern.size() - 1))) {
       throw new IllegalArgumentException("a pattern ends with " + ANY + ": " + pattern);
     }
@@ -184,6 +206,7 @@ public final class ZnodeFollower implements AutoCloseable {
       return;
     }
     long walk = ++walks;
+    waiting.clear(); // an earlier walk's requests not yet sent: that walk is given up
     long began = System.nanoTime();
     long readsBefore = reads;
     Set<String> touched = new HashSet<>();
@@ -218,19 +241,47 @@ public final class ZnodeFollower implements AutoCloseable {
     }
     boolean last = next == pattern.size() - 1;
     int below = next + 1;
-    return children(path.toString()).compose(names -> {
+    return bounded(() -> children(path.toString())).compose(names -> {
       List<Future<Void>> each = new ArrayList<>(names.size());
       for (String name : names) {
         String child = path + "/" + name;
         if (last) {
           found.add(child);
-          each.add(read(child));
+          each.add(bounded(() -> read(child)));
         } else {
           each.add(descend(child, below, found));
         }
       }
       return Future.all(each).mapEmpty();
     });
+  }
+
+  /** Runs {@code request} when fewer than the bound are in flight, else queues it (on the context). */
+  private <T> Future<T> bounded(Supplier<Future<T>> request) {
+    Promise<T> done = Promise.promise();
+    Runnable run = () -> {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      request.get().onComplete(result -> {
+        inFlight--;
+        Runnable next = waiting.poll();
+        if (next != null) {
+          context.runOnContext(v -> next.run()); // a task of its own: no stack grows with the queue
+        }
+        done.handle(result);
+      });
+    };
+    if (inFlight < walkInFlight) {
+      run.run();
+    } else {
+      waiting.add(run);
+    }
+    return done.future();
+  }
+
+  /** The most of a walk's requests that were in flight at once. */
+  int mostInFlight() {
+    return mostInFlight;
   }
 
   private Future<List<String>> children(String path) {

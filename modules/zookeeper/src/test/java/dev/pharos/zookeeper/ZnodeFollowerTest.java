@@ -100,6 +100,25 @@ class ZnodeFollowerTest {
     context.runOnContext(v -> follower.close());
   }
 
+  /** A walk keeps at most its bound of requests waiting for ZooKeeper, and still reads everything. */
+  @Test
+  void aWalkHasAtMostItsBoundOfRequestsInFlight(Vertx vertx) throws Exception {
+    for (int i = 0; i < 40; i++) {
+      create("/env/prod/sd/web/sd/r_" + i, "R" + i);
+    }
+    Context context = vertx.getOrCreateContext();
+    LinkedBlockingQueue<String> told = new LinkedBlockingQueue<>();
+    ZnodeFollower follower = new ZnodeFollower(client, context, "/env", REGISTRATIONS, recording(told), 3);
+    context.runOnContext(v -> follower.start());
+    for (int i = 0; i < 40; i++) {
+      assertTrue(next(told).startsWith("changed /env/prod/sd/web/sd/r_"));
+    }
+    assertEquals("loaded", next(told));
+    assertEquals(3, onContext(context, follower::mostInFlight), "the bound was reached and kept");
+    assertEquals(43, onContext(context, follower::reads));
+    context.runOnContext(v -> follower.close());
+  }
+
   /**
    * Curator sets the watch at the follower's start and again at the client's first CONNECTED:
    * a follower started before its client connected (a node's stages start with its client) walks
