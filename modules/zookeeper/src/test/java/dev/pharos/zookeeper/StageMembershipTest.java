@@ -4,7 +4,6 @@ import dev.pharos.ownership.Member;
 import dev.pharos.ownership.Ownership;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
@@ -22,19 +21,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class StageMembershipTest {
 
+  private TestZooKeeper zooKeeper;
   private TestingServer server;
   private CuratorFramework client;
 
   @BeforeEach
   void start() throws Exception {
-    server = new TestingServer(true);
-    client = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()).put("sessionTimeoutMs", 4000));
+    zooKeeper = new TestZooKeeper();
+    server = zooKeeper.server;
+    client = zooKeeper.client;
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
-    server.close();
+    zooKeeper.close();
   }
 
   private static boolean on(Context context, java.util.function.BooleanSupplier check) throws Exception {

@@ -26,19 +26,20 @@ class ZnodeFollowerTest {
 
   private static final List<String> REGISTRATIONS = List.of(ZnodeFollower.ANY, "sd", ZnodeFollower.ANY, "sd", ZnodeFollower.ANY);
 
+  private TestZooKeeper zooKeeper;
   private TestingServer server;
   private CuratorFramework client;
 
   @BeforeEach
   void start() throws Exception {
-    server = new TestingServer(true);
-    client = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()).put("sessionTimeoutMs", 4000));
+    zooKeeper = new TestZooKeeper();
+    server = zooKeeper.server;
+    client = zooKeeper.client;
   }
 
   @AfterEach
   void stop() throws Exception {
-    client.close();
-    server.close();
+    zooKeeper.close();
   }
 
   private void create(String path, String data) throws Exception {
