@@ -2,7 +2,6 @@ package dev.pharos.zookeeper;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -14,14 +13,11 @@ import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * Snapshot-then-follow for the znodes of one path pattern under a root, read and nothing else:
@@ -85,11 +81,8 @@ public final class ZnodeFollower implements AutoCloseable {
   private final ConnectionStateListener connection;
   /** The {@link #disconnections} count the last walk began at: a reset at the same count missed nothing. */
   private long walkedAt = -1;
-  private final int walkInFlight;
-  /** The walk's requests in flight, those waiting their turn, and the most in flight so far. */
-  private int inFlight;
-  private final Deque<Runnable> waiting = new ArrayDeque<>();
-  private int mostInFlight;
+  /** The walk's listings and reads. */
+  private final BoundedRequests walkRequests;
 
   /**
    * @param root    the tree's root, {@code /env}
@@ -104,7 +97,7 @@ public final class ZnodeFollower implements AutoCloseable {
   /** @param walkInFlight how many of a walk's requests may wait for ZooKeeper at once */
   ZnodeFollower(CuratorFramework client, Context context, String root, List<String> pattern, Listener listener,
                 int walkInFlight) {
-    this.walkInFlight = Math.max(1, walkInFlight);
+    this.walkRequests = new BoundedRequests(context, walkInFlight);
     if (pattern.isEmpty() || !ANY.equals(pattern.get(pattern.size() - 1))) {
       throw new IllegalArgumentException("a pattern ends with " + ANY + ": " + pattern);
     }
@@ -206,7 +199,7 @@ public final class ZnodeFollower implements AutoCloseable {
       return;
     }
     long walk = ++walks;
-    waiting.clear(); // an earlier walk's requests not yet sent: that walk is given up
+    walkRequests.dropWaiting(); // an earlier walk's requests not yet sent: that walk is given up
     long began = System.nanoTime();
     long readsBefore = reads;
     Set<String> touched = new HashSet<>();
@@ -241,13 +234,13 @@ public final class ZnodeFollower implements AutoCloseable {
     }
     boolean last = next == pattern.size() - 1;
     int below = next + 1;
-    return bounded(() -> children(path.toString())).compose(names -> {
+    return walkRequests.send(() -> children(path.toString())).compose(names -> {
       List<Future<Void>> each = new ArrayList<>(names.size());
       for (String name : names) {
         String child = path + "/" + name;
         if (last) {
           found.add(child);
-          each.add(bounded(() -> read(child)));
+          each.add(walkRequests.send(() -> read(child)));
         } else {
           each.add(descend(child, below, found));
         }
@@ -256,32 +249,9 @@ public final class ZnodeFollower implements AutoCloseable {
     });
   }
 
-  /** Runs {@code request} when fewer than the bound are in flight, else queues it (on the context). */
-  private <T> Future<T> bounded(Supplier<Future<T>> request) {
-    Promise<T> done = Promise.promise();
-    Runnable run = () -> {
-      inFlight++;
-      mostInFlight = Math.max(mostInFlight, inFlight);
-      request.get().onComplete(result -> {
-        inFlight--;
-        Runnable next = waiting.poll();
-        if (next != null) {
-          context.runOnContext(v -> next.run()); // a task of its own: no stack grows with the queue
-        }
-        done.handle(result);
-      });
-    };
-    if (inFlight < walkInFlight) {
-      run.run();
-    } else {
-      waiting.add(run);
-    }
-    return done.future();
-  }
-
   /** The most of a walk's requests that were in flight at once. */
   int mostInFlight() {
-    return mostInFlight;
+    return walkRequests.mostInFlight();
   }
 
   private Future<List<String>> children(String path) {
