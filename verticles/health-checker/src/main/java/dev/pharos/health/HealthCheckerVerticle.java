@@ -6,12 +6,13 @@ import dev.pharos.bus.Snapshots;
 import dev.pharos.checks.CheckContext;
 import dev.pharos.health.impl.Catalog;
 import dev.pharos.health.impl.CheckRunner;
+import dev.pharos.health.impl.ContainerProblems;
 import dev.pharos.health.impl.ServiceWatch;
+import dev.pharos.health.impl.SnapshotAnswers;
+import dev.pharos.health.impl.Verdicts;
 import dev.pharos.health.impl.Watches;
 import dev.pharos.metrics.PharosMetrics;
-import dev.pharos.model.Container;
 import dev.pharos.model.Definition;
-import dev.pharos.model.Host;
 import dev.pharos.model.Instance;
 import dev.pharos.model.InstanceResolver;
 import dev.pharos.ownership.Member;
@@ -21,14 +22,10 @@ import dev.pharos.zookeeper.StageMembership;
 import dev.pharos.zookeeper.ZooKeeperSessions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,10 +42,8 @@ public class HealthCheckerVerticle extends VerticleBase {
 
   private final Catalog catalog = new Catalog();
   private final Watches watches = new Watches();
-  /** Problems with containers by subject, as the last reconcile covering each found them. */
-  private final Map<String, ContainerProblem> containerProblems = new HashMap<>();
-  /** Instances whose checker, here or elsewhere, last reported them up: what an adopted watch starts from. */
-  private final Set<String> reportedUp = new HashSet<>();
+  private ContainerProblems containerProblems;
+  private final Verdicts verdicts = new Verdicts();
   private StageStatus status;
   private boolean haveDefinitions;
   private boolean haveContainers;
@@ -64,6 +59,7 @@ public class HealthCheckerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     status = new StageStatus(Addresses.HEALTH_CHECKER, PharosConfig.node(config()));
+    containerProblems = new ContainerProblems(status);
     checks = new CheckContext(vertx, catalog::health);
     runner = new CheckRunner(checks, PharosMetrics.registry(config()));
     var bus = vertx.eventBus();
@@ -71,9 +67,9 @@ public class HealthCheckerVerticle extends VerticleBase {
     return Future.all(
         bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion(),
         bus.<JsonObject>consumer(Addresses.DEFINITIONS, msg -> onDefinition(msg.body())).completion(),
-        bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onVerdict(msg.body())).completion(),
-        bus.<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, this::replySnapshot).completion(),
-        bus.<JsonObject>consumer(Addresses.instancesSnapshot(status.id()), this::replySnapshot).completion(),
+        bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> verdicts.heard(msg.body())).completion(),
+        bus.<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, answers::reply).completion(),
+        bus.<JsonObject>consumer(Addresses.instancesSnapshot(status.id()), answers::reply).completion(),
         status.register(vertx))
       .compose(v -> ZooKeeperSessions.acquire(vertx, config().getJsonObject("zookeeper")))
       .compose(c -> {
@@ -93,7 +89,8 @@ public class HealthCheckerVerticle extends VerticleBase {
           body -> onContainers(body.copy().put("type", "snapshot")), () -> haveContainers);
         // the request reaches one docker watcher; the announce makes every host's watcher publish
         bus.publish(Addresses.CONTAINERS_ANNOUNCE, new JsonObject());
-        askVerdicts();
+        verdicts.ask(vertx, membership.current().members(), status,
+          other -> stopping || membership.current().member(other) == null);
         // running whether or not a docker watcher answers: a node is judged by its own stages (a
         // watcher that has not listed yet is starting itself, on its node); the snapshots'
         // readiness is the checker's own ready(), which the registrars ask for
@@ -148,43 +145,9 @@ public class HealthCheckerVerticle extends VerticleBase {
     }
   }
 
-  /**
-   * The verdicts given before this checker listened (its consumer reaches other nodes a moment
-   * after it registers): each other checker's up instances, once. A "down" racing an answer can
-   * leave an "up" here that is no longer so; an adopted watch's first round corrects it.
-   */
-  private void askVerdicts() {
-    for (Member other : membership.current().members()) {
-      if (other.id().equals(status.id())) {
-        continue;
-      }
-      Snapshots.askUntilAnswered(vertx, Addresses.instancesSnapshot(other.id()), new JsonObject().put("watches", false),
-        status, body -> body.getJsonArray("instances", new JsonArray()).forEach(i -> reportedUp.add(((JsonObject) i).getString("id"))),
-        () -> stopping || membership.current().member(other.id()) == null);
-    }
-  }
-
-  /** Every checker's up/down fact, in each checker's order: the last one of each instance is kept. */
-  private void onVerdict(JsonObject fact) {
-    // a fact without an instance id is the registrar's to report; here it only carries no verdict
-    String id = fact.getValue("instance") instanceof JsonObject instance && instance.getValue("id") instanceof String s ? s : null;
-    if (id == null) {
-      return;
-    }
-    if ("up".equals(fact.getString("type"))) {
-      reportedUp.add(id);
-    } else {
-      reportedUp.remove(id);
-    }
-  }
-
   /** True when this checker owns the instance by the group as it stands now. */
   private boolean owns(String hostId, String instanceId) {
     return membership != null && membership.ready() && membership.current().owns(status.id(), hostId, instanceId);
-  }
-
-  /** A problem with one container, with what it belongs to, so a scoped reconcile replaces only its own. */
-  private record ContainerProblem(String hostId, String app, String reason) {
   }
 
   /**
@@ -210,40 +173,33 @@ public class HealthCheckerVerticle extends VerticleBase {
       return;
     }
     Set<String> wanted = new HashSet<>();
-    Map<String, String> problems = new HashMap<>();
     catalog.forEachLabelled(scope, (host, container) -> {
       String id = InstanceResolver.instanceId(host, container);
       if (!owns(host.id(), id)) {
         return;
       }
       String subject = "container " + container.name() + " (" + container.shortId() + " on " + host.id() + ")";
-      ContainerProblem kept = containerProblems.get(subject);
-      if (groupChanged && (watches.get(id) != null || kept != null)) {
+      if (groupChanged && (watches.get(id) != null || containerProblems.has(subject))) {
         // owned here before the change: a watch stays as it is, and a problem (no definition, no
         // HEALTHCHECK) stays, as neither the container nor its definition changed
         if (watches.get(id) != null) {
           wanted.add(id);
         }
-        if (kept != null) {
-          problems.put(subject, kept.reason());
-        }
+        containerProblems.keep(subject);
         return;
       }
       resolves++;
-      Instance instance = resolve(host, container, subject, problems);
-      if (problems.containsKey(subject)) {
-        containerProblems.put(subject, new ContainerProblem(host.id(), Catalog.appOf(container), problems.get(subject)));
+      Catalog.Resolved resolved = catalog.resolve(host, container);
+      if (resolved.problem() != null) {
+        containerProblems.found(subject, host.id(), Catalog.appOf(container), resolved.problem());
       }
+      Instance instance = resolved.instance();
       if (instance != null) {
         wanted.add(instance.id());
         watch(instance, catalog.definition(instance.env() + "/" + instance.app()), adoptive);
       }
     });
-    containerProblems.entrySet().removeIf(e -> scope.covers(e.getValue().hostId(), e.getValue().app())
-      && !problems.containsKey(e.getKey()));
-    Map<String, String> all = new HashMap<>();
-    containerProblems.forEach((subject, p) -> all.put(subject, p.reason()));
-    status.replaceProblems("container ", all);
+    containerProblems.endRound(scope);
     for (String id : watches.in(scope)) {
       if (wanted.contains(id)) {
         continue;
@@ -265,28 +221,6 @@ public class HealthCheckerVerticle extends VerticleBase {
       && !owns(instance.hostId(), instance.id());
   }
 
-  private Instance resolve(Host host, Container container, String subject, Map<String, String> problems) {
-    InstanceResolver.Resolution labels = InstanceResolver.labelProblem(container);
-    if (labels != null) {
-      problems.put(subject, labels.problem());
-      return null;
-    }
-    String env = container.labels().get(Container.LABEL_ENV);
-    String app = container.labels().get(Container.LABEL_NAME);
-    Definition definition = catalog.definition(env + "/" + app);
-    if (definition == null) {
-      problems.put(subject, "no definition at " + Definition.path(env, app));
-      return null;
-    }
-    InstanceResolver.Resolution resolution = InstanceResolver.resolve(host, container, definition);
-    if (resolution.instance() == null) {
-      problems.put(subject, resolution.problem());
-    } else if (container.health() == null && definition.checks().stream().anyMatch(c -> "docker".equals(c.type()))) {
-      problems.put(subject, "has no HEALTHCHECK, so the docker check of " + definition.path() + " cannot pass");
-    }
-    return resolution.instance();
-  }
-
   private void watch(Instance instance, Definition definition, boolean adopted) {
     ServiceWatch watch = watches.get(instance.id());
     if (watch != null && (!watch.instance().equals(instance) || !watch.definition().sameRulesAs(definition))) {
@@ -299,7 +233,7 @@ public class HealthCheckerVerticle extends VerticleBase {
     if (watch == null) {
       watch = new ServiceWatch(vertx, runner, instance, definition, this::transition, adopted);
       watches.put(watch);
-      watch.start(reportedUp.contains(instance.id()));
+      watch.start(verdicts.reportedUp(instance.id()));
     }
   }
 
@@ -323,95 +257,36 @@ public class HealthCheckerVerticle extends VerticleBase {
       .put("instance", instance.toJson()).put("reason", reason).put("ts", System.currentTimeMillis()));
   }
 
-  /** Ready: both snapshots and the group loaded, and every watch has a first result. */
-  private boolean ready() {
-    return haveDefinitions && haveContainers && membership != null && membership.ready()
-      && watches.values().stream().allMatch(w -> w.up() != null);
-  }
+  private final SnapshotAnswers answers = new SnapshotAnswers(watches, new SnapshotAnswers.Checker() {
+    @Override
+    public String id() {
+      return status.id();
+    }
 
-  private void replySnapshot(Message<JsonObject> msg) {
-    if (stopping) {
-      // its watches are gone: an answer now would say "down" of instances that are merely moving
-      msg.fail(503, "health checker " + status.id() + " is stopping");
-      return;
+    @Override
+    public String node() {
+      return status.node();
     }
-    JsonObject request = msg.body() == null ? new JsonObject() : msg.body();
-    Ownership registrars;
-    Ownership before;
-    String registrar;
-    try {
-      registrars = request.containsKey("registrars") ? Ownership.fromJson(request.getJsonArray("registrars")) : null;
-      before = request.containsKey("before") ? Ownership.fromJson(request.getJsonArray("before")) : null;
-      registrar = request.getString("registrar");
-      request.getJsonArray("ids", new JsonArray()).forEach(o -> ((JsonObject) o).getString("id"));
-    } catch (RuntimeException e) {
-      msg.fail(400, "a snapshot request is {\"registrars\":[members],\"registrar\":id,\"ids\":[{\"id\",\"hostId\"}]}: "
-        + e.getMessage());
-      return;
-    }
-    JsonArray up = new JsonArray();
-    JsonArray all = new JsonArray();
-    // a registrar's verdict request names its instances and needs no listing; its catch-up needs
-    // the up instances it owns, not every watch's checks (which only the api shows)
-    boolean listing = !request.containsKey("ids");
-    boolean withWatches = listing && request.getBoolean("watches", true);
-    if (listing) {
-      watches.values().forEach(w -> {
-        Instance i = w.instance();
-        if (registrars != null && !registrars.owns(registrar, i.hostId(), i.id())) {
-          return;
-        }
-        if (before != null && before.owns(registrar, i.hostId(), i.id())) {
-          return; // its registrar owned it already and heard of it as its owner
-        }
-        if (withWatches) {
-          all.add(w.toJson());
-        }
-        if (Boolean.TRUE.equals(w.up())) {
-          up.add(i.toJson());
-        }
-      });
-    }
-    JsonObject reply = new JsonObject().put("member", status.id()).put("node", status.node()).put("ready", ready())
-      .put("instances", up).put("watches", all);
-    if (request.containsKey("ids")) {
-      JsonObject verdicts = new JsonObject();
-      request.getJsonArray("ids").forEach(o -> {
-        JsonObject id = (JsonObject) o;
-        verdicts.put(id.getString("id"), verdict(id.getString("hostId"), id.getString("id")));
-      });
-      reply.put("verdicts", verdicts);
-      if (registrars != null && registrar != null) {
-        reply.put("unheld", unheld(registrars, registrar, verdicts));
-      }
-    }
-    msg.reply(reply);
-  }
 
-  /**
-   * The up instances {@code registrar} owns and did not name as held: an "up" fact it never
-   * heard (published before its consumer reached this node, or lost with a connection), which
-   * its reconcile makes good. Costs this checker's watches, once a reconcile.
-   */
-  private JsonArray unheld(Ownership registrars, String registrar, JsonObject held) {
-    JsonArray unheld = new JsonArray();
-    watches.values().forEach(w -> {
-      Instance i = w.instance();
-      if (Boolean.TRUE.equals(w.up()) && !held.containsKey(i.id()) && registrars.owns(registrar, i.hostId(), i.id())) {
-        unheld.add(i.toJson());
-      }
-    });
-    return unheld;
-  }
+    @Override
+    public boolean stopping() {
+      return stopping;
+    }
 
-  private String verdict(String hostId, String instanceId) {
-    if (!owns(hostId, instanceId)) {
-      return "not-mine";
+    @Override
+    public boolean ready() {
+      return haveDefinitions && haveContainers && membership != null && membership.ready()
+        && watches.values().stream().allMatch(w -> w.up() != null);
     }
-    ServiceWatch watch = watches.get(instanceId);
-    if (watch != null) {
-      return watch.up() == null ? "unknown" : watch.up() ? "up" : "down";
+
+    @Override
+    public boolean owns(String hostId, String instanceId) {
+      return HealthCheckerVerticle.this.owns(hostId, instanceId);
     }
-    return haveDefinitions && haveContainers && catalog.snapshotted(hostId) ? "down" : "unknown";
-  }
+
+    @Override
+    public boolean knowsAllOf(String hostId) {
+      return haveDefinitions && haveContainers && catalog.snapshotted(hostId);
+    }
+  });
 }

@@ -6,6 +6,7 @@ import dev.pharos.model.Container;
 import dev.pharos.model.Definition;
 import dev.pharos.model.Host;
 import dev.pharos.model.Instance;
+import dev.pharos.model.InstanceResolver;
 import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
@@ -153,6 +154,34 @@ public final class Catalog {
         }
       }
     }
+  }
+
+  /**
+   * A labelled container joined with its definition.
+   *
+   * @param instance null when it cannot be watched
+   * @param problem  why not, or what keeps it from passing (a docker check without a HEALTHCHECK); null if none
+   */
+  public record Resolved(Instance instance, String problem) {
+  }
+
+  public Resolved resolve(Host host, Container container) {
+    InstanceResolver.Resolution labels = InstanceResolver.labelProblem(container);
+    if (labels != null) {
+      return new Resolved(null, labels.problem());
+    }
+    String env = container.labels().get(Container.LABEL_ENV);
+    String app = container.labels().get(Container.LABEL_NAME);
+    Definition definition = definition(env + "/" + app);
+    if (definition == null) {
+      return new Resolved(null, "no definition at " + Definition.path(env, app));
+    }
+    InstanceResolver.Resolution resolution = InstanceResolver.resolve(host, container, definition);
+    if (resolution.instance() != null && container.health() == null
+      && definition.checks().stream().anyMatch(c -> "docker".equals(c.type()))) {
+      return new Resolved(resolution.instance(), "has no HEALTHCHECK, so the docker check of " + definition.path() + " cannot pass");
+    }
+    return new Resolved(resolution.instance(), resolution.instance() == null ? resolution.problem() : null);
   }
 
   /** Keeps the newer of the known and the given version. */
