@@ -11,10 +11,6 @@ import org.apache.curator.x.async.AsyncCuratorFramework;
 import org.apache.curator.x.async.api.DeleteOption;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.Op;
-import org.apache.zookeeper.OpResult;
-import org.apache.zookeeper.ZooDefs;
-import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 import java.util.ArrayList;
@@ -49,8 +45,9 @@ public final class NerveZooKeeperReporter {
   private final StoreMeters meters;
   /** A service's listings, shared by the registrations that ask while one is on its way. */
   private final ChildListings listings;
+  private final HandleWrites writes;
   /** Creates that come while others are on their way go in one multi. */
-  private final CreateBatches creates = new CreateBatches(this::createOne, this::createAll);
+  private final CreateBatches creates;
 
   public NerveZooKeeperReporter(Context context, CuratorFramework client, StoreMeters meters) {
     this.context = context;
@@ -58,6 +55,8 @@ public final class NerveZooKeeperReporter {
     this.async = AsyncCuratorFramework.wrap(client);
     this.meters = meters;
     this.listings = new ChildListings(parent -> on(async.getChildren().forPath(parent)));
+    this.writes = new HandleWrites(context, client);
+    this.creates = new CreateBatches(writes::createOne, writes::createAll);
   }
 
   /** This client's current session (0 while it has none). */
@@ -153,101 +152,8 @@ public final class NerveZooKeeperReporter {
    * handle: unlike Curator's, it is not retried after a lost reply (see {@link #adoptLost}).
    */
   private Future<String> replace(String path, byte[] data, List<String> existing) {
-    if (existing.isEmpty()) {
-      return meters.timeAsync("create", () -> creates.create(path, data));
-    }
-    io.vertx.core.Promise<String> created = io.vertx.core.Promise.promise();
-    ZooKeeper zk;
-    try {
-      zk = client.getZookeeperClient().getZooKeeper();
-    } catch (Exception e) {
-      return Future.failedFuture(e);
-    }
-    List<Op> ops = new ArrayList<>();
-    for (String old : existing) {
-      ops.add(Op.delete(old, -1));
-    }
-    ops.add(Op.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL_SEQUENTIAL));
-    return meters.timeAsync("replace", () -> {
-      zk.multi(ops, (rc, p, ctx, results) -> context.runOnContext(v -> {
-        if (rc != KeeperException.Code.OK.intValue()) {
-          created.fail(KeeperException.create(firstFailure(rc, results), path)); // NoNode when a listed znode went
-          return;
-        }
-        String name = null;
-        for (OpResult r : results) {
-          if (r instanceof OpResult.CreateResult c) {
-            name = c.getPath();
-          }
-        }
-        created.complete(unchrooted(name, path));
-      }), null);
-      return created.future();
-    });
-  }
-
-  /** One create on ZooKeeper's own handle (see {@link #replace}). */
-  private Future<String> createOne(CreateBatches.Create create) {
-    io.vertx.core.Promise<String> created = io.vertx.core.Promise.promise();
-    try {
-      client.getZookeeperClient().getZooKeeper().create(create.path(), create.data(), ZooDefs.Ids.OPEN_ACL_UNSAFE,
-        CreateMode.EPHEMERAL_SEQUENTIAL, (rc, p, ctx, name) -> context.runOnContext(v -> {
-          if (rc == KeeperException.Code.OK.intValue()) {
-            created.complete(unchrooted(name, create.path()));
-          } else {
-            created.fail(KeeperException.create(KeeperException.Code.get(rc), p));
-          }
-        }), null);
-    } catch (Exception e) {
-      created.fail(e);
-    }
-    return created.future();
-  }
-
-  /** Creates in one multi on ZooKeeper's own handle: each created name, in order. */
-  private Future<List<String>> createAll(List<CreateBatches.Create> batch) {
-    io.vertx.core.Promise<List<String>> created = io.vertx.core.Promise.promise();
-    List<Op> ops = new ArrayList<>(batch.size());
-    batch.forEach(c -> ops.add(Op.create(c.path(), c.data(), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL_SEQUENTIAL)));
-    try {
-      client.getZookeeperClient().getZooKeeper().multi(ops, (rc, p, ctx, results) -> context.runOnContext(v -> {
-        if (rc != KeeperException.Code.OK.intValue()) {
-          created.fail(KeeperException.create(firstFailure(rc, results), p));
-          return;
-        }
-        List<String> names = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-          names.add(unchrooted(((OpResult.CreateResult) results.get(i)).getPath(), batch.get(i).path()));
-        }
-        created.complete(names);
-      }), null);
-    } catch (Exception e) {
-      created.fail(e);
-    }
-    return created.future();
-  }
-
-  /** A multi's own code is its first failed op's; the ops after it say only that they were not run. */
-  private static KeeperException.Code firstFailure(int rc, List<OpResult> results) {
-    if (results != null) {
-      for (OpResult r : results) {
-        if (r instanceof OpResult.ErrorResult e && e.getErr() != KeeperException.Code.OK.intValue()
-          && e.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
-          return KeeperException.Code.get(e.getErr());
-        }
-      }
-    }
-    return KeeperException.Code.get(rc);
-  }
-
-  /**
-   * The created path as this client names it. A multi's create result keeps the chroot of the
-   * connect string (a plain create's does not), so it is cut to the requested path and its
-   * sequence number.
-   */
-  static String unchrooted(String created, String requested) {
-    int length = requested.length() + 10;
-    return created.length() > length ? created.substring(created.length() - length) : created;
+    return existing.isEmpty() ? meters.timeAsync("create", () -> creates.create(path, data))
+      : meters.timeAsync("replace", () -> writes.replace(path, data, existing));
   }
 
   /** The names under {@code parent}; none when it does not exist. */
