@@ -191,7 +191,7 @@ public class HealthCheckerVerticle extends VerticleBase {
       resolves++;
       Catalog.Resolved resolved = catalog.resolve(host, container);
       if (resolved.problem() != null) {
-        containerProblems.found(subject, host.id(), Catalog.appOf(container), resolved.problem());
+        containerProblems.found(subject, host.id(), Catalog.appOf(container), container.id(), resolved.problem());
       }
       Instance instance = resolved.instance();
       if (instance != null) {

@@ -25,17 +25,27 @@ import java.util.function.BiConsumer;
 public final class Catalog {
 
   /**
-   * What a fact can change: the containers of one host (a container fact), the instances of one
-   * app (a definition fact), or everything (the group changed, a whole snapshot arrived).
+   * What a fact can change: one container (its up or down), the containers of one host (its
+   * watcher's snapshot), the instances of one app (a definition fact), or everything (the group
+   * changed).
    *
-   * @param hostId null for every host
-   * @param app    {@code env/app}, null for every app
+   * @param hostId      null for every host
+   * @param app         {@code env/app}, null for every app
+   * @param containerId one container of {@code hostId}, null for all of them
    */
-  public record Scope(String hostId, String app) {
+  public record Scope(String hostId, String app, String containerId) {
     public static final Scope ALL = new Scope(null, null);
+
+    public Scope(String hostId, String app) {
+      this(hostId, app, null);
+    }
 
     public boolean covers(String hostId, String app) {
       return (this.hostId == null || this.hostId.equals(hostId)) && (this.app == null || this.app.equals(app));
+    }
+
+    public boolean covers(String hostId, String app, String containerId) {
+      return covers(hostId, app) && (this.containerId == null || this.containerId.equals(containerId));
     }
   }
 
@@ -90,8 +100,10 @@ public final class Catalog {
     boolean snapshot = "snapshot".equals(type);
     if (snapshot) {
       snapshotted.add(host.id());
+      return new Applied(new Scope(host.id(), null), true, false);
     }
-    return new Applied(new Scope(host.id(), null), snapshot, false);
+    // an up or down changes its own container only: its instance, not its host's others
+    return new Applied(new Scope(host.id(), null, touched.get(0)), false, false);
   }
 
   public Applied applyDefinition(JsonObject fact) {
@@ -136,6 +148,13 @@ public final class Catalog {
    * host's containers, or one app's through the index, not every container of every host.
    */
   public void forEachLabelled(Scope scope, BiConsumer<Host, Container> action) {
+    if (scope.containerId() != null) {
+      Container container = containers.getOrDefault(scope.hostId(), Map.of()).get(scope.containerId());
+      if (container != null && container.isLabelled() && scope.covers(scope.hostId(), appOf(container))) {
+        action.accept(hosts.get(scope.hostId()), container);
+      }
+      return;
+    }
     if (scope.hostId() == null && scope.app() != null) {
       Map<String, String> ofApp = byApp.getOrDefault(scope.app(), Map.of());
       for (Map.Entry<String, String> e : List.copyOf(ofApp.entrySet())) {

@@ -10,19 +10,24 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A checker's watches by instance id, indexed by host and by {@code env/app}, so a fact about
- * one host or one app finds its watches without walking the others; and the counts of those up
- * and of those without a first result, kept rather than recounted.
+ * A checker's watches by instance id, indexed by host, by {@code env/app} and by container, so
+ * a fact about one host, one app or one container finds its watches without walking the others;
+ * and the counts of those up and of those without a first result, kept rather than recounted.
  */
 public final class Watches {
 
   private final Map<String, ServiceWatch> byId = new HashMap<>();
   private final Map<String, Set<String>> byHost = new HashMap<>();
   private final Map<String, Set<String>> byApp = new HashMap<>();
+  private final Map<String, Set<String>> byContainer = new HashMap<>();
   private final Set<String> up = new HashSet<>();
 
   private static String app(Instance i) {
     return i.env() + "/" + i.app();
+  }
+
+  private static String container(String hostId, String containerId) {
+    return hostId + "/" + containerId;
   }
 
   public ServiceWatch get(String id) {
@@ -37,6 +42,7 @@ public final class Watches {
     }
     byHost.computeIfAbsent(i.hostId(), k -> new HashSet<>()).add(i.id());
     byApp.computeIfAbsent(app(i), k -> new HashSet<>()).add(i.id());
+    byContainer.computeIfAbsent(container(i.hostId(), i.containerId()), k -> new HashSet<>()).add(i.id());
     up.remove(i.id());
   }
 
@@ -53,6 +59,7 @@ public final class Watches {
   private void unindex(Instance i) {
     drop(byHost, i.hostId(), i.id());
     drop(byApp, app(i), i.id());
+    drop(byContainer, container(i.hostId(), i.containerId()), i.id());
   }
 
   private static void drop(Map<String, Set<String>> index, String key, String id) {
@@ -66,6 +73,10 @@ public final class Watches {
   public List<String> in(Catalog.Scope scope) {
     if (scope.hostId() == null && scope.app() == null) {
       return List.copyOf(byId.keySet());
+    }
+    if (scope.containerId() != null) {
+      return byContainer.getOrDefault(container(scope.hostId(), scope.containerId()), Set.of()).stream()
+        .filter(id -> scope.app() == null || byApp.getOrDefault(scope.app(), Set.of()).contains(id)).toList();
     }
     Set<String> ids = scope.hostId() != null ? byHost.getOrDefault(scope.hostId(), Set.of())
       : byApp.getOrDefault(scope.app(), Set.of());
@@ -100,6 +111,7 @@ public final class Watches {
     byId.clear();
     byHost.clear();
     byApp.clear();
+    byContainer.clear();
     up.clear();
   }
 }

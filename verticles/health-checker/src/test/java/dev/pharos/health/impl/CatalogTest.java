@@ -29,7 +29,7 @@ class CatalogTest {
   }
 
   @Test
-  void aContainerFactScopesItsHostAndAHealthFactNothing() {
+  void aSnapshotScopesItsHostAnUpOrDownItsContainerAndAHealthFactNothing() {
     Catalog catalog = new Catalog();
     Catalog.Applied snapshot = catalog.applyContainers(fact("snapshot", "h1", new JsonObject()
       .put("containers", new JsonArray().add(container("aaa")))));
@@ -38,8 +38,10 @@ class CatalogTest {
     assertTrue(catalog.snapshotted("h1"));
 
     Catalog.Applied up = catalog.applyContainers(fact("up", "h2", new JsonObject().put("container", container("bbb"))));
-    assertEquals(new Catalog.Scope("h2", null), up.scope());
+    assertEquals(new Catalog.Scope("h2", null, "bbb"), up.scope(), "an up changes its own container, not its host's others");
     assertFalse(up.snapshot());
+    assertEquals(new Catalog.Scope("h2", null, "ccc"),
+      catalog.applyContainers(fact("down", "h2", new JsonObject().put("container", container("ccc")))).scope());
 
     Catalog.Applied health = catalog.applyContainers(fact("health", "h2", new JsonObject().put("id", "bbb").put("health", "healthy")));
     assertNull(health.scope(), "a health verdict changes no instance");
@@ -71,6 +73,9 @@ class CatalogTest {
     assertEquals(List.of("h1:a1", "h2:b1"), visited(catalog, new Catalog.Scope(null, "dev/web")));
     assertEquals(List.of("h1:a2"), visited(catalog, new Catalog.Scope(null, "dev/api")));
     assertEquals(List.of("h1:a1", "h1:a2"), visited(catalog, new Catalog.Scope("h1", null)), "unlabelled containers are skipped");
+    assertEquals(List.of("h1:a2"), visited(catalog, new Catalog.Scope("h1", null, "a2")), "one container, found without a walk");
+    assertEquals(List.of(), visited(catalog, new Catalog.Scope("h1", null, "u1")), "unlabelled");
+    assertEquals(List.of(), visited(catalog, new Catalog.Scope("h2", null, "a2")), "not on that host");
 
     catalog.applyContainers(fact("up", "h2", new JsonObject().put("container", labelled("b1", "api"))));
     assertEquals(List.of("h1:a1"), visited(catalog, new Catalog.Scope(null, "dev/web")), "relabelled: it left web");

@@ -17,25 +17,36 @@ class ContainerProblemsTest {
 
   @Test
   void aReconcileOfOneHostClearsOnlyThatHostsProblems() {
-    problems.found("container a", "h1", "dev/x", "no definition at /env/dev/sd/x");
-    problems.found("container b", "h1", "dev/y", "no definition at /env/dev/sd/y");
-    problems.found("container c", "h2", "dev/x", "no definition at /env/dev/sd/x");
+    problems.found("container a", "h1", "dev/x", "c-a", "no definition at /env/dev/sd/x");
+    problems.found("container b", "h1", "dev/y", "c-b", "no definition at /env/dev/sd/y");
+    problems.found("container c", "h2", "dev/x", "c-c", "no definition at /env/dev/sd/x");
     problems.endRound(Catalog.Scope.ALL);
     assertEquals(Set.of("container a", "container b", "container c"), subjects());
 
-    problems.found("container a", "h1", "dev/x", "no definition at /env/dev/sd/x");
+    problems.found("container a", "h1", "dev/x", "c-a", "no definition at /env/dev/sd/x");
     problems.endRound(new Catalog.Scope("h1", null));
     assertEquals(Set.of("container a", "container c"), subjects());
 
+    // a container event on h1 reconciles that container only: the others' problems stay
+    problems.endRound(new Catalog.Scope("h1", null, "c-z"));
+    assertEquals(Set.of("container a", "container c"), subjects());
+
+    // container c went: its problem goes, a's on h1 stays
+    problems.endRound(new Catalog.Scope("h2", null, "c-c"));
+    assertEquals(Set.of("container a"), subjects());
+
     // an app's definition arrived: its containers' problems go, on every host, the other app's stay
+    problems.found("container c", "h2", "dev/x", "c-c", "no definition at /env/dev/sd/x");
+    problems.found("container d", "h2", "dev/y", "c-d", "no definition at /env/dev/sd/y");
+    problems.endRound(new Catalog.Scope("h2", null));
     problems.endRound(new Catalog.Scope(null, "dev/x"));
-    assertEquals(Set.of(), subjects());
+    assertEquals(Set.of("container d"), subjects());
   }
 
   @Test
   void aKeptProblemStaysAndAFoundOneIsNotReportedAgain() {
     for (int i = 0; i < 150; i++) {
-      problems.found("container " + i, "h1", "dev/x", "no definition at /env/dev/sd/x");
+      problems.found("container " + i, "h1", "dev/x", "c-" + i, "no definition at /env/dev/sd/x");
     }
     problems.endRound(Catalog.Scope.ALL);
     long dropped = status.toJson().getLong("problemsDropped");
@@ -43,7 +54,7 @@ class ContainerProblemsTest {
     // the same 150 again, as a container event on h1 re-joins them: nothing new to report, so the
     // status's bound drops nothing more (it dropped 150 more before, one per problem re-reported)
     for (int i = 0; i < 150; i++) {
-      problems.found("container " + i, "h1", "dev/x", "no definition at /env/dev/sd/x");
+      problems.found("container " + i, "h1", "dev/x", "c-" + i, "no definition at /env/dev/sd/x");
     }
     problems.endRound(new Catalog.Scope("h1", null));
     assertEquals(dropped, status.toJson().getLong("problemsDropped"));

@@ -27,7 +27,7 @@ class WatchesTest {
   }
 
   @Test
-  void watchesAreFoundByHostAndByApp() throws Exception {
+  void watchesAreFoundByHostByAppAndByContainer() throws Exception {
     Watches watches = new Watches();
     watches.put(watch("i1", "h1", "web"));
     watches.put(watch("i2", "h1", "api"));
@@ -36,6 +36,9 @@ class WatchesTest {
     assertEquals(List.of("i1", "i3"), sorted(watches.in(new Catalog.Scope(null, "dev/web"))));
     assertEquals(List.of("i3"), sorted(watches.in(new Catalog.Scope("h2", "dev/web"))));
     assertEquals(List.of("i1", "i2", "i3"), sorted(watches.in(Catalog.Scope.ALL)));
+    // an instance's container id is its id here
+    assertEquals(List.of("i2"), watches.in(new Catalog.Scope("h1", null, "i2")));
+    assertEquals(List.of(), watches.in(new Catalog.Scope("h2", null, "i2")));
 
     watches.result("i1", true);
     watches.result("i3", true);
@@ -43,8 +46,11 @@ class WatchesTest {
     watches.put(watch("i1", "h2", "api")); // the instance changed: a new watch, no result yet
     assertEquals(1, watches.upCount());
     assertEquals(List.of("i1", "i3"), sorted(watches.in(new Catalog.Scope("h2", null))));
+    assertEquals(List.of("i1"), watches.in(new Catalog.Scope("h2", null, "i1")));
+    assertEquals(List.of(), watches.in(new Catalog.Scope("h1", null, "i1")), "moved: not on h1 any more");
     assertEquals(List.of("i3"), sorted(watches.in(new Catalog.Scope(null, "dev/web"))));
     watches.remove("i3");
+    assertEquals(List.of(), watches.in(new Catalog.Scope("h2", null, "i3")));
     assertEquals(0, watches.upCount());
     assertEquals(List.of(), watches.in(new Catalog.Scope(null, "dev/web")));
   }
