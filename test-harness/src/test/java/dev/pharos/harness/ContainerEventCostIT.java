@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static dev.pharos.harness.Harness.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -37,12 +36,14 @@ class ContainerEventCostIT extends EndToEndTest {
     String fifth = harness.runHttpd(labels);
     await("the fifth registered", () -> harness.registrations("dev", "cost").size() == 5);
     long started = resolves(api);
-    // a start is one "up" fact, and one more should its network settings change after it: with
-    // five labelled containers on the host, a host-wide re-join would cost at least five
-    assertTrue(started - before >= 1 && started - before <= 2, "resolves for one start: " + (started - before));
+    // a start is one "up" fact, and one more should its network settings change after it (another
+    // labelled container's event on the shared dockerd adds one too): a re-join of the host's
+    // labelled containers would cost at least the five of this test
+    assertTrue(started - before >= 1 && started - before < 5, "resolves for one start: " + (started - before));
 
     harness.remove(fifth);
     await("the fifth deregistered", () -> harness.registrations("dev", "cost").size() == 4);
-    assertEquals(started, resolves(api), "a removal resolves nothing: its watch stops");
+    long removed = resolves(api) - started;
+    assertTrue(removed < 4, "a removal resolves nothing, its watch stops (a host-wide re-join: the other four): " + removed);
   }
 }

@@ -117,6 +117,21 @@ public final class StageStatus {
     replaceProblems(prefix, Map.of());
   }
 
+  /** Whether {@code subject} is a problem now (not cleared, nor dropped past the bound). */
+  public synchronized boolean has(String subject) {
+    return problems.containsKey(subject);
+  }
+
+  /** Whether another problem fits without dropping the oldest. */
+  public synchronized boolean hasRoom() {
+    return problems.size() < maxProblems;
+  }
+
+  /** How many problems were dropped past the bound so far. */
+  public synchronized long dropped() {
+    return dropped;
+  }
+
   public synchronized void clear(String subject) {
     if (problems.remove(subject) != null) {
       LOG.info("{}: {}: resolved", stage, subject);

@@ -173,6 +173,7 @@ public class HealthCheckerVerticle extends VerticleBase {
       return;
     }
     Set<String> wanted = new HashSet<>();
+    containerProblems.beginRound();
     catalog.forEachLabelled(scope, (host, container) -> {
       String id = InstanceResolver.instanceId(host, container);
       if (!owns(host.id(), id)) {

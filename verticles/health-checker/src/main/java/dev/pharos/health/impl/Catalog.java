@@ -31,7 +31,10 @@ public final class Catalog {
    *
    * @param hostId      null for every host
    * @param app         {@code env/app}, null for every app
-   * @param containerId one container of {@code hostId}, null for all of them
+   * @param containerId one container of {@code hostId}, null for all of them (an up or down fact's
+   *                    host record is applied to its own container only: a watcher publishes a
+   *                    changed host, a new {@code docker.network} say, in the snapshot it
+   *                    starts with)
    */
   public record Scope(String hostId, String app, String containerId) {
     public static final Scope ALL = new Scope(null, null);

@@ -32,6 +32,11 @@ public final class ContainerProblems {
     this.status = status;
   }
 
+  /** A reconcile begins: what an earlier one found and never ended (it threw) counts for nothing. */
+  public void beginRound() {
+    round.clear();
+  }
+
   public boolean has(String subject) {
     return known.containsKey(subject);
   }
@@ -65,15 +70,35 @@ public final class ContainerProblems {
     Set<String> within = scope.containerId() != null ? byContainer.getOrDefault(scope.hostId() + "/" + scope.containerId(), Set.of())
       : scope.hostId() != null ? byHost.getOrDefault(scope.hostId(), Set.of())
       : scope.app() != null ? byApp.getOrDefault(scope.app(), Set.of()) : known.keySet();
+    boolean cleared = false;
     for (String subject : List.copyOf(within)) {
       Problem p = known.get(subject);
       if (!round.contains(subject) && scope.covers(p.hostId(), p.app(), p.containerId())) {
         known.remove(subject);
         unindex(subject, p);
         status.clear(subject);
+        cleared = true;
       }
     }
     round.clear();
+    if (cleared && status.dropped() > 0) {
+      refill();
+    }
+  }
+
+  /**
+   * Past the status's bound, problems were dropped from it, and each is reported only once: as
+   * others clear, the known ones the status lost take their room again.
+   */
+  private void refill() {
+    for (Map.Entry<String, Problem> e : known.entrySet()) {
+      if (!status.hasRoom()) {
+        return;
+      }
+      if (!status.has(e.getKey())) {
+        status.problem(e.getKey(), e.getValue().reason());
+      }
+    }
   }
 
   private void unindex(String subject, Problem p) {

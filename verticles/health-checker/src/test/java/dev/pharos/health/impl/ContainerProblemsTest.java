@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Container problems replaced per host or app, and reported only when they change. */
 class ContainerProblemsTest {
@@ -62,6 +63,36 @@ class ContainerProblemsTest {
     problems.keep("container 149");
     problems.endRound(new Catalog.Scope("h1", null));
     assertEquals(Set.of("container 149"), subjects());
+  }
+
+  @Test
+  void problemsDroppedPastTheBoundComeBackAsOthersClear() {
+    for (int i = 0; i < 150; i++) {
+      problems.found("container " + i, "h" + i, "dev/x", "c-" + i, "no definition at /env/dev/sd/x");
+    }
+    problems.endRound(Catalog.Scope.ALL);
+    assertEquals(100, subjects().size());
+    // the 100 shown are fixed (their hosts' snapshots find them gone): the 50 dropped take their room
+    for (int i = 0; i < 150; i++) {
+      if (!status.has("container " + i)) {
+        continue;
+      }
+      problems.beginRound();
+      problems.endRound(new Catalog.Scope("h" + i, null));
+    }
+    assertEquals(50, subjects().size());
+    for (int i = 0; i < 50; i++) {
+      assertTrue(subjects().contains("container " + i), "container " + i);
+    }
+  }
+
+  @Test
+  void aReconcileThatThrewLeavesNothingCountedForTheNext() {
+    problems.found("container a", "h1", "dev/x", "c-a", "no definition at /env/dev/sd/x");
+    // that reconcile threw before its end; the next one of h1 no longer finds a
+    problems.beginRound();
+    problems.endRound(new Catalog.Scope("h1", null));
+    assertEquals(Set.of(), subjects());
   }
 
   private Set<String> subjects() {
