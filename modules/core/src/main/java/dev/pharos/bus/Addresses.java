@@ -167,7 +167,7 @@ public final class Addresses {
   /**
    * Request-reply, asked by the api with {@code {}}, answered by every stage on {@code pharos.status.<stage>}:
    * {"id","stage","node","state":"starting"|"running"|"degraded","problems":[{"subject","reason","since"}],
-   *  "problemsDropped","details":{...}} (at most 100 problems; the oldest dropped and counted)
+   *  "problemsDropped","problemsNotShown","details":{...}} (at most 100 problems; the oldest dropped and counted)
    */
   public static final String STATUS_PREFIX = "pharos.status.";
 

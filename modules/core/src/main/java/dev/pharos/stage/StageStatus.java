@@ -44,6 +44,8 @@ public final class StageStatus {
   private final JsonObject details = new JsonObject();
   private final int maxProblems;
   private long dropped;
+  /** By prefix, the problems of a {@link #replaceProblems} set the bound left out. */
+  private final Map<String, Integer> notShown = new java.util.HashMap<>();
   private long seq;
   private String state = STARTING;
 
@@ -141,6 +143,9 @@ public final class StageStatus {
   /**
    * Makes {@code current} (subject to reason) the whole set of problems whose subject starts
    * with {@code prefix}: new ones are logged, unchanged ones are not logged again, the rest clear.
+   * Past the bound, the problems held stay and the others wait for room, counted in
+   * {@code problemsNotShown}: making room by dropping the oldest, as a single new problem does,
+   * would drop and log the same set's problems in turn at every call.
    */
   public synchronized void replaceProblems(String prefix, Map<String, String> current) {
     for (String subject : List.copyOf(problems.keySet())) {
@@ -148,7 +153,19 @@ public final class StageStatus {
         clear(subject);
       }
     }
-    current.forEach(this::problem);
+    int waiting = 0;
+    for (Map.Entry<String, String> e : current.entrySet()) {
+      if (problems.containsKey(e.getKey()) || problems.size() < maxProblems) {
+        problem(e.getKey(), e.getValue());
+      } else {
+        waiting++;
+      }
+    }
+    if (waiting == 0) {
+      notShown.remove(prefix);
+    } else {
+      notShown.put(prefix, waiting);
+    }
   }
 
   /** Sets a stage-specific figure shown with the status (a count, a connection state). */
@@ -168,6 +185,7 @@ public final class StageStatus {
     problems.forEach((subject, p) -> list.add(new JsonObject().put("subject", subject)
       .put("reason", p.reason()).put("since", p.since().toString())));
     return new JsonObject().put("id", id).put("stage", stage).put("node", node).put("state", state)
-      .put("problems", list).put("problemsDropped", dropped).put("details", details.copy());
+      .put("problems", list).put("problemsDropped", dropped)
+      .put("problemsNotShown", notShown.values().stream().mapToInt(Integer::intValue).sum()).put("details", details.copy());
   }
 }

@@ -39,6 +39,30 @@ class StageStatusTest {
   }
 
   @Test
+  void aWholeSetPastTheBoundKeepsWhatItShowsAndCountsTheRest() {
+    StageStatus status = new StageStatus("test", "n", 3);
+    Map<String, String> descriptors = new java.util.TreeMap<>();
+    for (int i = 0; i < 5; i++) {
+      descriptors.put("descriptor d" + i, "no such service");
+    }
+    status.replaceProblems("descriptor ", descriptors);
+    List<String> shown = subjects(status);
+    assertEquals(3, shown.size());
+    assertEquals(2, status.toJson().getInteger("problemsNotShown"));
+    // the same set again (a store changed elsewhere): the same three, nothing dropped or logged anew
+    status.replaceProblems("descriptor ", descriptors);
+    assertEquals(shown, subjects(status));
+    assertEquals(0L, status.toJson().getLong("problemsDropped"));
+    // one shown is fixed: a waiting one takes its room
+    descriptors.remove(shown.get(0));
+    status.replaceProblems("descriptor ", descriptors);
+    assertEquals(3, subjects(status).size());
+    assertEquals(1, status.toJson().getInteger("problemsNotShown"));
+    status.replaceProblems("descriptor ", Map.of());
+    assertEquals(0, status.toJson().getInteger("problemsNotShown"));
+  }
+
+  @Test
   void clearAllRemovesOnlyTheSubjectsUnderThePrefix() {
     StageStatus status = new StageStatus("test", "n");
     status.problem("fifo /srv/a/parent", "cannot open");
