@@ -68,8 +68,12 @@ public final class Catalog {
   /** Hosts whose docker watcher sent a whole snapshot: only for those is a missing instance known gone. */
   private final Set<String> snapshotted = new HashSet<>();
   private final Map<String, Definition> definitions = new TreeMap<>();
-  /** Labelled containers by the {@code env/app} they name: container id to host id. */
-  private final Map<String, Map<String, String>> byApp = new HashMap<>();
+  /** A container on a host: ids are unique per dockerd, and one dockerd may be watched as two hosts. */
+  private record Placed(String hostId, String containerId) {
+  }
+
+  /** Labelled containers by the {@code env/app} they name. */
+  private final Map<String, Set<Placed>> byApp = new HashMap<>();
 
   /** The {@code env/app} a container's labels name. */
   public static String appOf(Container container) {
@@ -132,7 +136,7 @@ public final class Catalog {
 
   private void index(String hostId, Container container) {
     if (container != null && container.isLabelled()) {
-      byApp.computeIfAbsent(appOf(container), k -> new HashMap<>()).put(container.id(), hostId);
+      byApp.computeIfAbsent(appOf(container), k -> new HashSet<>()).add(new Placed(hostId, container.id()));
     }
   }
 
@@ -140,8 +144,8 @@ public final class Catalog {
     if (container == null || !container.isLabelled()) {
       return;
     }
-    Map<String, String> ofApp = byApp.get(appOf(container));
-    if (ofApp != null && ofApp.remove(container.id()) != null && ofApp.isEmpty()) {
+    Set<Placed> ofApp = byApp.get(appOf(container));
+    if (ofApp != null && ofApp.remove(new Placed(hostId, container.id())) && ofApp.isEmpty()) {
       byApp.remove(appOf(container));
     }
   }
@@ -159,9 +163,8 @@ public final class Catalog {
       return;
     }
     if (scope.hostId() == null && scope.app() != null) {
-      Map<String, String> ofApp = byApp.getOrDefault(scope.app(), Map.of());
-      for (Map.Entry<String, String> e : List.copyOf(ofApp.entrySet())) {
-        action.accept(hosts.get(e.getValue()), containers.get(e.getValue()).get(e.getKey()));
+      for (Placed p : List.copyOf(byApp.getOrDefault(scope.app(), Set.of()))) {
+        action.accept(hosts.get(p.hostId()), containers.get(p.hostId()).get(p.containerId()));
       }
       return;
     }

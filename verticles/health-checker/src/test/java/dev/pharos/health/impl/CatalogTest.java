@@ -87,6 +87,16 @@ class CatalogTest {
   }
 
   @Test
+  void oneContainerIdOnTwoHostsIsTwoContainersOfItsApp() {
+    Catalog catalog = new Catalog();
+    catalog.applyContainers(fact("up", "h1", new JsonObject().put("container", labelled("same", "web"))));
+    catalog.applyContainers(fact("up", "h2", new JsonObject().put("container", labelled("same", "web"))));
+    assertEquals(List.of("h1:same", "h2:same"), visited(catalog, new Catalog.Scope(null, "dev/web")));
+    catalog.applyContainers(fact("down", "h1", new JsonObject().put("container", labelled("same", "web"))));
+    assertEquals(List.of("h2:same"), visited(catalog, new Catalog.Scope(null, "dev/web")));
+  }
+
+  @Test
   void aDefinitionFactScopesItsApp() {
     Catalog catalog = new Catalog();
     JsonObject definition = new JsonObject().put("env", "dev").put("app", "web").put("path", "/env/dev/sd/web")
