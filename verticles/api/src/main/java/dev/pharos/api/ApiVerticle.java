@@ -9,6 +9,7 @@ import dev.pharos.api.impl.BearerToken;
 import dev.pharos.api.impl.ServiceOverview;
 import dev.pharos.api.impl.ServicesRoutes;
 import dev.pharos.bus.Addresses;
+import dev.pharos.bus.InstanceFilter;
 import dev.pharos.metrics.PharosMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -174,16 +175,19 @@ public class ApiVerticle extends VerticleBase {
   private void instances(RoutingContext rc) {
     java.util.Set<String> apps = new java.util.HashSet<>(rc.queryParams().getAll("app"));
     java.util.Set<String> envs = new java.util.HashSet<>(rc.queryParams().getAll("env"));
-    instancesBody().map(body -> ServiceOverview.only(body, apps, envs))
+    // the registrars and checkers send only what was asked for; only() keeps an older one's answer right
+    instancesBody(new InstanceFilter(java.util.Set.copyOf(apps), java.util.Set.copyOf(envs)))
+      .map(body -> ServiceOverview.only(body, apps, envs))
       .onSuccess(body -> rc.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
       .onFailure(err -> unavailable(rc, err.getMessage()));
   }
 
   /** Every registrar's registrations and drained instances, and every health checker's watches. */
-  private Future<JsonObject> instancesBody() {
-    Future<List<JsonObject>> registrations = gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot,
+  private Future<JsonObject> instancesBody(InstanceFilter filter) {
+    JsonObject asked = filter.into(new JsonObject());
+    Future<List<JsonObject>> registrations = gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot, asked,
       Addresses.REGISTRATIONS_SNAPSHOT).recover(err -> Future.failedFuture("registrar unreachable: " + err.getMessage()));
-    Future<List<JsonObject>> watches = gather(Addresses.HEALTH_CHECKER, Addresses::instancesSnapshot,
+    Future<List<JsonObject>> watches = gather(Addresses.HEALTH_CHECKER, Addresses::instancesSnapshot, asked,
       Addresses.INSTANCES_SNAPSHOT).otherwise(List.of());
     return Future.all(registrations, watches).map(done -> {
       JsonArray held = new JsonArray();
@@ -205,13 +209,14 @@ public class ApiVerticle extends VerticleBase {
    * address, since each holds only its share; before any is heard of, asks one at {@code any}.
    * Fails only when none answers.
    */
-  private Future<List<JsonObject>> gather(String stage, java.util.function.Function<String, String> address, String any) {
+  private Future<List<JsonObject>> gather(String stage, java.util.function.Function<String, String> address, JsonObject asked,
+                                          String any) {
     List<JsonObject> instances = directory.instances(stage);
     if (instances.isEmpty()) {
-      return ask(any).map(List::of);
+      return ask(any, asked).map(List::of);
     }
     List<Future<JsonObject>> answers = new ArrayList<>();
-    instances.forEach(i -> answers.add(ask(address.apply(i.getString("id")))));
+    instances.forEach(i -> answers.add(ask(address.apply(i.getString("id")), asked)));
     return Future.join(answers).transform(done -> {
       List<JsonObject> got = answers.stream().filter(Future::succeeded).map(Future::result).toList();
       return got.isEmpty() ? Future.failedFuture(answers.get(0).cause()) : Future.succeededFuture(got);
@@ -219,7 +224,11 @@ public class ApiVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> ask(String address) {
-    return vertx.eventBus().<JsonObject>request(address, new JsonObject(), ASK).map(io.vertx.core.eventbus.Message::body);
+    return ask(address, new JsonObject());
+  }
+
+  private Future<JsonObject> ask(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, ASK).map(io.vertx.core.eventbus.Message::body);
   }
 
   private static void unavailable(RoutingContext rc, String why) {
@@ -372,7 +381,7 @@ public class ApiVerticle extends VerticleBase {
 
   /** Fills the Docker pipeline's hosts under /srv from every registrar, retried until one answers. */
   private void fillRegistered() {
-    gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot, Addresses.REGISTRATIONS_SNAPSHOT)
+    gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot, new JsonObject(), Addresses.REGISTRATIONS_SNAPSHOT)
       .onSuccess(answers -> answers.forEach(registered::fill))
       .onFailure(err -> vertx.setTimer(2000, t -> fillRegistered()));
   }

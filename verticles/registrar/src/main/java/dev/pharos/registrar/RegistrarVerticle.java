@@ -2,6 +2,7 @@ package dev.pharos.registrar;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
+import dev.pharos.bus.InstanceFilter;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.metrics.StoreMeters;
@@ -137,8 +138,8 @@ public class RegistrarVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.MAINTENANCE, msg -> drains.request(msg)).completion(),
         bus.<JsonObject>consumer(Addresses.maintenance(status.id()), msg -> drains.request(msg)).completion(),
         bus.<JsonObject>consumer(Addresses.INSTANCES, msg -> onInstance(msg.body())).completion(),
-        bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(snapshot())).completion(),
-        bus.<JsonObject>consumer(Addresses.registrationsSnapshot(status.id()), msg -> msg.reply(snapshot())).completion()))
+        bus.<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, this::replySnapshot).completion(),
+        bus.<JsonObject>consumer(Addresses.registrationsSnapshot(status.id()), this::replySnapshot).completion()))
       .onFailure(err -> {
         if (clients == null) {
           ZooKeeperSessions.release(vertx, client);
@@ -306,8 +307,16 @@ public class RegistrarVerticle extends VerticleBase {
     }, true).onFailure(err -> LOG.warn("could not record the change of {} for web-hooks: {}", instance.id(), err.getMessage()));
   }
 
-  private JsonObject snapshot() {
-    return new JsonObject().put("member", status.id()).put("node", status.node())
-      .put("registrations", nerve.toJson()).put("maintenance", drains.toJson());
+  /** This registrar's registrations and drained instances, of the apps and envs asked for ({@link InstanceFilter}). */
+  private void replySnapshot(io.vertx.core.eventbus.Message<JsonObject> msg) {
+    InstanceFilter filter;
+    try {
+      filter = InstanceFilter.of(msg.body());
+    } catch (IllegalArgumentException e) {
+      msg.fail(400, "a registrations snapshot request is {} or {\"apps\":[...],\"envs\":[...]}: " + e.getMessage());
+      return;
+    }
+    msg.reply(new JsonObject().put("member", status.id()).put("node", status.node())
+      .put("registrations", nerve.toJson(filter::passes)).put("maintenance", drains.toJson(filter::passes)));
   }
 }

@@ -9,6 +9,7 @@ import dev.pharos.model.ServiceDocument;
 import dev.pharos.zookeeper.ZooKeeperClients;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import dev.pharos.testing.Await;
 import org.apache.curator.framework.CuratorFramework;
@@ -155,6 +156,23 @@ class RegistrarTest {
 
   private static JsonObject snapshot(Vertx vertx) throws Exception {
     return vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject()).await(10, TimeUnit.SECONDS).body();
+  }
+
+  @Test
+  void aSnapshotRequestNamingAnAppGetsThatAppsRegistrationsOnly(Vertx vertx) throws Exception {
+    zk.create().creatingParentsIfNeeded().forPath("/env/dev/sd/api", "{\"nerve\":{}}".getBytes());
+    publish(vertx, "up", instance("h1-aaa", 8080));
+    publish(vertx, "up", instance("h1-bbb", 8081, "api"));
+    Await.until("both registered", () -> snapshot(vertx).getJsonArray("registrations").size() == 2);
+    JsonArray api = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT,
+      new JsonObject().put("apps", new JsonArray().add("api"))).await(10, TimeUnit.SECONDS).body().getJsonArray("registrations");
+    assertEquals(1, api.size());
+    assertEquals("h1-bbb", api.getJsonObject(0).getJsonObject("instance").getString("id"));
+    var refused = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject().put("apps", "api"))
+      .toCompletionStage().toCompletableFuture();
+    var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+      () -> refused.get(10, TimeUnit.SECONDS));
+    assertTrue(failure.getCause().getMessage().contains("apps: "), failure.getCause().getMessage());
   }
 
   @Test

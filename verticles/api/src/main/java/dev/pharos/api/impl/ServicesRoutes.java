@@ -1,5 +1,6 @@
 package dev.pharos.api.impl;
 
+import dev.pharos.bus.InstanceFilter;
 import dev.pharos.nesoi.NesoiView;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -9,29 +10,32 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/services} (one summary per service, paged) and {@code GET /v1/services/{name}}
- * (that service's instances, paged). Each request gathers the Docker instances of every
- * registrar and health checker and the ambassador's etcd documents over the bus (a cost that
- * grows with those, not with the page); Nesoi's REST hosts are read from this node's view, and
- * summarised through a {@link RestIndex} rebuilt only when the view has changed.
+ * (that service's instances, paged). A summary gathers the Docker instances of every registrar
+ * and health checker and the ambassador's etcd documents over the bus (a cost that grows with
+ * those, not with the page); one service's page asks each registrar and checker for that
+ * service's instances only. Nesoi's REST hosts are read from this node's view, and summarised
+ * through a {@link RestIndex} rebuilt only when the view has changed.
  */
 public final class ServicesRoutes {
 
-  private final Supplier<Future<JsonObject>> docker;
+  private final Function<InstanceFilter, Future<JsonObject>> docker;
   private final Supplier<Future<JsonObject>> etcd;
   private final Supplier<NesoiView> view;
   private final Clock clock;
   private RestIndex index = RestIndex.EMPTY;
 
   /**
-   * @param docker the body of {@code /v1/instances}; a failure says why Docker's instances are unknown
+   * @param docker the body of {@code /v1/instances} for the apps and envs given; a failure says why Docker's instances are unknown
    * @param etcd   the ambassador's catalog, or a failure without one
    * @param view   this node's Nesoi view, or null while it has none
    */
-  public ServicesRoutes(Supplier<Future<JsonObject>> docker, Supplier<Future<JsonObject>> etcd, Supplier<NesoiView> view, Clock clock) {
+  public ServicesRoutes(Function<InstanceFilter, Future<JsonObject>> docker, Supplier<Future<JsonObject>> etcd, Supplier<NesoiView> view, Clock clock) {
     this.docker = docker;
     this.etcd = etcd;
     this.view = view;
@@ -46,7 +50,7 @@ public final class ServicesRoutes {
   private void summaries(RoutingContext rc) {
     ServiceQuery query = query(rc);
     if (query != null) {
-      sources().onSuccess(s -> answer(rc, s.body(ServicePages.summaries(s.sources(), query, clock.millis()))));
+      sources(InstanceFilter.ALL).onSuccess(s -> answer(rc, s.body(ServicePages.summaries(s.sources(), query, clock.millis()))));
     }
   }
 
@@ -56,7 +60,8 @@ public final class ServicesRoutes {
       return;
     }
     String name = rc.pathParam("name");
-    sources().onSuccess(s -> {
+    // a Docker instance's service is its app
+    sources(new InstanceFilter(Set.of(name), Set.of())).onSuccess(s -> {
       JsonObject page = ServicePages.instances(s.sources(), name, query, clock.millis());
       if (page == null) {
         rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
@@ -92,11 +97,11 @@ public final class ServicesRoutes {
     }
   }
 
-  private Future<Gathered> sources() {
+  private Future<Gathered> sources(InstanceFilter filter) {
     // no ambassador, no etcd source: the list goes on without it
     Future<JsonObject> documents = etcd.get().otherwise((JsonObject) null);
     // no registrar (a Nesoi-only node, say): the REST and etcd instances still show, with why Docker's do not
-    Future<JsonObject> instances = docker.get().otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
+    Future<JsonObject> instances = docker.apply(filter).otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
     return Future.all(instances, documents).map(all -> {
       NesoiView nesoi = view.get();
       Map<String, Map<String, JsonObject>> rest = nesoi == null ? Map.of() : nesoi.services();

@@ -1,5 +1,6 @@
 package dev.pharos.health.impl;
 
+import dev.pharos.bus.InstanceFilter;
 import dev.pharos.model.Instance;
 import dev.pharos.ownership.Ownership;
 import io.vertx.core.eventbus.Message;
@@ -49,13 +50,16 @@ public final class SnapshotAnswers {
     Ownership registrars;
     Ownership before;
     String registrar;
+    InstanceFilter filter;
     try {
+      filter = InstanceFilter.of(request);
       registrars = request.containsKey("registrars") ? Ownership.fromJson(request.getJsonArray("registrars")) : null;
       before = request.containsKey("before") ? Ownership.fromJson(request.getJsonArray("before")) : null;
       registrar = request.getString("registrar");
       request.getJsonArray("ids", new JsonArray()).forEach(o -> ((JsonObject) o).getString("id"));
     } catch (RuntimeException e) {
-      msg.fail(400, "a snapshot request is {\"registrars\":[members],\"registrar\":id,\"ids\":[{\"id\",\"hostId\"}]}: "
+      msg.fail(400, "a snapshot request is {\"registrars\":[members],\"registrar\":id,\"ids\":[{\"id\",\"hostId\"}]}"
+        + " or {\"apps\":[...],\"envs\":[...]}: "
         + e.getMessage());
       return;
     }
@@ -68,7 +72,7 @@ public final class SnapshotAnswers {
     if (listing) {
       watches.values().forEach(w -> {
         Instance i = w.instance();
-        if (registrars != null && !registrars.owns(registrar, i.hostId(), i.id())) {
+        if (!filter.passes(i) || registrars != null && !registrars.owns(registrar, i.hostId(), i.id())) {
           return;
         }
         if (before != null && before.owns(registrar, i.hostId(), i.id())) {

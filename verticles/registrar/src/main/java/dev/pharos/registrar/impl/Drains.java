@@ -114,10 +114,13 @@ public final class Drains {
       .onFailure(err -> msg.fail(503, "ZooKeeper refused the maintenance change: " + err.getMessage()));
   }
 
-  /** {"instance","since","reason"} of each drained instance, for the registrations snapshot. */
-  public JsonArray toJson() {
+  /** {"instance","since","reason"} of each drained instance that {@code filter} passes, for the registrations snapshot. */
+  public JsonArray toJson(java.util.function.Predicate<Instance> filter) {
     JsonArray list = new JsonArray();
     drained.forEach((id, instance) -> {
+      if (!filter.test(instance)) {
+        return;
+      }
       Maintenance entry = store.get(id);
       list.add(new JsonObject().put("instance", instance.toJson())
         .put("since", entry == null ? 0L : entry.since()).put("reason", entry == null ? "" : entry.reason()));

@@ -286,11 +286,11 @@ public final class NerveRegistry implements RegistryAdapter {
     return h == null ? null : h.instance;
   }
 
-  /** {"instance","path","since"} of each registration in ZooKeeper, for the registrations snapshot. */
-  public JsonArray toJson() {
+  /** {"instance","path","since"} of each registration in ZooKeeper that {@code filter} passes, for the registrations snapshot. */
+  public JsonArray toJson(java.util.function.Predicate<Instance> filter) {
     JsonArray list = new JsonArray();
     held.values().forEach(h -> {
-      if (h.path != null) {
+      if (h.path != null && filter.test(h.instance)) {
         list.add(new JsonObject().put("instance", h.instance.toJson()).put("path", h.path).put("since", h.since));
       }
     });

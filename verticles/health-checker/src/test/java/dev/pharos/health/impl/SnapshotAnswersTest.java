@@ -1,0 +1,94 @@
+package dev.pharos.health.impl;
+
+import dev.pharos.checks.CheckTypes;
+import dev.pharos.model.Definition;
+import dev.pharos.model.DefinitionParser;
+import dev.pharos.model.Instance;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A checker's snapshot answers: all its watches, or those of the apps and envs asked for. */
+class SnapshotAnswersTest {
+
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static ServiceWatch watch(String id, String env, String app) throws Exception {
+    Instance i = new Instance(id, env, app, "h1", id, "10.0.0.1", 8080, new JsonObject(), new JsonObject());
+    Definition definition = DefinitionParser.parse(env, app, 1,
+      "{\"nerve\": {\"checks\": [{\"type\": \"noop\"}]}}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+      CheckTypes.standard());
+    return new ServiceWatch(null, null, i, definition, (w, reason) -> { }, false);
+  }
+
+  private JsonObject ask(JsonObject request) throws Exception {
+    return vertx.eventBus().<JsonObject>request("answers", request).await(10, TimeUnit.SECONDS).body();
+  }
+
+  private static List<String> ids(JsonObject reply) {
+    return reply.getJsonArray("watches").stream().map(w -> ((JsonObject) w).getJsonObject("instance").getString("id"))
+      .sorted().toList();
+  }
+
+  @Test
+  void aRequestNamingAppsOrEnvsGetsTheirWatchesOnly() throws Exception {
+    Watches watches = new Watches();
+    watches.put(watch("i1", "dev", "web"));
+    watches.put(watch("i2", "dev", "api"));
+    watches.put(watch("i3", "prod", "web"));
+    SnapshotAnswers answers = new SnapshotAnswers(watches, new SnapshotAnswers.Checker() {
+      @Override
+      public String id() {
+        return "checker-1";
+      }
+
+      @Override
+      public String node() {
+        return "n1";
+      }
+
+      @Override
+      public boolean stopping() {
+        return false;
+      }
+
+      @Override
+      public boolean ready() {
+        return true;
+      }
+
+      @Override
+      public boolean owns(String hostId, String instanceId) {
+        return true;
+      }
+
+      @Override
+      public boolean knowsAllOf(String hostId) {
+        return true;
+      }
+    });
+    vertx.eventBus().<JsonObject>consumer("answers", answers::reply).completion().await(10, TimeUnit.SECONDS);
+
+    assertEquals(List.of("i1", "i2", "i3"), ids(ask(new JsonObject())));
+    assertEquals(List.of("i1", "i3"), ids(ask(new JsonObject().put("apps", new JsonArray().add("web")))));
+    assertEquals(List.of("i1"), ids(ask(new JsonObject().put("apps", new JsonArray().add("web")).put("envs", new JsonArray().add("dev")))));
+    ExecutionException refused = assertThrows(ExecutionException.class, () -> vertx.eventBus()
+      .request("answers", new JsonObject().put("envs", "dev")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertTrue(refused.getCause().getMessage().contains("envs: "), refused.getCause().getMessage());
+  }
+}
