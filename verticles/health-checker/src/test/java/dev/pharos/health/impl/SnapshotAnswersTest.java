@@ -1,9 +1,5 @@
 package dev.pharos.health.impl;
 
-import dev.pharos.checks.CheckTypes;
-import dev.pharos.model.Definition;
-import dev.pharos.model.DefinitionParser;
-import dev.pharos.model.Instance;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,11 +25,7 @@ class SnapshotAnswersTest {
   }
 
   private static ServiceWatch watch(String id, String env, String app) throws Exception {
-    Instance i = new Instance(id, env, app, "h1", id, "10.0.0.1", 8080, new JsonObject(), new JsonObject());
-    Definition definition = DefinitionParser.parse(env, app, 1,
-      "{\"nerve\": {\"checks\": [{\"type\": \"noop\"}]}}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-      CheckTypes.standard());
-    return new ServiceWatch(null, null, i, definition, (w, reason) -> { }, false);
+    return NoopWatches.of(id, env, app, "h1");
   }
 
   private JsonObject ask(JsonObject request) throws Exception {

@@ -1,10 +1,5 @@
 package dev.pharos.health.impl;
 
-import dev.pharos.checks.CheckTypes;
-import dev.pharos.model.Definition;
-import dev.pharos.model.DefinitionParser;
-import dev.pharos.model.Instance;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,11 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class WatchesTest {
 
   private static ServiceWatch watch(String id, String host, String app) throws Exception {
-    Instance i = new Instance(id, "dev", app, host, id, "10.0.0.1", 8080, new JsonObject(), new JsonObject());
-    Definition definition = DefinitionParser.parse("dev", app, 1,
-      "{\"nerve\": {\"checks\": [{\"type\": \"noop\"}]}}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-      CheckTypes.standard());
-    return new ServiceWatch(null, null, i, definition, (w, reason) -> { }, false);
+    return NoopWatches.of(id, "dev", app, host);
   }
 
   private static List<String> sorted(List<String> ids) {
