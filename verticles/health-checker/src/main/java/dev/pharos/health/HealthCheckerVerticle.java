@@ -276,8 +276,7 @@ public class HealthCheckerVerticle extends VerticleBase {
 
     @Override
     public boolean ready() {
-      return haveDefinitions && haveContainers && membership != null && membership.ready()
-        && watches.values().stream().allMatch(w -> w.up() != null);
+      return haveDefinitions && haveContainers && membership != null && membership.ready() && watches.allDecided();
     }
 
     @Override

@@ -21,6 +21,8 @@ public final class Watches {
   private final Map<String, Set<String>> byApp = new HashMap<>();
   private final Map<String, Set<String>> byContainer = new HashMap<>();
   private final Set<String> up = new HashSet<>();
+  /** Watches without a first result yet. */
+  private final Set<String> undecided = new HashSet<>();
 
   private static String app(Instance i) {
     return i.env() + "/" + i.app();
@@ -44,6 +46,7 @@ public final class Watches {
     byApp.computeIfAbsent(app(i), k -> new HashSet<>()).add(i.id());
     byContainer.computeIfAbsent(container(i.hostId(), i.containerId()), k -> new HashSet<>()).add(i.id());
     up.remove(i.id());
+    undecided.add(i.id());
   }
 
   /** Removes the watch of {@code id} (not stopping it). @return it, or null */
@@ -52,6 +55,7 @@ public final class Watches {
     if (gone != null) {
       unindex(gone.instance());
       up.remove(id);
+      undecided.remove(id);
     }
     return gone;
   }
@@ -88,11 +92,17 @@ public final class Watches {
 
   /** Records the watch's latest result. */
   public void result(String id, boolean isUp) {
+    undecided.remove(id);
     if (isUp) {
       up.add(id);
     } else {
       up.remove(id);
     }
+  }
+
+  /** Whether every watch has its first result: kept, so a checker's readiness costs nothing to tell. */
+  public boolean allDecided() {
+    return undecided.isEmpty();
   }
 
   public int upCount() {
@@ -113,5 +123,6 @@ public final class Watches {
     byApp.clear();
     byContainer.clear();
     up.clear();
+    undecided.clear();
   }
 }

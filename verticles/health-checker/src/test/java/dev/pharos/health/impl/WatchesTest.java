@@ -5,12 +5,31 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A fact about one host or one app finds that host's or app's watches, and the up count is kept. */
 class WatchesTest {
 
   private static ServiceWatch watch(String id, String host, String app) throws Exception {
     return NoopWatches.of(id, "dev", app, host);
+  }
+
+  @Test
+  void everyWatchHasAFirstResultOnceEachIsUpOrDownOrGone() throws Exception {
+    Watches watches = new Watches();
+    assertTrue(watches.allDecided());
+    watches.put(watch("i1", "h1", "web"));
+    watches.put(watch("i2", "h1", "web"));
+    assertFalse(watches.allDecided());
+    watches.result("i1", false);
+    assertFalse(watches.allDecided());
+    watches.remove("i2");
+    assertTrue(watches.allDecided());
+    watches.put(watch("i1", "h1", "web")); // changed: a new watch, no result yet
+    assertFalse(watches.allDecided());
+    watches.result("i1", true);
+    assertTrue(watches.allDecided());
   }
 
   private static List<String> sorted(List<String> ids) {
