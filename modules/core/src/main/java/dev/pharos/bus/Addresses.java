@@ -80,6 +80,7 @@ public final class Addresses {
    * Request-reply, asked with {@code {}} by the api before it has heard of the checkers (and by
    * benchmarks), answered by any one health checker instance:
    * {"member","node","ready","instances":[Instance JSON of every up instance it checks],"watches":[...]}.
+   * Asked with {@code {"apps":[...],"envs":[...]}} ({@link InstanceFilter}), the same with those apps' and envs' only.
    */
   public static final String INSTANCES_SNAPSHOT = "pharos.instances.snapshot";
 
@@ -134,6 +135,7 @@ public final class Addresses {
    * Request-reply, asked by the api with {@code {}}, answered by any registrar:
    * {"member","node","registrations":[{"instance":{...},"path":"...","since":ms}],
    * "maintenance":[{"instance":{...},"since":ms,"reason":"..."}]} (drained instances, up but held back).
+   * Asked with {@code {"apps":[...],"envs":[...]}} ({@link InstanceFilter}), the same with those apps' and envs' only.
    */
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
 

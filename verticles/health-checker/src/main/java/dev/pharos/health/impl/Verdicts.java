@@ -1,5 +1,6 @@
 package dev.pharos.health.impl;
 
+import dev.pharos.bus.Addresses;
 import dev.pharos.bus.Snapshots;
 import dev.pharos.ownership.Member;
 import dev.pharos.stage.StageStatus;
@@ -48,7 +49,7 @@ public final class Verdicts {
       if (other.id().equals(status.id())) {
         continue;
       }
-      Snapshots.askUntilAnswered(vertx, dev.pharos.bus.Addresses.instancesSnapshot(other.id()), new JsonObject().put("watches", false),
+      Snapshots.askUntilAnswered(vertx, Addresses.instancesSnapshot(other.id()), new JsonObject().put("watches", false),
         status, body -> body.getJsonArray("instances", new JsonArray()).forEach(i -> reportedUp.add(((JsonObject) i).getString("id"))),
         () -> gone.test(other.id()));
     }
