@@ -165,4 +165,46 @@ class AmbassadorIT extends EndToEndTest {
     assertEquals(1, webDocuments().size(), "the lease still holds it");
     await("gone with the 3 s lease", Duration.ofSeconds(20), () -> webDocuments().isEmpty());
   }
+
+  /**
+   * The list of services counts each etcd document once: the documents a Docker instance wrote
+   * are that instance, the others (another writer's) are counted by the ambassador by env; one
+   * service's page lists the latter as instances.
+   */
+  @Test
+  void theListOfServicesCountsEtcdDocumentsNoDockerInstanceWroteOnce() throws Exception {
+    harness.define("dev", "web", DEFINITION);
+    Pharos node = harness.start(harness.conf("list-" + harness.runId(), new JsonObject().put("etcd", etcdConf())));
+    String api = Harness.api(node);
+    String backend = harness.runHttpd(WEB);
+    String ours = "/services/dev/web/80/" + harness.hostPort(backend, 80) + "/" + Harness.shortId(backend);
+    await("the Docker instance's document in etcd", () -> documents(ours).size() == 1);
+    String foreign = "/services/dev/web/80/9999/elsewhere";
+    client.getKVClient().put(EtcdClients.bytes(foreign), EtcdClients.bytes(
+      "{\"ipaddress\":\"127.0.0.9\",\"host_port\":\"9999\",\"port\":\"80\",\"tags\":[\"dev\"]}")).get(10, TimeUnit.SECONDS);
+    client.getKVClient().put(EtcdClients.bytes("/services/prod/cache/6379/6379/c1"), EtcdClients.bytes(
+      "{\"ipaddress\":\"127.0.0.8\",\"host_port\":\"6379\",\"port\":\"6379\",\"tags\":[\"prod\"]}")).get(10, TimeUnit.SECONDS);
+
+    await("web: the Docker instance up and the other writer's document", Duration.ofSeconds(30), () -> {
+      JsonObject web = Http.getJson(api + "/v1/services?app=web");
+      return web.getInteger("total") == 1 && new JsonObject().put("docker", 1).put("etcd", 1)
+        .equals(web.getJsonArray("services").getJsonObject(0).getJsonObject("sources"))
+        && new JsonObject().put("unchecked", 1).put("up", 1).equals(web.getJsonArray("services").getJsonObject(0).getJsonObject("states"));
+    });
+    JsonObject cache = Http.getJson(api + "/v1/services?app=cache").getJsonArray("services").getJsonObject(0);
+    assertEquals(new JsonObject().put("etcd", 1), cache.getJsonObject("sources"));
+    assertEquals(new JsonArray().add("prod"), cache.getJsonArray("envs"));
+    JsonObject prod = Http.getJson(api + "/v1/services?env=prod");
+    assertEquals(1, prod.getInteger("total"));
+    assertEquals(1L, prod.getLong("instances"));
+    assertEquals(true, prod.getBoolean("etcd"));
+    JsonObject all = Http.getJson(api + "/v1/services");
+    assertEquals(3L, all.getLong("instances"), "one Docker instance and two other documents: " + all.encode());
+
+    JsonObject page = Http.getJson(api + "/v1/services/web");
+    assertEquals(List.of("docker", "etcd"), page.getJsonArray("instances").stream()
+      .map(i -> ((JsonObject) i).getString("source")).sorted().toList());
+    assertTrue(page.getJsonArray("instances").encode().contains(foreign), page.encode());
+    assertEquals(400, Http.send("GET", api + "/v1/services?limit=none", null).statusCode());
+  }
 }

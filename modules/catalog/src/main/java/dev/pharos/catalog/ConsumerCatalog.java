@@ -250,6 +250,21 @@ public final class ConsumerCatalog {
     return index.entries(store);
   }
 
+  /** The entries {@code store} gave for {@code app}: it costs that app's entries. */
+  public List<CatalogEndpoint> entries(String store, String app) {
+    return index.entries(store, app);
+  }
+
+  /** The entry at {@code store}'s {@code key}, or null. */
+  public CatalogEndpoint entry(String store, String key) {
+    return index.entry(store, key);
+  }
+
+  /** How many entries {@code store} gave, by app then env: kept counts, so it costs the apps, not the entries. */
+  public Map<String, Map<String, Integer>> counts(String store) {
+    return index.counts(store);
+  }
+
   /** Every app with at least one endpoint. */
   public Set<String> apps() {
     return index.apps();

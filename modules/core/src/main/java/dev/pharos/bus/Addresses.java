@@ -120,8 +120,12 @@ public final class Addresses {
   public static final String DESCRIPTORS = "pharos.descriptors";
 
   /**
-   * Request-reply, asked by the api with {@code {}}, answered by the ambassador: every service document under etcd's
-   * {@code /services/}, {"endpoints":[{"key","env","service","address","tags"}]}.
+   * Request-reply, answered by the ambassador from its catalog: asked with {@code {}}, every service
+   * document under etcd's {@code /services/}, {"endpoints":[{"key","env","service","address","tags"}]};
+   * with {@code {"apps":[...],"envs":[...]}} ({@link InstanceFilter}, the api's page of one service)
+   * those services' and envs' only; with {@code {"counts":true,"except":[key...]}} (the api's list of
+   * services) no document, only how many each service has by env, those at the keys of
+   * {@code except} left out: {"counts":{service:{env:n}}}. A malformed field fails with 400 naming it.
    */
   public static final String ENDPOINTS_SNAPSHOT = "pharos.endpoints.snapshot";
 

@@ -2,6 +2,7 @@ package dev.pharos.ambassador;
 
 import dev.pharos.PharosConfig;
 import dev.pharos.ambassador.impl.Balancer;
+import dev.pharos.ambassador.impl.EtcdDocuments;
 import dev.pharos.ambassador.impl.ProxyListener;
 import dev.pharos.ambassador.Requests.Key;
 import dev.pharos.ambassador.Requests.Namespace;
@@ -96,7 +97,7 @@ public class AmbassadorVerticle extends VerticleBase {
         return bus.<JsonObject>consumer(Addresses.CONTAINERS, msg -> onContainers(msg.body())).completion();
       })
       .compose(v -> bus.<JsonObject>consumer(Addresses.DESCRIPTORS, msg -> msg.reply(descriptors())).completion())
-      .compose(v -> bus.<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> msg.reply(etcdDocuments())).completion())
+      .compose(v -> bus.<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, this::etcdDocuments).completion())
       .onSuccess(v -> {
         Snapshots.announceUntil(vertx, () -> snapshotSeen);
         apply();
@@ -119,12 +120,13 @@ public class AmbassadorVerticle extends VerticleBase {
     return array == null ? List.of() : array.stream().map(String::valueOf).toList();
   }
 
-  /** The etcd documents of the catalog, as {@code /v1/services} lists them: {"endpoints":[{"key","env","service","address","tags"}]}. */
-  private JsonObject etcdDocuments() {
-    JsonArray list = new JsonArray();
-    catalog.entries(CatalogEndpoint.ETCD).forEach(e -> list.add(new JsonObject().put("key", e.key()).put("env", e.env())
-      .put("service", e.app()).put("address", e.address()).put("tags", new JsonArray(List.copyOf(e.tags())))));
-    return new JsonObject().put("endpoints", list);
+  /** The etcd documents of the catalog, as {@code /v1/services} lists them ({@link EtcdDocuments}); 400 names a malformed field. */
+  private void etcdDocuments(io.vertx.core.eventbus.Message<JsonObject> msg) {
+    try {
+      msg.reply(EtcdDocuments.answer(catalog, msg.body()));
+    } catch (IllegalArgumentException e) {
+      msg.fail(400, e.getMessage());
+    }
   }
 
   private void onContainers(JsonObject fact) {

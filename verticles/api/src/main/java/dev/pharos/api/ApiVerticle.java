@@ -77,7 +77,7 @@ public class ApiVerticle extends VerticleBase {
     JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
     router.get("/v1/instances").handler(this::instances);
-    new ServicesRoutes(this::instancesBody, () -> ask(Addresses.ENDPOINTS_SNAPSHOT), () -> nesoiView, Clock.systemUTC())
+    new ServicesRoutes(this::instancesBody, body -> ask(Addresses.ENDPOINTS_SNAPSHOT, body), () -> nesoiView, Clock.systemUTC())
       .mount(router);
     // the dashboard: static files shipped in the jar, reading the same /v1 API
     router.getWithRegex("^/ui$").handler(rc -> rc.redirect("/ui/")); // a plain "/ui" route matches "/ui/" too

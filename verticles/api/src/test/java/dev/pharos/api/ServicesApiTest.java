@@ -121,4 +121,35 @@ class ServicesApiTest {
     assertEquals(400, get("/v1/services/svc2?state=green").statusCode());
     assertTrue(get("/v1/services?max_age=soon").body().contains("max_age"));
   }
+
+  /**
+   * The list asks the ambassador how many etcd documents each service has, not for the
+   * documents; one service's page asks for that service's. The answers are the ambassador's
+   * forms (its {@code EtcdDocuments} is tested in its module, and on a real etcd by AmbassadorIT).
+   */
+  @Test
+  void theListAsksForEtcdCountsAndAServicesPageForItsDocumentsOnly(Vertx vertx) throws Exception {
+    List<JsonObject> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> {
+      asked.add(msg.body());
+      msg.reply(Boolean.TRUE.equals(msg.body().getBoolean("counts"))
+        ? new JsonObject().put("counts", new JsonObject().put("cache", new JsonObject().put("prod", 2).put("dev", 1)))
+        : new JsonObject().put("endpoints", new io.vertx.core.json.JsonArray().add(new JsonObject().put("key", "/services/prod/cache/1/1/a")
+          .put("env", "prod").put("service", "cache").put("address", "127.0.0.8:1").put("tags", new io.vertx.core.json.JsonArray()))));
+    }).completion().await(5, TimeUnit.SECONDS);
+
+    JsonObject list = json("/v1/services");
+    assertEquals(new JsonObject().put("counts", true).put("except", new io.vertx.core.json.JsonArray()), asked.get(0),
+      "no Docker instance here, so no document to leave out");
+    JsonObject cache = list.getJsonArray("services").getJsonObject(0);
+    assertEquals(new JsonObject().put("unchecked", 3), cache.getJsonObject("states"));
+    assertEquals(new JsonObject().put("etcd", 3), cache.getJsonObject("sources"));
+    assertEquals(List.of("dev", "prod"), cache.getJsonArray("envs").getList());
+    assertEquals(1, json("/v1/services?env=dev").getLong("instances"));
+    assertEquals(true, list.getBoolean("etcd"));
+
+    JsonObject page = json("/v1/services/cache");
+    assertEquals(new JsonObject().put("apps", new io.vertx.core.json.JsonArray().add("cache")), asked.get(asked.size() - 1));
+    assertEquals("/services/prod/cache/1/1/a", page.getJsonArray("instances").getJsonObject(0).getString("id"));
+  }
 }

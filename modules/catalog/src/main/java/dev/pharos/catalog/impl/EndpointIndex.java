@@ -26,7 +26,19 @@ public final class EndpointIndex {
   /** What the writers keep of one app: every store's entry, by store then key. */
   private static final class App {
     final Map<String, Map<String, CatalogEndpoint>> byStore = new HashMap<>();
+    /** Entries by store then env, kept with each put and remove, so counting a store costs its apps. */
+    final Map<String, Map<String, Integer>> envsByStore = new HashMap<>();
     int size;
+
+    void count(CatalogEndpoint endpoint, int delta) {
+      Map<String, Integer> envs = envsByStore.computeIfAbsent(endpoint.store(), k -> new TreeMap<>());
+      if (envs.merge(endpoint.env(), delta, Integer::sum) == 0) {
+        envs.remove(endpoint.env());
+        if (envs.isEmpty()) {
+          envsByStore.remove(endpoint.store());
+        }
+      }
+    }
   }
 
   private final Map<String, App> apps = new HashMap<>();
@@ -53,7 +65,10 @@ public final class EndpointIndex {
       app.size++;
       size++;
       storeSizes.merge(endpoint.store(), 1, Integer::sum);
+    } else {
+      app.count(old, -1);
     }
+    app.count(endpoint, 1);
     if (!endpoint.equals(old)) {
       publish(endpoint.app(), app);
       changed.add(endpoint.app());
@@ -74,9 +89,11 @@ public final class EndpointIndex {
   private void removeFrom(String appName, String store, String key) {
     App app = apps.get(appName);
     Map<String, CatalogEndpoint> entries = app == null ? null : app.byStore.get(store);
-    if (entries == null || entries.remove(key) == null) {
+    CatalogEndpoint gone = entries == null ? null : entries.remove(key);
+    if (gone == null) {
       return;
     }
+    app.count(gone, -1);
     app.size--;
     size--;
     storeSizes.merge(store, -1, Integer::sum);
@@ -154,6 +171,31 @@ public final class EndpointIndex {
     List<CatalogEndpoint> all = new ArrayList<>();
     new TreeMap<>(apps).values().forEach(app -> all.addAll(app.byStore.getOrDefault(store, Map.of()).values()));
     return all;
+  }
+
+  /** The entries one store gave for {@code app}, in key order: it costs that app's entries of the store. */
+  public synchronized List<CatalogEndpoint> entries(String store, String app) {
+    App found = apps.get(app);
+    Map<String, CatalogEndpoint> entries = found == null ? null : found.byStore.get(store);
+    return entries == null ? List.of() : List.copyOf(entries.values());
+  }
+
+  /** The entry at the store's key, or null. */
+  public synchronized CatalogEndpoint entry(String store, String key) {
+    String app = appOfKey.get(id(store, key));
+    return app == null ? null : apps.get(app).byStore.getOrDefault(store, Map.of()).get(key);
+  }
+
+  /** How many entries one store gave, by app then env, copied: it costs the apps that have some, not the entries. */
+  public synchronized Map<String, Map<String, Integer>> counts(String store) {
+    Map<String, Map<String, Integer>> counts = new TreeMap<>();
+    apps.forEach((name, app) -> {
+      Map<String, Integer> envs = app.envsByStore.get(store);
+      if (envs != null) {
+        counts.put(name, new TreeMap<>(envs));
+      }
+    });
+    return counts;
   }
 
   /** Every app with at least one endpoint. */

@@ -86,4 +86,29 @@ class EndpointIndexTest {
     assertEquals(List.of("10.0.0.1:1"), addresses(index, "b", null));
     assertEquals(Set.of(), index.put(zk("/k", "dev", "b", "10.0.0.1", 1, 1, "dev")), "the same entry again changes nothing");
   }
+
+  @Test
+  void aStoresCountsByAppAndEnvFollowEachPutMoveAndRemove() {
+    EndpointIndex index = new EndpointIndex();
+    index.put(etcd("/services/prod/redis/a", "prod", "redis", "10.0.0.1", 1));
+    index.put(etcd("/services/prod/redis/b", "prod", "redis", "10.0.0.2", 2));
+    index.put(etcd("/services/dev/redis/c", "dev", "redis", "10.0.0.3", 3));
+    index.put(zk("/env/prod/sd/redis/sd/x", "prod", "redis", "10.0.0.9", 9, 1));
+    assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 2, "dev", 1)), index.counts(CatalogEndpoint.ETCD));
+    // the same key put again with another env and app moves its count
+    index.put(etcd("/services/prod/redis/b", "dev", "apache", "10.0.0.2", 2));
+    assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 1, "dev", 1), "apache", java.util.Map.of("dev", 1)),
+      index.counts(CatalogEndpoint.ETCD));
+    index.put(etcd("/services/prod/redis/a", "dev", "redis", "10.0.0.1", 1));
+    assertEquals(java.util.Map.of("redis", java.util.Map.of("dev", 2), "apache", java.util.Map.of("dev", 1)),
+      index.counts(CatalogEndpoint.ETCD));
+    index.remove(CatalogEndpoint.ETCD, "/services/prod/redis/a");
+    index.remove(CatalogEndpoint.ETCD, "/services/dev/redis/c");
+    assertEquals(java.util.Map.of("apache", java.util.Map.of("dev", 1)), index.counts(CatalogEndpoint.ETCD));
+    assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 1)), index.counts(CatalogEndpoint.ZOOKEEPER));
+    assertEquals(List.of("10.0.0.2:2"), index.entries(CatalogEndpoint.ETCD, "apache").stream().map(CatalogEndpoint::address).toList());
+    assertEquals(List.of(), index.entries(CatalogEndpoint.ETCD, "redis"));
+    assertEquals("apache", index.entry(CatalogEndpoint.ETCD, "/services/prod/redis/b").app());
+    assertNull(index.entry(CatalogEndpoint.ETCD, "/services/prod/redis/a"));
+  }
 }

@@ -23,18 +23,20 @@ import java.util.TreeSet;
 public final class ServiceOverview {
 
   /**
-   * @param docker Docker instances by service
-   * @param etcd   etcd documents by service (empty without an ambassador)
-   * @param rest   Nesoi's hosts by service then host (live: read on the api's context)
-   * @param index  the REST hosts' counts and update times, by service
+   * @param docker     Docker instances by service
+   * @param etcd       etcd documents by service, when they were asked for (one service's page)
+   * @param etcdCounts etcd documents by service then env: counted by the ambassador for the list,
+   *                   or from {@code etcd}
+   * @param rest       Nesoi's hosts by service then host (live: read on the api's context)
+   * @param index      the REST hosts' counts and update times, by service
    */
   public record Sources(Map<String, List<JsonObject>> docker, Map<String, List<JsonObject>> etcd,
-                        Map<String, Map<String, JsonObject>> rest, RestIndex index) {
+                        Map<String, Map<String, Integer>> etcdCounts, Map<String, Map<String, JsonObject>> rest, RestIndex index) {
 
     /** Every service any source has, in name order. */
     public TreeSet<String> names() {
       TreeSet<String> names = new TreeSet<>(docker.keySet());
-      names.addAll(etcd.keySet());
+      names.addAll(etcdCounts.keySet());
       names.addAll(index.services().keySet());
       return names;
     }
@@ -48,6 +50,13 @@ public final class ServiceOverview {
     }
   }
 
+  /**
+   * The Docker instances of {@code /v1/instances}' body, by service, and the etcd keys of their
+   * documents: the documents an etcd source must not list again.
+   */
+  public record Docker(Map<String, List<JsonObject>> byService, Set<String> documentPaths) {
+  }
+
   private ServiceOverview() {
   }
 
@@ -55,9 +64,40 @@ public final class ServiceOverview {
    * @param instances {@code /v1/instances}' body: registrations, maintenance, checks
    * @param rest      Nesoi's services, by service then host
    * @param index     {@code rest}'s index
-   * @param etcd      the ambassador's catalog ({"endpoints":[...]}), or null without an ambassador
+   * @param etcd      the ambassador's answer ({"endpoints":[...]} or {"counts":{service:{env:n}}}), or null without an ambassador
    */
   public static Sources sources(JsonObject instances, Map<String, Map<String, JsonObject>> rest, RestIndex index, JsonObject etcd) {
+    return sources(docker(instances), rest, index, etcd);
+  }
+
+  /** The same, from Docker's instances already taken apart. */
+  public static Sources sources(Docker docker, Map<String, Map<String, JsonObject>> rest, RestIndex index, JsonObject etcd) {
+    Map<String, List<JsonObject>> documents = new TreeMap<>();
+    Map<String, Map<String, Integer>> counts = new TreeMap<>();
+    if (etcd != null && etcd.getValue("counts") instanceof JsonObject counted) {
+      // counted by the ambassador, without the documents of docker.documentPaths (it was told them)
+      counted.forEach(service -> {
+        Map<String, Integer> envs = new TreeMap<>();
+        if (service.getValue() instanceof JsonObject byEnv) {
+          byEnv.forEach(env -> envs.put(env.getKey(), ((Number) env.getValue()).intValue()));
+        }
+        counts.put(service.getKey(), envs);
+      });
+    } else if (etcd != null) {
+      etcd.getJsonArray("endpoints", new JsonArray()).forEach(o -> {
+        JsonObject e = (JsonObject) o;
+        if (!docker.documentPaths().contains(e.getString("key"))) {
+          documents.computeIfAbsent(e.getString("service"), k -> new ArrayList<>()).add(etcdDocument(e));
+          counts.computeIfAbsent(e.getString("service"), k -> new TreeMap<>())
+            .merge(java.util.Objects.requireNonNullElse(e.getString("env"), ""), 1, Integer::sum);
+        }
+      });
+    }
+    return new Sources(docker.byService(), documents, counts, rest, index);
+  }
+
+  /** {@code /v1/instances}' body taken apart: its instances by service, and their documents' etcd keys. */
+  public static Docker docker(JsonObject instances) {
     Map<String, List<JsonObject>> docker = new TreeMap<>();
     Set<String> ours = new HashSet<>();
     dockerInstances(instances).values().forEach(i -> {
@@ -67,16 +107,7 @@ public final class ServiceOverview {
       }
       docker.computeIfAbsent(i.getString("service"), k -> new ArrayList<>()).add(i);
     });
-    Map<String, List<JsonObject>> documents = new TreeMap<>();
-    if (etcd != null) {
-      etcd.getJsonArray("endpoints", new JsonArray()).forEach(o -> {
-        JsonObject e = (JsonObject) o;
-        if (!ours.contains(e.getString("key"))) {
-          documents.computeIfAbsent(e.getString("service"), k -> new ArrayList<>()).add(etcdDocument(e));
-        }
-      });
-    }
-    return new Sources(docker, documents, rest, index);
+    return new Docker(docker, ours);
   }
 
   /**

@@ -63,9 +63,7 @@ public final class ServicePages {
     Map<String, Integer> bySource = new TreeMap<>();
     TreeSet<String> envs = new TreeSet<>();
     Long last = null;
-    List<JsonObject> listed = new ArrayList<>(sources.docker().getOrDefault(name, List.of()));
-    listed.addAll(sources.etcd().getOrDefault(name, List.of()));
-    for (JsonObject i : listed) {
+    for (JsonObject i : sources.docker().getOrDefault(name, List.of())) {
       if (!query.passes(i.getString("env"), i.getString("state"))) {
         continue;
       }
@@ -79,6 +77,14 @@ public final class ServicePages {
         last = since;
       }
     }
+    // nothing checks an etcd document: each is unchecked
+    sources.etcdCounts().getOrDefault(name, Map.of()).forEach((env, n) -> {
+      if (query.passes(env, "unchecked")) {
+        states.merge("unchecked", n, Integer::sum);
+        bySource.merge("etcd", n, Integer::sum);
+        envs.add(env);
+      }
+    });
     RestIndex.Hosts rest = sources.index().services().get(name);
     if (rest != null && query.envs().isEmpty()) { // REST hosts have no env: an env filter leaves them out
       int stale = query.maxAge() == null ? 0 : rest.olderThan(nowMs - query.maxAge() * 1000);

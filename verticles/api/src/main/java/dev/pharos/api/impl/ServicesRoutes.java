@@ -9,6 +9,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -17,25 +18,27 @@ import java.util.function.Supplier;
 /**
  * {@code GET /v1/services} (one summary per service, paged) and {@code GET /v1/services/{name}}
  * (that service's instances, paged). A summary gathers the Docker instances of every registrar
- * and health checker and the ambassador's etcd documents over the bus (a cost that grows with
- * those, not with the page); one service's page asks each registrar and checker for that
- * service's instances only. Nesoi's REST hosts are read from this node's view, and summarised
- * through a {@link RestIndex} rebuilt only when the view has changed.
+ * and health checker over the bus (a cost that grows with those, not with the page), and asks
+ * the ambassador how many etcd documents each service has by env (a cost that grows with the
+ * services); one service's page asks each registrar, checker and the ambassador for that
+ * service's only. Nesoi's REST hosts are read from this node's view, and summarised through a
+ * {@link RestIndex} rebuilt only when the view has changed.
  */
 public final class ServicesRoutes {
 
   private final Function<InstanceFilter, Future<JsonObject>> docker;
-  private final Supplier<Future<JsonObject>> etcd;
+  private final Function<JsonObject, Future<JsonObject>> etcd;
   private final Supplier<NesoiView> view;
   private final Clock clock;
   private RestIndex index = RestIndex.EMPTY;
 
   /**
    * @param docker the body of {@code /v1/instances} for the apps and envs given; a failure says why Docker's instances are unknown
-   * @param etcd   the ambassador's catalog, or a failure without one
+   * @param etcd   the ambassador's answer on {@code pharos.endpoints.snapshot} to the request given, or a failure without one
    * @param view   this node's Nesoi view, or null while it has none
    */
-  public ServicesRoutes(Function<InstanceFilter, Future<JsonObject>> docker, Supplier<Future<JsonObject>> etcd, Supplier<NesoiView> view, Clock clock) {
+  public ServicesRoutes(Function<InstanceFilter, Future<JsonObject>> docker, Function<JsonObject, Future<JsonObject>> etcd,
+                        Supplier<NesoiView> view, Clock clock) {
     this.docker = docker;
     this.etcd = etcd;
     this.view = view;
@@ -50,7 +53,7 @@ public final class ServicesRoutes {
   private void summaries(RoutingContext rc) {
     ServiceQuery query = query(rc);
     if (query != null) {
-      sources(InstanceFilter.ALL).onSuccess(s -> answer(rc, s.body(ServicePages.summaries(s.sources(), query, clock.millis()))));
+      summarySources().onSuccess(s -> answer(rc, s.body(ServicePages.summaries(s.sources(), query, clock.millis()))));
     }
   }
 
@@ -60,8 +63,7 @@ public final class ServicesRoutes {
       return;
     }
     String name = rc.pathParam("name");
-    // a Docker instance's service is its app
-    sources(new InstanceFilter(Set.of(name), Set.of())).onSuccess(s -> {
+    serviceSources(name).onSuccess(s -> {
       JsonObject page = ServicePages.instances(s.sources(), name, query, clock.millis());
       if (page == null) {
         rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
@@ -97,20 +99,50 @@ public final class ServicesRoutes {
     }
   }
 
-  private Future<Gathered> sources(InstanceFilter filter) {
-    // no ambassador, no etcd source: the list goes on without it
-    Future<JsonObject> documents = etcd.get().otherwise((JsonObject) null);
+  /**
+   * The list: every Docker instance, then the ambassador's counts of the etcd documents by
+   * service and env, told which documents are Docker's (they are listed as Docker instances).
+   */
+  private Future<Gathered> summarySources() {
+    return docker.apply(InstanceFilter.ALL).otherwise(err -> new JsonObject().put("unavailable", err.getMessage()))
+      .compose(instances -> {
+        ServiceOverview.Docker ours = ServiceOverview.docker(instances);
+        JsonObject asked = new JsonObject().put("counts", true).put("except", new JsonArray(List.copyOf(ours.documentPaths())));
+        return etcd.apply(asked).otherwise((JsonObject) null)
+          .map(documents -> gathered(ServiceOverview.sources(ours, rest(), index(), documents), documents, instances));
+      });
+  }
+
+  /** One service's page: its Docker instances and its etcd documents, asked at once. */
+  private Future<Gathered> serviceSources(String name) {
+    // a Docker instance's service is its app
+    Future<JsonObject> instances = docker.apply(new InstanceFilter(Set.of(name), Set.of()))
+      .otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
+    // no ambassador, no etcd source: the page goes on without it
+    Future<JsonObject> documents = etcd.apply(new JsonObject().put("apps", new JsonArray().add(name))).otherwise((JsonObject) null);
+    return Future.all(instances, documents).map(all -> gathered(
+      ServiceOverview.sources(instances.result(), rest(), index(), documents.result()), documents.result(), instances.result()));
+  }
+
+  private static Gathered gathered(ServiceOverview.Sources sources, JsonObject documents, JsonObject instances) {
     // no registrar (a Nesoi-only node, say): the REST and etcd instances still show, with why Docker's do not
-    Future<JsonObject> instances = docker.apply(filter).otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
-    return Future.all(instances, documents).map(all -> {
-      NesoiView nesoi = view.get();
-      Map<String, Map<String, JsonObject>> rest = nesoi == null ? Map.of() : nesoi.services();
-      if (nesoi != null && nesoi.version() != index.version()) {
-        index = index.next(nesoi.version(), rest);
-      }
-      RestIndex current = nesoi == null ? RestIndex.EMPTY : index;
-      return new Gathered(ServiceOverview.sources(instances.result(), rest, current, documents.result()),
-        documents.result() != null, instances.result().getString("unavailable"));
-    });
+    return new Gathered(sources, documents != null, instances.getString("unavailable"));
+  }
+
+  private Map<String, Map<String, JsonObject>> rest() {
+    NesoiView nesoi = view.get();
+    return nesoi == null ? Map.of() : nesoi.services();
+  }
+
+  /** The REST hosts' index, brought up to date when the view changed since it was last asked. */
+  private RestIndex index() {
+    NesoiView nesoi = view.get();
+    if (nesoi == null) {
+      return RestIndex.EMPTY;
+    }
+    if (nesoi.version() != index.version()) {
+      index = index.next(nesoi.version(), nesoi.services());
+    }
+    return index;
   }
 }
