@@ -38,13 +38,16 @@ final class ChangePaths {
    */
   private final ScaleNode node;
   private final RegistryFill fill;
+  private final EtcdFill etcd;
   private final ZkEnsemble ensemble;
   private final int perApp;
   private int serial;
 
-  ChangePaths(ScaleNode node, RegistryFill fill, ZkEnsemble ensemble, int perApp) {
+  /** @param etcd the registry's etcd documents, or null when the benchmark writes none */
+  ChangePaths(ScaleNode node, RegistryFill fill, EtcdFill etcd, ZkEnsemble ensemble, int perApp) {
     this.node = node;
     this.fill = fill;
+    this.etcd = etcd;
     this.ensemble = ensemble;
     this.perApp = perApp;
   }
@@ -109,6 +112,43 @@ final class ChangePaths {
     }
     Collections.sort(ms);
     return new Latencies(ms, ms, missed);
+  }
+
+  /** {@code changes} etcd documents put, each timed to the node's first DNS answer that has it. */
+  Latencies etcdToDns(int changes, int apps) throws Exception {
+    List<Double> ms = new ArrayList<>();
+    int missed = 0;
+    for (int k = 0; k < changes; k++) {
+      int a = k * 59 % apps;
+      String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
+      long t0 = System.nanoTime();
+      String key = etcd.add(a, "dns-" + serial, "127.1.8." + (1 + serial % 254), 9000 + serial++ / 254);
+      boolean seen = answered(name, perApp + 1);
+      double took = (System.nanoTime() - t0) / 1e6;
+      if (seen) {
+        ms.add(took);
+      } else {
+        missed++;
+      }
+      etcd.remove(key);
+      answered(name, perApp);
+    }
+    Collections.sort(ms);
+    return new Latencies(ms, ms, missed);
+  }
+
+  /** An etcd document put and deleted {@code pairs} times, each seen in DNS: the node's cost of one change. */
+  Cost etcdCost(int pairs, int apps) throws Exception {
+    return cost(2 * pairs, () -> {
+      for (int k = 0; k < pairs; k++) {
+        int a = k * 59 % apps;
+        String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
+        String key = etcd.add(a, "cost-" + serial, "127.1.9." + (1 + serial % 254), 9000 + serial++ / 254);
+        answered(name, perApp + 1);
+        etcd.remove(key);
+        answered(name, perApp);
+      }
+    });
   }
 
   /** {@code changes} Nerve registrations of the descriptors' apps, each timed to {@code /v1/descriptors} listing it. */

@@ -33,7 +33,11 @@ public final class ScaleBench {
   /** What one size gave. */
   record Size(int registrations, double writeRate, double firstLogMs, double healthyMs, double dnsReadyMs, double cpuToReady, double rssReady,
               double rssEnd, ChangePaths.Latencies sse, ChangePaths.Latencies dns, ChangePaths.Latencies ambassador,
-              ChangePaths.Cost nerve, ChangePaths.Cost nesoi, double servicesMs, double zkRss) {
+              ChangePaths.Cost nerve, ChangePaths.Cost nesoi, double servicesMs, double zkRss, Etcd etcd) {
+  }
+
+  /** What one size gave of its etcd documents: null when none were written. */
+  record Etcd(double writeRate, ChangePaths.Latencies dns, ChangePaths.Cost cost) {
   }
 
   public static void main(String[] args) throws Exception {
@@ -47,13 +51,15 @@ public final class ScaleBench {
     AgentRss.Result agent = null;
     double definitionRate;
     long started = System.nanoTime();
+    boolean withEtcd = Boolean.parseBoolean(System.getProperty("bench.etcd", "true"));
     try (ZkEnsemble ensemble = ZkEnsemble.start(dir, servers, 768);
-         RegistryFill fill = new RegistryFill(ensemble.connect(), APPS)) {
+         RegistryFill fill = new RegistryFill(ensemble.connect(), APPS);
+         EtcdFill etcd = withEtcd ? new EtcdFill(dir, APPS) : null) {
       System.out.printf(Locale.ROOT, "ZooKeeper: %d server(s) at %s (%d MiB available), data in %s%n", servers,
         ensemble.connect(), availableMib, dir);
       definitionRate = fill.definitions();
       for (int size : sizes) {
-        results.add(measure(dir, ensemble, fill, size));
+        results.add(measure(dir, ensemble, fill, etcd, size));
       }
       if (agentContainers > 0) {
         agent = AgentRss.measure(dir, ensemble.connect(), agentContainers);
@@ -63,11 +69,15 @@ public final class ScaleBench {
       (System.nanoTime() - started) / 60e9));
   }
 
-  private static Size measure(Path dir, ZkEnsemble ensemble, RegistryFill fill, int size) throws Exception {
+  private static Size measure(Path dir, ZkEnsemble ensemble, RegistryFill fill, EtcdFill etcd, int size) throws Exception {
     System.out.printf(Locale.ROOT, "== %,d registrations%n", size);
     double rate = fill.fillTo(size);
     int perApp = size / APPS;
     System.out.printf(Locale.ROOT, "filled at %.0f writes/s%n", rate);
+    double etcdRate = etcd == null ? Double.NaN : etcd.fillTo(size);
+    if (etcd != null) {
+      System.out.printf(Locale.ROOT, "etcd documents written at %.0f puts/s%n", etcdRate);
+    }
     List<Integer> ports = Harness.freePorts(2 + DESCRIPTORS);
     List<Integer> descriptorApps = new ArrayList<>();
     for (int k = 0; k < DESCRIPTORS; k++) {
@@ -79,6 +89,9 @@ public final class ScaleBench {
       .put("dns", new JsonObject().put("port", ports.get(1)))
       .put("ambassador", new JsonObject().put("descriptors", new JsonArray(ScaleNode.descriptors(APPS, ports.subList(2, ports.size())))))
       .put("verticles", verticles());
+    if (etcd != null) {
+      conf.put("etcd", etcd.conf());
+    }
     try (ScaleNode node = ScaleNode.launch(dir, "node-" + size, conf)) {
       String last = RegistryFill.app(APPS - 1) + "." + RegistryFill.ENV + ".pharos.";
       CompletableFuture<Double> dnsReady = CompletableFuture.supplyAsync(() -> {
@@ -94,7 +107,7 @@ public final class ScaleBench {
       System.out.printf(Locale.ROOT, "healthy after %.0f ms, DNS after %.0f ms, %.1f s of CPU%n", healthy, dns, cpu);
       Thread.sleep(5000); // settled: the JIT's first burst and a collection or two
       double rssReady = node.rssMib();
-      ChangePaths paths = new ChangePaths(node, fill, ensemble, perApp);
+      ChangePaths paths = new ChangePaths(node, fill, etcd, ensemble, perApp);
       ChangePaths.Latencies sse;
       ChangePaths.Cost nerve;
       ChangePaths.Cost nesoi;
@@ -113,10 +126,19 @@ public final class ScaleBench {
       ChangePaths.Latencies ambassador = paths.ambassador(20, descriptorApps);
       System.out.printf(Locale.ROOT, "DNS p50 %.1f max %.1f ms; ambassador p50 %.1f max %.1f ms%n", dnsChange.p(0.5),
         dnsChange.p(1), ambassador.p(0.5), ambassador.p(1));
+      Etcd etcdFigures = null;
+      if (etcd != null) {
+        paths.etcdToDns(3, APPS); // warm-up
+        ChangePaths.Latencies etcdDns = paths.etcdToDns(20, APPS);
+        ChangePaths.Cost etcdCost = paths.etcdCost(20, APPS);
+        etcdFigures = new Etcd(etcdRate, etcdDns, etcdCost);
+        System.out.printf(Locale.ROOT, "etcd to DNS p50 %.1f max %.1f ms; per etcd change %s%n", etcdDns.p(0.5), etcdDns.p(1), etcdCost);
+      }
       double services = servicesMs(node);
       double rssEnd = node.rssMib();
       double zkRss = ensemble.rssMib().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-      return new Size(size, rate, node.firstLogMs(), healthy, dns, cpu, rssReady, rssEnd, sse, dnsChange, ambassador, nerve, nesoi, services, zkRss);
+      return new Size(size, rate, node.firstLogMs(), healthy, dns, cpu, rssReady, rssEnd, sse, dnsChange, ambassador, nerve, nesoi, services,
+        zkRss, etcdFigures);
     }
   }
 

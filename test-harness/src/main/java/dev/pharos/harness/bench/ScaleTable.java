@@ -14,11 +14,13 @@ final class ScaleTable {
 
   static String render(List<ScaleBench.Size> sizes, AgentRss.Result agent, int servers, double definitionRate, double minutes) {
     StringBuilder t = new StringBuilder();
-    t.append(String.format(Locale.ROOT, "Scale: Nerve registrations over %d services in Debian's ZooKeeper 3.8 (%s on loopback), "
+    boolean etcd = sizes.stream().allMatch(s -> s.etcd() != null);
+    t.append(String.format(Locale.ROOT, "Scale: Nerve registrations over %d services in Debian's ZooKeeper 3.8 (%s on loopback)%s, "
         + "read by one node (%s; the ambassador with %d listeners) launched as deploy/run.sh does "
         + "(deploy/launch.sh: deploy/jvm.options, MALLOC_ARENA_MAX=2, and the class-data archive a first start recorded); %d SSE clients in the benchmark's process; 2 cores shared by all of it "
         + "and by other work on the machine; %.0f min in all%n%n", ScaleBench.APPS,
-      servers == 3 ? "a three-server ensemble" : "one server", String.join(", ", ScaleBench.verticles().fieldNames()), 5, ScaleBench.SSE_CLIENTS, minutes));
+      servers == 3 ? "a three-server ensemble" : "one server",
+      etcd ? " and as many service documents in Debian's etcd 3.4 (one server), at the same addresses" : "", String.join(", ", ScaleBench.verticles().fieldNames()), 5, ScaleBench.SSE_CLIENTS, minutes));
     t.append("| |");
     sizes.forEach(s -> t.append(String.format(Locale.ROOT, " %,d |", s.registrations())));
     t.append("\n|---|");
@@ -47,7 +49,16 @@ final class ScaleTable {
       s -> f1(s.dns().p(0.5)) + " / " + f1(s.dns().p(1)) + missed(s.dns()));
     row(t, sizes, "Nerve znode create sent to the ambassador's listener having it (`/v1/descriptors`), p50 / max of 20 (ms)",
       s -> f1(s.ambassador().p(0.5)) + " / " + f1(s.ambassador().p(1)) + missed(s.ambassador()));
-    row(t, sizes, "`GET /v1/services`, median of 5 (ms)", s -> f1(s.servicesMs()));
+    if (sizes.stream().allMatch(s -> s.etcd() != null)) {
+      row(t, sizes, "etcd: service documents written per second, one per registration (async puts, 1,000 in flight)",
+        s -> f0(s.etcd().writeRate()));
+      row(t, sizes, "etcd document put sent to the node's DNS answer having it, p50 / max of 20 (ms)",
+        s -> f1(s.etcd().dns().p(0.5)) + " / " + f1(s.etcd().dns().p(1)) + missed(s.etcd().dns()));
+      row(t, sizes, "etcd document put or deleted: ZooKeeper requests and bus messages by the node, per change",
+        s -> f1(s.etcd().cost().zkRequests()) + " / " + f1(s.etcd().cost().busMessages()));
+    }
+    row(t, sizes, "`GET /v1/services` (every service's summary, the etcd documents' among them), median of 5 (ms)",
+      s -> f1(s.servicesMs()));
     t.append(String.format(Locale.ROOT, "%nThe 1,000 definitions were written at %.0f writes/s. Bus messages per change, by address: ",
       definitionRate));
     Map<String, String> addresses = new TreeMap<>();
