@@ -255,14 +255,12 @@ public final class ConsumerCatalog {
     return index.entries(store, app);
   }
 
-  /** The entry at {@code store}'s {@code key}, or null. */
-  public CatalogEndpoint entry(String store, String key) {
-    return index.entry(store, key);
-  }
-
-  /** How many entries {@code store} gave, by app then env: kept counts, so it costs the apps, not the entries. */
-  public Map<String, Map<String, Integer>> counts(String store) {
-    return index.counts(store);
+  /**
+   * How many entries {@code store} gave, by app then env, those at {@code except}'s keys left out:
+   * kept counts, so it costs the apps and the keys left out, not the entries.
+   */
+  public Map<String, Map<String, Integer>> counts(String store, Set<String> except) {
+    return index.counts(store, except);
   }
 
   /** Every app with at least one endpoint. */

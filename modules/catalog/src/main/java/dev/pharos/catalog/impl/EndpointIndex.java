@@ -180,14 +180,12 @@ public final class EndpointIndex {
     return entries == null ? List.of() : List.copyOf(entries.values());
   }
 
-  /** The entry at the store's key, or null. */
-  public synchronized CatalogEndpoint entry(String store, String key) {
-    String app = appOfKey.get(id(store, key));
-    return app == null ? null : apps.get(app).byStore.getOrDefault(store, Map.of()).get(key);
-  }
-
-  /** How many entries one store gave, by app then env, copied: it costs the apps that have some, not the entries. */
-  public synchronized Map<String, Map<String, Integer>> counts(String store) {
+  /**
+   * How many entries one store gave, by app then env, those at {@code except}'s keys left out;
+   * copied under the lock, so the counts and the keys left out are of one moment. It costs the
+   * apps that have some and the keys left out, not the entries.
+   */
+  public synchronized Map<String, Map<String, Integer>> counts(String store, Set<String> except) {
     Map<String, Map<String, Integer>> counts = new TreeMap<>();
     apps.forEach((name, app) -> {
       Map<String, Integer> envs = app.envsByStore.get(store);
@@ -195,6 +193,17 @@ public final class EndpointIndex {
         counts.put(name, new TreeMap<>(envs));
       }
     });
+    for (String key : except) {
+      String appName = appOfKey.get(id(store, key));
+      CatalogEndpoint e = appName == null ? null : apps.get(appName).byStore.getOrDefault(store, Map.of()).get(key);
+      Map<String, Integer> envs = e == null ? null : counts.get(appName);
+      if (envs != null && envs.merge(e.env(), -1, Integer::sum) == 0) {
+        envs.remove(e.env());
+        if (envs.isEmpty()) {
+          counts.remove(appName);
+        }
+      }
+    }
     return counts;
   }
 

@@ -94,21 +94,26 @@ class EndpointIndexTest {
     index.put(etcd("/services/prod/redis/b", "prod", "redis", "10.0.0.2", 2));
     index.put(etcd("/services/dev/redis/c", "dev", "redis", "10.0.0.3", 3));
     index.put(zk("/env/prod/sd/redis/sd/x", "prod", "redis", "10.0.0.9", 9, 1));
-    assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 2, "dev", 1)), index.counts(CatalogEndpoint.ETCD));
+    assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 2, "dev", 1)), index.counts(CatalogEndpoint.ETCD, Set.of()));
     // the same key put again with another env and app moves its count
     index.put(etcd("/services/prod/redis/b", "dev", "apache", "10.0.0.2", 2));
     assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 1, "dev", 1), "apache", java.util.Map.of("dev", 1)),
-      index.counts(CatalogEndpoint.ETCD));
+      index.counts(CatalogEndpoint.ETCD, Set.of()));
     index.put(etcd("/services/prod/redis/a", "dev", "redis", "10.0.0.1", 1));
     assertEquals(java.util.Map.of("redis", java.util.Map.of("dev", 2), "apache", java.util.Map.of("dev", 1)),
-      index.counts(CatalogEndpoint.ETCD));
+      index.counts(CatalogEndpoint.ETCD, Set.of()));
     index.remove(CatalogEndpoint.ETCD, "/services/prod/redis/a");
     index.remove(CatalogEndpoint.ETCD, "/services/dev/redis/c");
-    assertEquals(java.util.Map.of("apache", java.util.Map.of("dev", 1)), index.counts(CatalogEndpoint.ETCD));
-    assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 1)), index.counts(CatalogEndpoint.ZOOKEEPER));
+    assertEquals(java.util.Map.of("apache", java.util.Map.of("dev", 1)), index.counts(CatalogEndpoint.ETCD, Set.of()));
+    assertEquals(java.util.Map.of("redis", java.util.Map.of("prod", 1)), index.counts(CatalogEndpoint.ZOOKEEPER, Set.of()));
     assertEquals(List.of("10.0.0.2:2"), index.entries(CatalogEndpoint.ETCD, "apache").stream().map(CatalogEndpoint::address).toList());
     assertEquals(List.of(), index.entries(CatalogEndpoint.ETCD, "redis"));
-    assertEquals("apache", index.entry(CatalogEndpoint.ETCD, "/services/prod/redis/b").app());
-    assertNull(index.entry(CatalogEndpoint.ETCD, "/services/prod/redis/a"));
+    index.put(etcd("/services/dev/apache/e", "dev", "apache", "10.0.0.5", 5));
+    index.put(etcd("/services/qa/apache/f", "qa", "apache", "10.0.0.6", 6));
+    // left out: one of two in dev, the only one in qa; a key never put changes nothing
+    assertEquals(java.util.Map.of("apache", java.util.Map.of("dev", 1)), index.counts(CatalogEndpoint.ETCD,
+      Set.of("/services/prod/redis/b", "/services/qa/apache/f", "/services/none")));
+    assertEquals(java.util.Map.of(), index.counts(CatalogEndpoint.ETCD,
+      Set.of("/services/prod/redis/b", "/services/qa/apache/f", "/services/dev/apache/e")));
   }
 }

@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -49,29 +49,21 @@ public final class EtcdDocuments {
   }
 
   /** By service then env, leaving out the documents at {@code except}'s keys (those the api lists as Docker's). */
-  private static JsonObject counts(ConsumerCatalog catalog, List<String> except) {
-    Map<String, Map<String, Integer>> counts = catalog.counts(CatalogEndpoint.ETCD);
-    for (String key : except) {
-      CatalogEndpoint e = catalog.entry(CatalogEndpoint.ETCD, key);
-      Map<String, Integer> envs = e == null ? null : counts.get(e.app());
-      if (envs != null && envs.computeIfPresent(e.env(), (env, n) -> n == 1 ? null : n - 1) == null && envs.isEmpty()) {
-        counts.remove(e.app());
-      }
-    }
+  private static JsonObject counts(ConsumerCatalog catalog, Set<String> except) {
     JsonObject body = new JsonObject();
-    counts.forEach((app, envs) -> body.put(app, new JsonObject(new java.util.TreeMap<>(envs))));
+    catalog.counts(CatalogEndpoint.ETCD, except).forEach((app, envs) -> body.put(app, new JsonObject(new java.util.TreeMap<>(envs))));
     return body;
   }
 
-  private static List<String> keys(JsonObject request) {
+  private static Set<String> keys(JsonObject request) {
     Object value = request.getValue("except");
     if (value == null) {
-      return List.of();
+      return Set.of();
     }
     if (!(value instanceof JsonArray list) || !list.stream().allMatch(String.class::isInstance)) {
       throw new IllegalArgumentException("except: a list of etcd keys, not " + shown(value));
     }
-    return list.stream().map(String.class::cast).toList();
+    return list.stream().map(String.class::cast).collect(java.util.stream.Collectors.toSet());
   }
 
   private static String shown(Object value) {
