@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +21,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 
 /**
- * This node's copy of Nesoi's resources, kept by Curator's CuratorCache on {@code /nesoi} and
- * read on the owning verticle's context, so a GET costs no ZooKeeper round trip. A write waits
+ * This node's copy of Nesoi's resources, followed from the process's one Curator cache of
+ * {@code /nesoi} ({@link NesoiCache}) and read on the owning verticle's context, so a GET costs no ZooKeeper round trip. A write waits
  * until the copy has it ({@link #awaitPath}), so a client reads its own writes on the node it
  * wrote through.
  */
@@ -31,7 +30,10 @@ public final class NesoiView implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(NesoiView.class);
 
-  private final CuratorCache cache;
+  private final CuratorFramework client;
+  private final CuratorCacheListener listener;
+  private NesoiCache cache;
+  private AutoCloseable following;
   private final Map<String, JsonObject> apps = new TreeMap<>();
   private final Map<String, Map<String, JsonObject>> services = new TreeMap<>();
   /** Web-hooks by {@code kind/name}, then by hook name. */
@@ -65,27 +67,37 @@ public final class NesoiView implements AutoCloseable {
    * @param maxWaiters     how many {@link #awaitPath} may wait at once; more fail at once
    */
   public NesoiView(CuratorFramework client, Context context, long awaitTimeoutMs, int maxWaiters) {
+    this.client = client;
     this.context = context;
     this.awaitTimeoutMs = awaitTimeoutMs;
     this.maxWaiters = maxWaiters;
-    Executor onContext = task -> context.runOnContext(v -> task.run());
-    cache = CuratorCache.build(client, NesoiStore.ROOT);
-    cache.listenable().addListener(CuratorCacheListener.builder()
+    listener = CuratorCacheListener.builder()
       .forCreatesAndChanges((before, node) -> changed(node.getPath(), node.getData()))
       .forDeletes(node -> changed(node.getPath(), null))
       .forInitialized(() -> initialized.tryComplete())
-      .build(), onContext);
+      .build();
   }
 
-  /** Starts the cache (blocking: ZooKeeper calls); the future completes once it has loaded. */
+  /** Follows the process's cache of {@code /nesoi} (blocking: its first user starts it); the future completes once it has loaded. */
   public Future<Void> start() {
-    cache.start();
+    Executor onContext = task -> context.runOnContext(v -> task.run());
+    cache = NesoiCache.acquire(client);
+    following = cache.listen(listener, onContext);
     return initialized.future();
   }
 
   @Override
   public void close() {
-    cache.close();
+    if (cache == null) {
+      return;
+    }
+    try {
+      following.close();
+    } catch (Exception e) {
+      LOG.warn("could not stop following {}: {}", NesoiStore.ROOT, e.getMessage());
+    }
+    cache.release();
+    cache = null;
   }
 
   /** Runs (on the view's context) whenever a change record is written: the notifier's cue to fan out. */

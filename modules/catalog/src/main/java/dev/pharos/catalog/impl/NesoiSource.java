@@ -1,13 +1,12 @@
 package dev.pharos.catalog.impl;
 
 import dev.pharos.catalog.CatalogEndpoint;
+import dev.pharos.nesoi.NesoiCache;
 import dev.pharos.nesoi.NesoiStore;
 import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.cache.CuratorCacheStorage;
 import org.apache.curator.framework.state.ConnectionStateListener;
 
 import java.net.URI;
@@ -28,8 +27,9 @@ import java.util.Set;
 public final class NesoiSource implements AutoCloseable {
 
   private final CuratorFramework client;
-  private final CuratorCache cache;
   private final StoreFeed feed;
+  private NesoiCache cache;
+  private AutoCloseable following;
   /** Nesoi's hosts live in the same ZooKeeper as Nerve's znodes: its connection is this store's too. */
   private final ConnectionStateListener connection;
   /** The endpoint and problem keys each host document gave, so a changed document drops the ones it no longer has. */
@@ -39,26 +39,39 @@ public final class NesoiSource implements AutoCloseable {
     this.client = client;
     this.feed = feed;
     this.connection = ZooKeeperReachability.of(feed, CatalogEndpoint.NESOI, "hosts");
-    this.cache = CuratorCache.builder(client, NesoiStore.SERVICES).withStorage(CuratorCacheStorage.dataNotCached()).build();
   }
 
+  /**
+   * Follows the process's one cache of {@code /nesoi} (blocking: its first user starts it), which
+   * the api's view shares. Its events come on the cache's thread and, when this source joins a
+   * cache already loaded, on the caller's: the handlers lock.
+   */
   public void start() {
-    cache.listenable().addListener(CuratorCacheListener.builder()
-      .forCreatesAndChanges((before, node) -> changed(node))
-      .forDeletes(gone -> replace(gone.getPath(), Map.of(), Map.of()))
-      .forInitialized(() -> feed.loaded(CatalogEndpoint.NESOI))
-      .build());
     client.getConnectionStateListenable().addListener(connection);
-    cache.start();
+    cache = NesoiCache.acquire(client);
+    following = cache.listen(CuratorCacheListener.builder()
+      .forCreatesAndChanges((before, node) -> changed(node))
+      .forDeletes(gone -> gone(gone.getPath()))
+      .forInitialized(() -> feed.loaded(CatalogEndpoint.NESOI))
+      .build(), Runnable::run);
   }
 
   /** The service name when {@code path} is {@code /nesoi/srv/{name}/{host}}, else null. */
   static String service(String path) {
+    if (!path.startsWith(NesoiStore.SERVICES + "/")) {
+      return null; // the shared cache holds all of /nesoi: apps, hooks, change records
+    }
     String[] parts = path.split("/", -1);
     return parts.length == 5 && !parts[3].isEmpty() && !parts[4].isEmpty() ? parts[3] : null;
   }
 
-  private void changed(ChildData node) {
+  private synchronized void gone(String path) {
+    if (service(path) != null) {
+      replace(path, Map.of(), Map.of());
+    }
+  }
+
+  private synchronized void changed(ChildData node) {
     String app = service(node.getPath());
     if (app == null) {
       return;
@@ -132,6 +145,14 @@ public final class NesoiSource implements AutoCloseable {
   @Override
   public void close() {
     client.getConnectionStateListenable().removeListener(connection);
-    cache.close();
+    if (cache != null) {
+      try {
+        following.close();
+      } catch (Exception e) {
+        // removing a listener throws nothing
+      }
+      cache.release();
+      cache = null;
+    }
   }
 }

@@ -51,6 +51,9 @@ class StoreDocumentsTest {
   void nesoiEndpointUrisNeedAHostAndAPort() {
     assertEquals("api", NesoiSource.service("/nesoi/srv/api/h1"));
     assertNull(NesoiSource.service("/nesoi/srv/api"));
+    // the cache it follows holds all of /nesoi: a hook or an app of the same depth is no host
+    assertNull(NesoiSource.service("/nesoi/hooks/srv/api"));
+    assertNull(NesoiSource.service("/nesoi/app/api/h1"));
     CatalogEndpoint e = NesoiSource.endpoint("/nesoi/srv/api/h1#http", "api", "http", "http://127.0.0.1:8080/");
     assertEquals("127.0.0.1:8080", e.address());
     assertEquals(CatalogEndpoint.NESOI_ENV, e.env());
