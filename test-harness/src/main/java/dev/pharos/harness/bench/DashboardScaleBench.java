@@ -62,9 +62,8 @@ public final class DashboardScaleBench {
   private static void measure(Harness harness, HttpClient http, Path profile, int instances, int services, int changes,
                               double writeSeconds) throws Exception {
     long startAt = System.nanoTime();
-    // the api alone: what the page reads. A whole node on 100,000 Nesoi hosts loads them twice on its one
-    // ZooKeeper session (the api's view and the ambassador's catalog), and on this shared machine its
-    // health checker once missed its 30 s group join meanwhile: a startup problem, not the dashboard's
+    // the api alone: what the page reads, and what its figures are of (a whole node's other stages
+    // would time their own start here, not the dashboard's)
     JsonObject apiOnly = new JsonObject();
     List.of("docker-watcher", "definition-watcher", "health-checker", "registrar", "ambassador", "webhooks")
       .forEach(stage -> apiOnly.put(stage, new JsonObject().put("instances", 0)));
