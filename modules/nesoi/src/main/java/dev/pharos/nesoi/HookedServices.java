@@ -1,10 +1,10 @@
 package dev.pharos.nesoi;
 
+import dev.pharos.zookeeper.PerClient;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,12 +23,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class HookedServices {
 
   private static final String PARENT = NesoiStore.HOOKS + "/srv";
-  private static final Map<CuratorFramework, HookedServices> SHARED = new HashMap<>();
+  private static final PerClient<HookedServices> SHARED = new PerClient<>(client -> {
+    HookedServices made = new HookedServices(client);
+    made.cache.start();
+    return made;
+  }, made -> made.cache.close());
 
   private final CuratorFramework client;
   private final CuratorCache cache;
-  /** Who acquired it and has not released it yet; guarded by {@link #SHARED}. */
-  private int users;
   /** Hooks per service name. */
   private final Map<String, Integer> hooks = new ConcurrentHashMap<>();
   private volatile boolean loaded;
@@ -49,27 +51,12 @@ public final class HookedServices {
    * {@link #release}.
    */
   public static HookedServices acquire(CuratorFramework client) {
-    synchronized (SHARED) {
-      HookedServices view = SHARED.get(client);
-      if (view == null) {
-        view = new HookedServices(client);
-        view.cache.start();
-        SHARED.put(client, view);
-      }
-      view.users++;
-      return view;
-    }
+    return SHARED.acquire(client);
   }
 
   /** The last release stops the following. */
   public void release() {
-    synchronized (SHARED) {
-      if (--users > 0) {
-        return;
-      }
-      SHARED.remove(client, this);
-    }
-    cache.close();
+    SHARED.release(client, this);
   }
 
   /** {@code /nesoi/hooks/srv/{name}/{hook}} counts for {@code name}; other depths do not. */

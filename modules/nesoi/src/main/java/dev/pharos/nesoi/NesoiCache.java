@@ -1,11 +1,10 @@
 package dev.pharos.nesoi;
 
+import dev.pharos.zookeeper.PerClient;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
@@ -20,13 +19,15 @@ import java.util.concurrent.Executor;
  */
 public final class NesoiCache {
 
-  private static final Map<CuratorFramework, NesoiCache> SHARED = new HashMap<>();
+  private static final PerClient<NesoiCache> SHARED = new PerClient<>(client -> {
+    NesoiCache made = new NesoiCache(client);
+    made.cache.start();
+    return made;
+  }, made -> made.cache.close());
 
   private final CuratorFramework client;
   private final CuratorCache cache;
   private volatile boolean initialized;
-  /** Who acquired it and has not released it yet; guarded by {@link #SHARED}. */
-  private int users;
 
   private NesoiCache(CuratorFramework client) {
     this.client = client;
@@ -37,27 +38,12 @@ public final class NesoiCache {
 
   /** The cache of {@code /nesoi} on {@code client}, started (blocking: ZooKeeper calls). Give it back with {@link #release}. */
   public static NesoiCache acquire(CuratorFramework client) {
-    synchronized (SHARED) {
-      NesoiCache shared = SHARED.get(client);
-      if (shared == null) {
-        shared = new NesoiCache(client);
-        shared.cache.start();
-        SHARED.put(client, shared);
-      }
-      shared.users++;
-      return shared;
-    }
+    return SHARED.acquire(client);
   }
 
   /** The last release closes the cache. */
   public void release() {
-    synchronized (SHARED) {
-      if (--users > 0) {
-        return;
-      }
-      SHARED.remove(client, this);
-    }
-    cache.close();
+    SHARED.release(client, this);
   }
 
   /**

@@ -1,9 +1,6 @@
 package dev.pharos.nesoi;
 
-import dev.pharos.zookeeper.ZooKeeperClients;
-import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,20 +15,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The process's one view of which services have web-hooks, shared by every registrar instance. */
 class HookedServicesTest {
 
-  private TestingServer server;
+  private NesoiZooKeeper store;
   private CuratorFramework zk;
 
   @BeforeEach
   void start() throws Exception {
-    server = new TestingServer(true);
-    zk = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()));
-    new NesoiStore(zk).ensureLayout();
+    store = new NesoiZooKeeper();
+    zk = store.zk;
   }
 
   @AfterEach
   void stop() throws Exception {
-    zk.close();
-    server.close();
+    store.close();
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {

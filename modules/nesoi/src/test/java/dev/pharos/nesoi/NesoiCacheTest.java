@@ -1,10 +1,7 @@
 package dev.pharos.nesoi;
 
-import dev.pharos.zookeeper.ZooKeeperClients;
-import io.vertx.core.json.JsonObject;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,22 +22,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** One cache of /nesoi per client, on a real (in-process) ZooKeeper: a reader that comes later is brought up to date. */
 class NesoiCacheTest {
 
-  private TestingServer server;
+  private NesoiZooKeeper store;
   private CuratorFramework zk;
   private final ExecutorService serial = Executors.newSingleThreadExecutor();
 
   @BeforeEach
   void start() throws Exception {
-    server = new TestingServer(true);
-    zk = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()));
-    new NesoiStore(zk).ensureLayout();
+    store = new NesoiZooKeeper();
+    zk = store.zk;
   }
 
   @AfterEach
   void stop() throws Exception {
     serial.shutdownNow();
-    zk.close();
-    server.close();
+    store.close();
   }
 
   /** What a reader has heard: path to data, and whether it heard the cache loaded. */

@@ -91,38 +91,44 @@ final class ChangePaths {
       .put("endpoints", new JsonObject().put("http", "http://127.1.4." + (1 + n % 254) + ":" + (8000 + n / 254) + "/")).encode();
   }
 
+  /** One store's write of a new address for app {@code a} (giving what its removal takes), and that removal. */
+  record Store(Adder add, Remover remove) {
+    interface Adder {
+      String add(int a, String name, String host, int port) throws Exception;
+    }
+
+    interface Remover {
+      void remove(String written) throws Exception;
+    }
+  }
+
+  private Store nerve() {
+    return new Store(fill::add, fill::remove);
+  }
+
+  private Store etcd() {
+    return new Store(etcd::add, etcd::remove);
+  }
+
   /** {@code changes} Nerve registrations written to ZooKeeper, each timed to the node's first DNS answer that has it. */
   Latencies dns(int changes, int apps) throws Exception {
-    List<Double> ms = new ArrayList<>();
-    int missed = 0;
-    for (int k = 0; k < changes; k++) {
-      int a = k * 53 % apps;
-      String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
-      long t0 = System.nanoTime();
-      String path = fill.add(a, "dns-" + serial, "127.1.5." + (1 + serial % 254), 9000 + serial++ / 254);
-      boolean seen = answered(name, perApp + 1);
-      double took = (System.nanoTime() - t0) / 1e6;
-      if (seen) {
-        ms.add(took);
-      } else {
-        missed++;
-      }
-      fill.remove(path);
-      answered(name, perApp);
-    }
-    Collections.sort(ms);
-    return new Latencies(ms, ms, missed);
+    return toDns(nerve(), changes, apps, 53, "127.1.5.");
   }
 
   /** {@code changes} etcd documents put, each timed to the node's first DNS answer that has it. */
   Latencies etcdToDns(int changes, int apps) throws Exception {
+    return toDns(etcd(), changes, apps, 59, "127.1.8.");
+  }
+
+  /** Each change on its own address ({@code subnet} x), timed from its write to the first DNS answer that has it, then removed. */
+  private Latencies toDns(Store store, int changes, int apps, int stride, String subnet) throws Exception {
     List<Double> ms = new ArrayList<>();
     int missed = 0;
     for (int k = 0; k < changes; k++) {
-      int a = k * 59 % apps;
+      int a = k * stride % apps;
       String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
       long t0 = System.nanoTime();
-      String key = etcd.add(a, "dns-" + serial, "127.1.8." + (1 + serial % 254), 9000 + serial++ / 254);
+      String written = store.add().add(a, "dns-" + serial, subnet + (1 + serial % 254), 9000 + serial++ / 254);
       boolean seen = answered(name, perApp + 1);
       double took = (System.nanoTime() - t0) / 1e6;
       if (seen) {
@@ -130,7 +136,7 @@ final class ChangePaths {
       } else {
         missed++;
       }
-      etcd.remove(key);
+      store.remove().remove(written);
       answered(name, perApp);
     }
     Collections.sort(ms);
@@ -139,17 +145,9 @@ final class ChangePaths {
 
   /** An etcd document put and deleted {@code pairs} times, each seen in DNS: the node's cost of one change. */
   Cost etcdCost(int pairs, int apps) throws Exception {
-    return cost(2 * pairs, () -> {
-      for (int k = 0; k < pairs; k++) {
-        int a = k * 59 % apps;
-        String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
-        String key = etcd.add(a, "cost-" + serial, "127.1.9." + (1 + serial % 254), 9000 + serial++ / 254);
-        answered(name, perApp + 1);
-        etcd.remove(key);
-        answered(name, perApp);
-      }
-    });
+    return storeCost(etcd(), pairs, apps, 59, "127.1.9.");
   }
+
 
   /** {@code changes} Nerve registrations of the descriptors' apps, each timed to {@code /v1/descriptors} listing it. */
   Latencies ambassador(int changes, List<Integer> descriptorApps) throws Exception {
@@ -194,17 +192,23 @@ final class ChangePaths {
 
   /** A Nerve registration added and removed {@code pairs} times (each seen in DNS before the next): the cost of one change. */
   Cost nerveCost(int pairs, int apps) throws Exception {
+    return storeCost(nerve(), pairs, apps, 53, "127.1.7.");
+  }
+
+  /** A new address written to one store and removed, {@code pairs} times, each seen in DNS: the node's cost of one change. */
+  private Cost storeCost(Store store, int pairs, int apps, int stride, String subnet) throws Exception {
     return cost(2 * pairs, () -> {
       for (int k = 0; k < pairs; k++) {
-        int a = k * 53 % apps;
+        int a = k * stride % apps;
         String name = RegistryFill.app(a) + "." + RegistryFill.ENV + ".pharos.";
-        String path = fill.add(a, "cost-" + serial, "127.1.7." + (1 + serial % 254), 9000 + serial++ / 254);
+        String written = store.add().add(a, "cost-" + serial, subnet + (1 + serial % 254), 9000 + serial++ / 254);
         answered(name, perApp + 1);
-        fill.remove(path);
+        store.remove().remove(written);
         answered(name, perApp);
       }
     });
   }
+
 
   /** A Nesoi host PUT and DELETEd through the api {@code pairs} times: the cost of one change, its own write included. */
   Cost nesoiCost(int pairs, int apps) throws Exception {
