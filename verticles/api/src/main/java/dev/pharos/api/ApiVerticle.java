@@ -10,6 +10,7 @@ import dev.pharos.api.impl.ServiceOverview;
 import dev.pharos.api.impl.ServicesRoutes;
 import dev.pharos.bus.Addresses;
 import dev.pharos.bus.InstanceFilter;
+import dev.pharos.bus.PagedReplies;
 import dev.pharos.metrics.PharosMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -213,14 +214,19 @@ public class ApiVerticle extends VerticleBase {
                                           String any) {
     List<JsonObject> instances = directory.instances(stage);
     if (instances.isEmpty()) {
-      return ask(any, asked).map(List::of);
+      return askInPages(any, asked).map(List::of);
     }
     List<Future<JsonObject>> answers = new ArrayList<>();
-    instances.forEach(i -> answers.add(ask(address.apply(i.getString("id")), asked)));
+    instances.forEach(i -> answers.add(askInPages(address.apply(i.getString("id")), asked)));
     return Future.join(answers).transform(done -> {
       List<JsonObject> got = answers.stream().filter(Future::succeeded).map(Future::result).toList();
       return got.isEmpty() ? Future.failedFuture(answers.get(0).cause()) : Future.succeededFuture(got);
     });
+  }
+
+  /** A snapshot in pages ({@link PagedReplies}): no bus message grows with the answerer's share. */
+  private Future<JsonObject> askInPages(String address, JsonObject body) {
+    return PagedReplies.request(vertx, address, body, PagedReplies.DEFAULT_PAGE_SIZE, ASK);
   }
 
   private Future<JsonObject> ask(String address) {

@@ -3,6 +3,7 @@ package dev.pharos.registrar;
 import dev.pharos.PharosConfig;
 import dev.pharos.bus.Addresses;
 import dev.pharos.bus.InstanceFilter;
+import dev.pharos.bus.PagedReplies;
 import dev.pharos.etcd.EtcdClients;
 import dev.pharos.metrics.PharosMetrics;
 import dev.pharos.metrics.StoreMeters;
@@ -316,7 +317,9 @@ public class RegistrarVerticle extends VerticleBase {
       msg.fail(400, "a registrations snapshot request is {} or {\"apps\":[...],\"envs\":[...]}: " + e.getMessage());
       return;
     }
-    msg.reply(new JsonObject().put("member", status.id()).put("node", status.node())
-      .put("registrations", nerve.toJson(filter::passes)).put("maintenance", drains.toJson(filter::passes)));
+    // in pages when asked ({"pageSize"}): a registrar's share may be thousands of registrations
+    PagedReplies.reply(msg, new JsonObject().put("member", status.id()).put("node", status.node())
+      .put("registrations", nerve.toJson(filter::passes)).put("maintenance", drains.toJson(filter::passes)),
+      List.of("registrations", "maintenance"));
   }
 }

@@ -1,6 +1,7 @@
 package dev.pharos.health.impl;
 
 import dev.pharos.bus.InstanceFilter;
+import dev.pharos.bus.PagedReplies;
 import dev.pharos.model.Instance;
 import dev.pharos.ownership.Ownership;
 import io.vertx.core.eventbus.Message;
@@ -39,6 +40,8 @@ public final class SnapshotAnswers {
     this.watches = watches;
     this.checker = checker;
   }
+
+  private static final java.util.List<String> LISTS = java.util.List.of("instances", "watches", "unheld");
 
   public void reply(Message<JsonObject> msg) {
     if (checker.stopping()) {
@@ -99,7 +102,8 @@ public final class SnapshotAnswers {
         reply.put("unheld", unheld(registrars, registrar, verdicts));
       }
     }
-    msg.reply(reply);
+    // in pages when asked ({"pageSize"}): every watch with its checks is the biggest answer on the bus
+    PagedReplies.reply(msg, reply, LISTS);
   }
 
   /**
