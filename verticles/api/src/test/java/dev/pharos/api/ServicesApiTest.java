@@ -138,9 +138,18 @@ class ServicesApiTest {
           .put("env", "prod").put("service", "cache").put("address", "127.0.0.8:1").put("tags", new io.vertx.core.json.JsonArray()))));
     }).completion().await(5, TimeUnit.SECONDS);
 
+    List<JsonObject> registrars = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
+      registrars.add(msg.body());
+      msg.reply(new JsonObject().put("member", "r1").put("node", "n1").put("registrations", new io.vertx.core.json.JsonArray())
+        .put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false));
+    }).completion().await(5, TimeUnit.SECONDS);
+
     JsonObject list = json("/v1/services");
+    assertEquals(dev.pharos.bus.PagedReplies.DEFAULT_PAGE_SIZE, registrars.get(0).getInteger(dev.pharos.bus.PagedReplies.PAGE_SIZE),
+      "a registrar's share is asked for in pages");
     assertEquals(new JsonObject().put("counts", true).put("except", new io.vertx.core.json.JsonArray()), asked.get(0),
-      "no Docker instance here, so no document to leave out");
+      "no Docker instance registered here, so no document to leave out");
     JsonObject cache = list.getJsonArray("services").getJsonObject(0);
     assertEquals(new JsonObject().put("unchecked", 3), cache.getJsonObject("states"));
     assertEquals(new JsonObject().put("etcd", 3), cache.getJsonObject("sources"));

@@ -173,6 +173,14 @@ class RegistrarTest {
     var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
       () -> refused.get(10, TimeUnit.SECONDS));
     assertTrue(failure.getCause().getMessage().contains("apps: "), failure.getCause().getMessage());
+
+    // in pages of one: the first page has one registration and says there is more; put together, both
+    JsonObject first = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT,
+      new JsonObject().put(dev.pharos.bus.PagedReplies.PAGE_SIZE, 1)).await(10, TimeUnit.SECONDS).body();
+    assertEquals(1, first.getJsonArray("registrations").size());
+    assertEquals(true, first.getBoolean("more"));
+    assertEquals(2, dev.pharos.bus.PagedReplies.request(vertx, Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject(), 1,
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000)).await(10, TimeUnit.SECONDS).getJsonArray("registrations").size());
   }
 
   @Test

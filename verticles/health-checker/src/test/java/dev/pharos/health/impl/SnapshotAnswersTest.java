@@ -82,5 +82,12 @@ class SnapshotAnswersTest {
     ExecutionException refused = assertThrows(ExecutionException.class, () -> vertx.eventBus()
       .request("answers", new JsonObject().put("envs", "dev")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
     assertTrue(refused.getCause().getMessage().contains("envs: "), refused.getCause().getMessage());
+
+    // asked in pages, two entries a page: the first page says there is more, and the pages put together are the whole
+    JsonObject first = ask(new JsonObject().put(dev.pharos.bus.PagedReplies.PAGE_SIZE, 2));
+    assertEquals(2, first.getJsonArray("watches").size());
+    assertEquals(true, first.getBoolean("more"));
+    assertEquals(List.of("i1", "i2", "i3"), ids(dev.pharos.bus.PagedReplies.request(vertx, "answers", new JsonObject(), 2,
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000)).await(10, TimeUnit.SECONDS)));
   }
 }
