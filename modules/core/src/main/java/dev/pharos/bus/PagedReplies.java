@@ -86,7 +86,11 @@ public final class PagedReplies {
       JsonObject page = header.copy();
       int room = size;
       while (list < lists.size()) {
-        JsonArray all = whole.getJsonArray(lists.get(list), new JsonArray());
+        JsonArray all = whole.getJsonArray(lists.get(list));
+        if (all == null) {
+          list++; // not in this answer: not in its pages either
+          continue;
+        }
         int end = Math.min(all.size(), offset + room);
         JsonArray part = page.getJsonArray(lists.get(list));
         if (part == null) {

@@ -74,6 +74,12 @@ class PagedRepliesTest {
     vertx.eventBus().<JsonObject>consumer("small", msg -> PagedReplies.reply(msg, whole(3, 1), List.of("registrations", "maintenance")))
       .completion().await(5, TimeUnit.SECONDS);
     assertEquals(whole(3, 1), PagedReplies.request(vertx, "small", new JsonObject(), 100, ASK).await(10, TimeUnit.SECONDS));
+    // a list the answer does not have is not in its pages either
+    vertx.eventBus().<JsonObject>consumer("without", msg -> PagedReplies.reply(msg, whole(3, 1), List.of("registrations", "unheld")))
+      .completion().await(5, TimeUnit.SECONDS);
+    JsonObject page = vertx.eventBus().<JsonObject>request("without", new JsonObject().put(PagedReplies.PAGE_SIZE, 100), ASK)
+      .await(10, TimeUnit.SECONDS).body();
+    assertEquals(whole(3, 1).put("more", false), page);
   }
 
   @Test
