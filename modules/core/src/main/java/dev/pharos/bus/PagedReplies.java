@@ -61,8 +61,13 @@ public final class PagedReplies {
       msg.reply(whole);
       return;
     }
-    JsonObject header = whole.copy();
-    lists.forEach(header::remove);
+    // the answer's other fields, without copying its lists (a page's delivery copies what it carries)
+    JsonObject header = new JsonObject();
+    whole.forEach(field -> {
+      if (!lists.contains(field.getKey())) {
+        header.put(field.getKey(), field.getValue());
+      }
+    });
     new Pager(whole, header, lists, size).send(msg);
   }
 
@@ -83,7 +88,7 @@ public final class PagedReplies {
     }
 
     void send(Message<JsonObject> to) {
-      JsonObject page = header.copy();
+      JsonObject page = new JsonObject(new java.util.LinkedHashMap<>(header.getMap()));
       int room = size;
       while (list < lists.size()) {
         JsonArray all = whole.getJsonArray(lists.get(list));
