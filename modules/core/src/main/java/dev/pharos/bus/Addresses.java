@@ -81,7 +81,7 @@ public final class Addresses {
    * benchmarks), answered by any one health checker instance:
    * {"member","node","ready","instances":[Instance JSON of every up instance it checks],"watches":[...]}.
    * Asked with {@code {"apps":[...],"envs":[...]}} ({@link InstanceFilter}), the same with those apps' and envs' only.
-   * Either asked with {@code "pageSize"} too comes in pages, each with {@code "more"} ({@link PagedReplies}).
+   * Either asked with {@code "pageSize"} too comes in pages, each with {@code "more"}, the later ones its lists only ({@link PagedReplies}).
    */
   public static final String INSTANCES_SNAPSHOT = "pharos.instances.snapshot";
 
@@ -141,7 +141,7 @@ public final class Addresses {
    * {"member","node","registrations":[{"instance":{...},"path":"...","since":ms}],
    * "maintenance":[{"instance":{...},"since":ms,"reason":"..."}]} (drained instances, up but held back).
    * Asked with {@code {"apps":[...],"envs":[...]}} ({@link InstanceFilter}), the same with those apps' and envs' only.
-   * Either asked with {@code "pageSize"} too comes in pages, each with {@code "more"} ({@link PagedReplies}).
+   * Either asked with {@code "pageSize"} too comes in pages, each with {@code "more"}, the later ones its lists only ({@link PagedReplies}).
    */
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
 

@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * A snapshot answered in pages rather than one bus message that grows with the answerer's share:
  * a request with {@code "pageSize": n} gets the answer's lists (registrations, watches...) at most
- * {@code n} entries a page, each page with the answer's other fields and {@code "more"}; the asker
+ * {@code n} entries a page, the first page with the answer's other fields, each with {@code "more"}; the asker
  * replies {@code {"next":true}} to a page to get the next one ({@code replyAndRequest}, so no
  * address has to reach the other node first). Each page is its own event-loop task on both sides,
  * so other work runs between pages, and no message is bigger than a page. A request without
@@ -79,6 +79,7 @@ public final class PagedReplies {
     private final int size;
     private int list;
     private int offset;
+    private boolean first = true;
 
     Pager(JsonObject whole, JsonObject header, List<String> lists, int size) {
       this.whole = whole;
@@ -88,7 +89,14 @@ public final class PagedReplies {
     }
 
     void send(Message<JsonObject> to) {
-      JsonObject page = new JsonObject(new java.util.LinkedHashMap<>(header.getMap()));
+      // the answer's other fields on the first page only: the asker appends every list of the later ones
+      JsonObject page = first ? new JsonObject(new java.util.LinkedHashMap<>(header.getMap())) : new JsonObject();
+      first = false;
+      for (String name : lists) {
+        if (whole.getValue(name) instanceof JsonArray) {
+          page.put(name, new JsonArray()); // every page has each of the answer's lists: one shape
+        }
+      }
       int room = size;
       while (list < lists.size()) {
         JsonArray all = whole.getJsonArray(lists.get(list));
@@ -98,10 +106,6 @@ public final class PagedReplies {
         }
         int end = Math.min(all.size(), offset + room);
         JsonArray part = page.getJsonArray(lists.get(list));
-        if (part == null) {
-          part = new JsonArray();
-          page.put(lists.get(list), part);
-        }
         for (int i = offset; i < end; i++) {
           part.add(all.getValue(i));
         }

@@ -27,12 +27,13 @@ public final class NesoiCache {
 
   private final CuratorFramework client;
   private final CuratorCache cache;
+  /** Written and read on Curator's notify thread only (volatile for the tests' sake). */
   private volatile boolean initialized;
 
   private NesoiCache(CuratorFramework client) {
     this.client = client;
     cache = CuratorCache.build(client, NesoiStore.ROOT);
-    // first of its listeners, so once a reader's own initialized runs, this flag is set
+    // called on Curator's notify thread, where listen() reads it
     cache.listenable().addListener(CuratorCacheListener.builder().forInitialized(() -> initialized = true).build());
   }
 
@@ -49,19 +50,25 @@ public final class NesoiCache {
   /**
    * Follows {@code /nesoi} from now: {@code listener} hears, on {@code executor}, a creation for
    * every node the cache holds, then {@code initialized} once the cache has loaded (at once when it
-   * had), then every change. A node may be heard of twice with the same data, and
-   * {@code initialized} twice: the listener must take both as they come. With a direct executor
-   * the listener also hears the cache's thread meanwhile: it must lock.
+   * had), then every change. A node may be heard of twice, or with older data just before its
+   * newer, and {@code initialized} twice: the listener must take each as it comes. The replay
+   * is handed over from the one thread on which Curator calls every listener of the client, so it
+   * comes in order with the changes around it (storage is written before that thread calls the
+   * listeners, so what the replay reads is never older than what was told before it), and it
+   * never runs on the caller's thread (an event loop, say).
    *
    * @return stops the following
    */
   public AutoCloseable listen(CuratorCacheListener listener, Executor executor) {
     cache.listenable().addListener(listener, executor);
-    executor.execute(() -> {
-      cache.stream().forEach(node -> listener.event(CuratorCacheListener.Type.NODE_CREATED, null, node));
-      if (initialized) {
-        listener.initialized();
-      }
+    client.runSafe(() -> {
+      boolean loaded = initialized; // set on this same thread, by the cache's initialized call
+      executor.execute(() -> {
+        cache.stream().forEach(node -> listener.event(CuratorCacheListener.Type.NODE_CREATED, null, node));
+        if (loaded) {
+          listener.initialized();
+        }
+      });
     });
     return () -> cache.listenable().removeListener(listener);
   }

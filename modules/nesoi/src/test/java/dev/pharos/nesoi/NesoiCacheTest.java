@@ -42,10 +42,14 @@ class NesoiCacheTest {
   private static final class Reader {
     final Map<String, String> nodes = new ConcurrentHashMap<>();
     final CountDownLatch loaded = new CountDownLatch(1);
+    final java.util.Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
     CuratorCacheListener listener() {
       return CuratorCacheListener.builder()
-        .forCreatesAndChanges((before, node) -> nodes.put(node.getPath(), new String(node.getData(), StandardCharsets.UTF_8)))
+        .forCreatesAndChanges((before, node) -> {
+          threads.add(Thread.currentThread());
+          nodes.put(node.getPath(), new String(node.getData(), StandardCharsets.UTF_8));
+        })
         .forDeletes(node -> nodes.remove(node.getPath()))
         .forInitialized(loaded::countDown)
         .build();
@@ -78,7 +82,9 @@ class NesoiCacheTest {
     Reader late = new Reader();
     AutoCloseable lateFollowing = second.listen(late.listener(), Runnable::run);
     assertTrue(late.loaded.await(10, TimeUnit.SECONDS), "a reader that comes after the load hears it loaded");
-    assertEquals("{\"v\":1}", late.nodes.get(NesoiStore.SERVICES + "/api/h1"), "and what the cache held, at once");
+    assertEquals("{\"v\":1}", late.nodes.get(NesoiStore.SERVICES + "/api/h1"), "and what the cache held");
+    // handed over on Curator's one notify thread, in order with the changes around it, never on the caller's
+    assertTrue(!late.threads.isEmpty() && !late.threads.contains(Thread.currentThread()), "replayed on " + late.threads);
 
     write(NesoiStore.SERVICES + "/api/h1", "{\"v\":2}");
     assertTrue(early.has(NesoiStore.SERVICES + "/api/h1", "{\"v\":2}", 5000));

@@ -56,7 +56,9 @@ class ServicesApiTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+    // bounded: a request the api leaves hanging fails the test instead of stalling it
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(java.time.Duration.ofSeconds(10)).build(),
+      HttpResponse.BodyHandlers.ofString());
   }
 
   private JsonObject json(String path) throws Exception {
@@ -160,5 +162,16 @@ class ServicesApiTest {
     JsonObject page = json("/v1/services/cache");
     assertEquals(new JsonObject().put("apps", new io.vertx.core.json.JsonArray().add("cache")), asked.get(asked.size() - 1));
     assertEquals("/services/prod/cache/1/1/a", page.getJsonArray("instances").getJsonObject(0).getString("id"));
+  }
+
+  /** An answer not of its contract (a count that is no number) is a 502 naming why, not a request left hanging. */
+  @Test
+  void anAnswerThatCannotBeReadIsA502(Vertx vertx) throws Exception {
+    vertx.eventBus().<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> msg.reply(
+      new JsonObject().put("counts", new JsonObject().put("cache", new JsonObject().put("prod", "many")))))
+      .completion().await(5, TimeUnit.SECONDS);
+    HttpResponse<String> answer = get("/v1/services");
+    assertEquals(502, answer.statusCode(), answer.body());
+    assertTrue(new JsonObject(answer.body()).getString("error").contains("could not be read"), answer.body());
   }
 }

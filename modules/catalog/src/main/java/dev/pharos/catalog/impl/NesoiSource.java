@@ -43,8 +43,9 @@ public final class NesoiSource implements AutoCloseable {
 
   /**
    * Follows the process's one cache of {@code /nesoi} (blocking: its first user starts it), which
-   * the api's view shares. Its events come on the cache's thread and, when this source joins a
-   * cache already loaded, on the caller's: the handlers lock.
+   * the api's view shares. Every event, the replay of what the cache held included, comes on
+   * Curator's one notify thread, in order; the handlers lock only so that a reader on another
+   * thread sees their maps whole.
    */
   public void start() {
     client.getConnectionStateListenable().addListener(connection);

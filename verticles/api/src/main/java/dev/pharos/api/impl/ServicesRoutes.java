@@ -53,7 +53,8 @@ public final class ServicesRoutes {
   private void summaries(RoutingContext rc) {
     ServiceQuery query = query(rc);
     if (query != null) {
-      summarySources().onSuccess(s -> answer(rc, s.body(ServicePages.summaries(s.sources(), query, clock.millis()))));
+      summarySources().map(s -> s.body(ServicePages.summaries(s.sources(), query, clock.millis())))
+        .onSuccess(body -> answer(rc, body)).onFailure(err -> failed(rc, err));
     }
   }
 
@@ -63,15 +64,16 @@ public final class ServicesRoutes {
       return;
     }
     String name = rc.pathParam("name");
-    serviceSources(name).onSuccess(s -> {
+    serviceSources(name).map(s -> {
       JsonObject page = ServicePages.instances(s.sources(), name, query, clock.millis());
-      if (page == null) {
-        rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
-          .end(s.body(new JsonObject().put("error", "no instance of service " + name)).encode());
+      return page != null ? s.body(page) : s.body(new JsonObject().put("error", "no instance of service " + name));
+    }).onSuccess(body -> {
+      if (body.containsKey("error")) {
+        rc.response().setStatusCode(404).putHeader("Content-Type", "application/json").end(body.encode());
       } else {
-        answer(rc, s.body(page));
+        answer(rc, body);
       }
-    });
+    }).onFailure(err -> failed(rc, err));
   }
 
   private static ServiceQuery query(RoutingContext rc) {
@@ -82,6 +84,12 @@ public final class ServicesRoutes {
         .end(new JsonObject().put("error", e.getMessage()).encode());
       return null;
     }
+  }
+
+  /** An answer from a stage that could not be read (not of its contract): 502 naming it, never a request left hanging. */
+  private static void failed(RoutingContext rc, Throwable err) {
+    rc.response().setStatusCode(502).putHeader("Content-Type", "application/json")
+      .end(new JsonObject().put("error", "a stage's answer could not be read: " + err).encode());
   }
 
   private static void answer(RoutingContext rc, JsonObject body) {
