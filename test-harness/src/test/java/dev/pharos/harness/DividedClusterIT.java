@@ -208,6 +208,17 @@ class DividedClusterIT extends EndToEndTest {
     List<String> stayed = checkerSnapshot(a, "node-b").getJsonArray("instances").stream()
       .map(i -> ((JsonObject) i).getString("id")).toList();
     assertFalse(stayed.isEmpty(), "b kept some of the eight when c joined");
+    // the same share asked from another node in pages of one entry: the pages, each its own round
+    // trip across the cluster, put together name the same instances and watches
+    String bChecker = StageMembers.of(harness.zk(), "pharos-cluster", Addresses.HEALTH_CHECKER).members().stream()
+      .filter(m -> m.node().equals("node-b")).findFirst().orElseThrow().id();
+    JsonObject paged = dev.pharos.bus.PagedReplies.request(a.vertx(), Addresses.instancesSnapshot(bChecker), new JsonObject(), 1,
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2000)).await(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(Set.copyOf(stayed), paged.getJsonArray("instances").stream().map(i -> ((JsonObject) i).getString("id"))
+      .collect(java.util.stream.Collectors.toSet()));
+    assertTrue(paged.getJsonArray("watches").stream().map(w -> ((JsonObject) w).getJsonObject("instance").getString("id"))
+      .collect(java.util.stream.Collectors.toSet()).containsAll(stayed), "every up instance's watch: " + paged.encode());
+    assertEquals("node-b", paged.getString("node"));
     int before = ups.size();
     harness.stop(b);
     Map<String, String> reasons = new java.util.HashMap<>();
