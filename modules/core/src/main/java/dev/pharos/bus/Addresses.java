@@ -97,6 +97,8 @@ public final class Addresses {
    * {@code "verdicts":{id:"up"|"down"|"not-mine"|"unknown"}}: "down" only when this checker owns
    * the instance, has its host's containers and no up watch of it; and
    * {@code "unheld":[Instance...]}: the up instances that registrar owns and did not name.
+   * A starting checker's {@code {"watches":false}} and a registrar's catch-up are asked with
+   * {@code "pageSize"} too, and come in pages ({@link PagedReplies}).
    */
   public static String instancesSnapshot(String memberId) {
     return INSTANCES_SNAPSHOT + "." + memberId;

@@ -2,7 +2,9 @@ package dev.pharos.bus;
 
 import dev.pharos.stage.Backoff;
 import dev.pharos.stage.StageStatus;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
@@ -44,26 +46,37 @@ public final class Snapshots {
    */
   public static void askUntilAnswered(Vertx vertx, String address, JsonObject body, StageStatus status,
                                       Consumer<JsonObject> apply, BooleanSupplier heard) {
-    ask(vertx, address, body, status, apply, heard, new Backoff(FIRST_RETRY_MS, RETRY_MS));
+    ask(vertx, address, body, 0, status, apply, heard, new Backoff(FIRST_RETRY_MS, RETRY_MS));
   }
 
-  private static void ask(Vertx vertx, String address, JsonObject body, StageStatus status, Consumer<JsonObject> apply,
+  /**
+   * The same for an answer that grows with the answerer's share (another checker's up
+   * instances): asked in pages of {@code pageSize} ({@link PagedReplies}), applied once whole.
+   */
+  public static void askInPagesUntilAnswered(Vertx vertx, String address, JsonObject body, int pageSize, StageStatus status,
+                                             Consumer<JsonObject> apply, BooleanSupplier heard) {
+    ask(vertx, address, body, pageSize, status, apply, heard, new Backoff(FIRST_RETRY_MS, RETRY_MS));
+  }
+
+  private static void ask(Vertx vertx, String address, JsonObject body, int pageSize, StageStatus status, Consumer<JsonObject> apply,
                           BooleanSupplier heard, Backoff backoff) {
     String subject = "snapshot " + address;
     if (heard.getAsBoolean()) {
       status.clear(subject);
       return;
     }
-    vertx.eventBus().<JsonObject>request(address, body, ASK)
+    Future<JsonObject> answer = pageSize > 0 ? PagedReplies.request(vertx, address, body, pageSize, ASK)
+      : vertx.eventBus().<JsonObject>request(address, body, ASK).map(Message::body);
+    answer
       .onSuccess(reply -> {
         status.clear(subject);
         if (!heard.getAsBoolean()) {
-          apply.accept(reply.body());
+          apply.accept(reply);
         }
       })
       .onFailure(err -> {
         status.problem(subject, "no answer yet: " + err.getMessage());
-        vertx.setTimer(backoff.next(), t -> ask(vertx, address, body, status, apply, heard, backoff));
+        vertx.setTimer(backoff.next(), t -> ask(vertx, address, body, pageSize, status, apply, heard, backoff));
       });
   }
 

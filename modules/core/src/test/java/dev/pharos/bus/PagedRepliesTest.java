@@ -93,4 +93,25 @@ class PagedRepliesTest {
       assertTrue(e.getMessage().startsWith("pageSize:"), e.getMessage());
     }
   }
+
+  /** A snapshot asked until answered, in pages (a starting checker asking another's up instances): applied once, whole. */
+  @Test
+  void aSnapshotAskedInPagesUntilAnsweredIsAppliedWhole(Vertx vertx) throws Exception {
+    List<JsonObject> asked = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer("others", msg -> {
+      asked.add(msg.body());
+      PagedReplies.reply(msg, whole(5, 0), List.of("registrations", "maintenance"));
+    }).completion().await(5, TimeUnit.SECONDS);
+    List<JsonObject> applied = new CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    dev.pharos.stage.StageStatus status = new dev.pharos.stage.StageStatus("health-checker", "n1");
+    vertx.runOnContext(v -> Snapshots.askInPagesUntilAnswered(vertx, "others", new JsonObject().put("watches", false), 2, status,
+      body -> {
+        applied.add(body);
+        done.countDown();
+      }, () -> false));
+    assertTrue(done.await(10, TimeUnit.SECONDS));
+    assertEquals(2, asked.get(0).getInteger(PagedReplies.PAGE_SIZE), "asked in pages");
+    assertEquals(List.of(whole(5, 0)), applied, "applied once, whole");
+  }
 }

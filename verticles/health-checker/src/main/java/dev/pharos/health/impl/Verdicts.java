@@ -49,8 +49,9 @@ public final class Verdicts {
       if (other.id().equals(status.id())) {
         continue;
       }
-      Snapshots.askUntilAnswered(vertx, Addresses.instancesSnapshot(other.id()), new JsonObject().put("watches", false),
-        status, body -> body.getJsonArray("instances", new JsonArray()).forEach(i -> reportedUp.add(((JsonObject) i).getString("id"))),
+      // in pages: another checker's up instances may be tens of thousands
+      Snapshots.askInPagesUntilAnswered(vertx, Addresses.instancesSnapshot(other.id()), new JsonObject().put("watches", false),
+        dev.pharos.bus.PagedReplies.DEFAULT_PAGE_SIZE, status, body -> body.getJsonArray("instances", new JsonArray()).forEach(i -> reportedUp.add(((JsonObject) i).getString("id"))),
         () -> gone.test(other.id()));
     }
   }

@@ -1,6 +1,7 @@
 package dev.pharos.registrar.impl;
 
 import dev.pharos.bus.Addresses;
+import dev.pharos.bus.PagedReplies;
 import dev.pharos.model.Instance;
 import dev.pharos.ownership.Member;
 import dev.pharos.ownership.Ownership;
@@ -141,9 +142,10 @@ public final class RegistrarGroup {
     if (!before.isEmpty()) {
       request.put("before", before.toJson());
     }
-    vertx.eventBus().<JsonObject>request(Addresses.instancesSnapshot(checker.id()), request, ASK)
+    // in pages: after a crash, the instances a registrar takes over may be thousands
+    PagedReplies.request(vertx, Addresses.instancesSnapshot(checker.id()), request, PagedReplies.DEFAULT_PAGE_SIZE, ASK)
       .onSuccess(reply -> {
-        reply.body().getJsonArray("instances").forEach(i -> {
+        reply.getJsonArray("instances").forEach(i -> {
           Instance instance = Instance.fromJson((JsonObject) i);
           if (owns(instance)) {
             up.accept(instance);
