@@ -74,12 +74,12 @@ public final class PagedReplies {
   /** Where the next page starts: which list, and where in it. */
   private static final class Pager {
     private final JsonObject whole;
-    private final JsonObject header;
     private final List<String> lists;
     private final int size;
     private int list;
     private int offset;
-    private boolean first = true;
+    /** The answer's other fields: the first page starts as them, the later ones empty. */
+    private JsonObject header;
 
     Pager(JsonObject whole, JsonObject header, List<String> lists, int size) {
       this.whole = whole;
@@ -90,8 +90,8 @@ public final class PagedReplies {
 
     void send(Message<JsonObject> to) {
       // the answer's other fields on the first page only: the asker appends every list of the later ones
-      JsonObject page = first ? new JsonObject(new java.util.LinkedHashMap<>(header.getMap())) : new JsonObject();
-      first = false;
+      JsonObject page = header != null ? header : new JsonObject();
+      header = null;
       for (String name : lists) {
         if (whole.getValue(name) instanceof JsonArray) {
           page.put(name, new JsonArray()); // every page has each of the answer's lists: one shape

@@ -19,6 +19,12 @@ import java.util.concurrent.Executor;
  */
 public final class NesoiCache {
 
+  /** A reader's following of the cache; closing it removes the reader's listener. */
+  public interface Following extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   private static final PerClient<NesoiCache> SHARED = new PerClient<>(client -> {
     NesoiCache made = new NesoiCache(client);
     made.cache.start();
@@ -59,7 +65,7 @@ public final class NesoiCache {
    *
    * @return stops the following
    */
-  public AutoCloseable listen(CuratorCacheListener listener, Executor executor) {
+  public Following listen(CuratorCacheListener listener, Executor executor) {
     cache.listenable().addListener(listener, executor);
     client.runSafe(() -> {
       boolean loaded = initialized; // set on this same thread, by the cache's initialized call

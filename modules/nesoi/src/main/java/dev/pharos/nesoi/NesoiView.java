@@ -33,7 +33,7 @@ public final class NesoiView implements AutoCloseable {
   private final CuratorFramework client;
   private final CuratorCacheListener listener;
   private NesoiCache cache;
-  private AutoCloseable following;
+  private NesoiCache.Following following;
   private final Map<String, JsonObject> apps = new TreeMap<>();
   private final Map<String, Map<String, JsonObject>> services = new TreeMap<>();
   /** Web-hooks by {@code kind/name}, then by hook name. */
@@ -91,11 +91,7 @@ public final class NesoiView implements AutoCloseable {
     if (cache == null) {
       return;
     }
-    try {
-      following.close();
-    } catch (Exception e) {
-      LOG.warn("could not stop following {}: {}", NesoiStore.ROOT, e.getMessage());
-    }
+    following.close();
     cache.release();
     cache = null;
   }

@@ -73,14 +73,14 @@ class NesoiCacheTest {
     write(NesoiStore.SERVICES + "/api/h1", "{\"v\":1}");
     NesoiCache first = NesoiCache.acquire(zk);
     Reader early = new Reader();
-    AutoCloseable earlyFollowing = first.listen(early.listener(), serial);
+    NesoiCache.Following earlyFollowing = first.listen(early.listener(), serial);
     assertTrue(early.loaded.await(10, TimeUnit.SECONDS), "the first reader hears the cache loaded");
     assertTrue(early.has(NesoiStore.SERVICES + "/api/h1", "{\"v\":1}", 5000));
 
     NesoiCache second = NesoiCache.acquire(zk);
     assertSame(first, second, "one cache per client");
     Reader late = new Reader();
-    AutoCloseable lateFollowing = second.listen(late.listener(), Runnable::run);
+    NesoiCache.Following lateFollowing = second.listen(late.listener(), Runnable::run);
     assertTrue(late.loaded.await(10, TimeUnit.SECONDS), "a reader that comes after the load hears it loaded");
     assertEquals("{\"v\":1}", late.nodes.get(NesoiStore.SERVICES + "/api/h1"), "and what the cache held");
     // handed over on Curator's one notify thread, in order with the changes around it, never on the caller's

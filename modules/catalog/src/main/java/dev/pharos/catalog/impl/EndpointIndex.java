@@ -31,13 +31,7 @@ public final class EndpointIndex {
     int size;
 
     void count(CatalogEndpoint endpoint, int delta) {
-      Map<String, Integer> envs = envsByStore.computeIfAbsent(endpoint.store(), k -> new TreeMap<>());
-      if (envs.merge(endpoint.env(), delta, Integer::sum) == 0) {
-        envs.remove(endpoint.env());
-        if (envs.isEmpty()) {
-          envsByStore.remove(endpoint.store());
-        }
-      }
+      adjust(envsByStore, endpoint.store(), endpoint.env(), delta);
     }
   }
 
@@ -196,15 +190,22 @@ public final class EndpointIndex {
     for (String key : except) {
       String appName = appOfKey.get(id(store, key));
       CatalogEndpoint e = appName == null ? null : apps.get(appName).byStore.getOrDefault(store, Map.of()).get(key);
-      Map<String, Integer> envs = e == null ? null : counts.get(appName);
-      if (envs != null && envs.merge(e.env(), -1, Integer::sum) == 0) {
-        envs.remove(e.env());
-        if (envs.isEmpty()) {
-          counts.remove(appName);
-        }
+      if (e != null) {
+        adjust(counts, appName, e.env(), -1);
       }
     }
     return counts;
+  }
+
+  /** Adds {@code delta} to {@code nested[outer][env]}, dropping a count that reaches 0 and an outer key left empty. */
+  private static void adjust(Map<String, Map<String, Integer>> nested, String outer, String env, int delta) {
+    Map<String, Integer> envs = nested.computeIfAbsent(outer, k -> new TreeMap<>());
+    if (envs.merge(env, delta, Integer::sum) == 0) {
+      envs.remove(env);
+    }
+    if (envs.isEmpty()) {
+      nested.remove(outer);
+    }
   }
 
   /** Every app with at least one endpoint. */

@@ -29,7 +29,7 @@ public final class NesoiSource implements AutoCloseable {
   private final CuratorFramework client;
   private final StoreFeed feed;
   private NesoiCache cache;
-  private AutoCloseable following;
+  private NesoiCache.Following following;
   /** Nesoi's hosts live in the same ZooKeeper as Nerve's znodes: its connection is this store's too. */
   private final ConnectionStateListener connection;
   /** The endpoint and problem keys each host document gave, so a changed document drops the ones it no longer has. */
@@ -147,11 +147,7 @@ public final class NesoiSource implements AutoCloseable {
   public void close() {
     client.getConnectionStateListenable().removeListener(connection);
     if (cache != null) {
-      try {
-        following.close();
-      } catch (Exception e) {
-        // removing a listener throws nothing
-      }
+      following.close();
       cache.release();
       cache = null;
     }
