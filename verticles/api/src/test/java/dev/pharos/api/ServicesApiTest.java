@@ -164,6 +164,33 @@ class ServicesApiTest {
     assertEquals("/services/prod/cache/1/1/a", page.getJsonArray("instances").getJsonObject(0).getString("id"));
   }
 
+  /**
+   * A list of named services (what the dashboard asks for the rows a change touched) asks each
+   * registrar and the ambassador for those services only, not for every instance and count.
+   */
+  @Test
+  void aListOfNamedServicesAsksForThoseServicesOnly(Vertx vertx) throws Exception {
+    List<JsonObject> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> {
+      asked.add(msg.body());
+      msg.reply(new JsonObject().put("endpoints", new io.vertx.core.json.JsonArray().add(new JsonObject()
+        .put("key", "/services/prod/cache/1/1/a").put("env", "prod").put("service", "cache").put("address", "127.0.0.8:1")
+        .put("tags", new io.vertx.core.json.JsonArray()))));
+    }).completion().await(5, TimeUnit.SECONDS);
+    List<JsonObject> registrars = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
+      registrars.add(msg.body());
+      msg.reply(new JsonObject().put("member", "r1").put("node", "n1").put("registrations", new io.vertx.core.json.JsonArray())
+        .put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false));
+    }).completion().await(5, TimeUnit.SECONDS);
+
+    JsonObject list = json("/v1/services?app=cache&app=web");
+    assertEquals(List.of("cache", "web"), registrars.get(0).getJsonArray("apps").getList(), registrars.get(0).encode());
+    assertEquals(new JsonObject().put("apps", new io.vertx.core.json.JsonArray().add("cache").add("web")), asked.get(0));
+    assertEquals(1, list.getJsonArray("services").size(), list.encode());
+    assertEquals(new JsonObject().put("unchecked", 1), list.getJsonArray("services").getJsonObject(0).getJsonObject("states"));
+  }
+
   /** An answer not of its contract (a count that is no number) is a 502 naming why, not a request left hanging. */
   @Test
   void anAnswerThatCannotBeReadIsA502(Vertx vertx) throws Exception {

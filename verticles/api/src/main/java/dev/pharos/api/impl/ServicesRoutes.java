@@ -17,11 +17,12 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/services} (one summary per service, paged) and {@code GET /v1/services/{name}}
- * (that service's instances, paged). A summary gathers the Docker instances of every registrar
- * and health checker over the bus (a cost that grows with those, not with the page), and asks
- * the ambassador how many etcd documents each service has by env (a cost that grows with the
- * services); one service's page asks each registrar, checker and the ambassador for that
- * service's only. Nesoi's REST hosts are read from this node's view, and summarised through a
+ * (that service's instances, paged). The whole list gathers the Docker instances of every
+ * registrar and health checker over the bus (a cost that grows with those, not with the page),
+ * and asks the ambassador how many etcd documents each service has by env (a cost that grows
+ * with the services). A list of named services ({@code app=}: what the dashboard asks after a
+ * change) and one service's page ask each registrar, checker and the ambassador for those
+ * services' only. Nesoi's REST hosts are read from this node's view, and summarised through a
  * {@link RestIndex} rebuilt only when the view has changed.
  */
 public final class ServicesRoutes {
@@ -53,7 +54,7 @@ public final class ServicesRoutes {
   private void summaries(RoutingContext rc) {
     ServiceQuery query = query(rc);
     if (query != null) {
-      summarySources().map(s -> s.body(ServicePages.summaries(s.sources(), query, clock.millis())))
+      summarySources(query).map(s -> s.body(ServicePages.summaries(s.sources(), query, clock.millis())))
         .onSuccess(body -> answer(rc, body)).onFailure(err -> failed(rc, err));
     }
   }
@@ -64,7 +65,7 @@ public final class ServicesRoutes {
       return;
     }
     String name = rc.pathParam("name");
-    serviceSources(name).map(s -> {
+    namedSources(Set.of(name)).map(s -> {
       JsonObject page = ServicePages.instances(s.sources(), name, query, clock.millis());
       return page != null ? s.body(page) : s.body(new JsonObject().put("error", "no instance of service " + name));
     }).onSuccess(body -> {
@@ -108,10 +109,14 @@ public final class ServicesRoutes {
   }
 
   /**
-   * The list: every Docker instance, then the ambassador's counts of the etcd documents by
-   * service and env, told which documents are Docker's (they are listed as Docker instances).
+   * The list of the services {@code query} names, or of all: every Docker instance, then the
+   * ambassador's counts of the etcd documents by service and env, told which documents are
+   * Docker's (they are listed as Docker instances).
    */
-  private Future<Gathered> summarySources() {
+  private Future<Gathered> summarySources(ServiceQuery query) {
+    if (!query.apps().isEmpty()) {
+      return namedSources(query.apps());
+    }
     return docker.apply(InstanceFilter.ALL).otherwise(err -> new JsonObject().put("unavailable", err.getMessage()))
       .compose(instances -> {
         ServiceOverview.Docker ours = ServiceOverview.docker(instances);
@@ -121,13 +126,13 @@ public final class ServicesRoutes {
       });
   }
 
-  /** One service's page: its Docker instances and its etcd documents, asked at once. */
-  private Future<Gathered> serviceSources(String name) {
+  /** Named services (one service's page, or the list's rows a change touched): their Docker instances and etcd documents, asked at once. */
+  private Future<Gathered> namedSources(Set<String> names) {
     // a Docker instance's service is its app
-    Future<JsonObject> instances = docker.apply(new InstanceFilter(Set.of(name), Set.of()))
+    Future<JsonObject> instances = docker.apply(new InstanceFilter(names, Set.of()))
       .otherwise(err -> new JsonObject().put("unavailable", err.getMessage()));
     // no ambassador, no etcd source: the page goes on without it
-    Future<JsonObject> documents = etcd.apply(new JsonObject().put("apps", new JsonArray().add(name))).otherwise((JsonObject) null);
+    Future<JsonObject> documents = etcd.apply(new JsonObject().put("apps", new JsonArray(List.copyOf(names)))).otherwise((JsonObject) null);
     return Future.all(instances, documents).map(all -> gathered(
       ServiceOverview.sources(instances.result(), rest(), index(), documents.result()), documents.result(), instances.result()));
   }
