@@ -279,7 +279,7 @@ public class RegistrarVerticle extends VerticleBase {
       drains.forget(instance.id());
       down(instance, false);
     }, instance -> {
-      if (nerve.instance(instance.id()) == null && !drains.holdsBack(instance)) { // not one being written now
+      if (!nerve.wanted(instance.id()) && !drains.holdsBack(instance)) { // not one held or queued now
         LOG.info("{} is reported up by its health checker but its fact never reached this registrar; registering it",
           instance.id());
         up(instance);

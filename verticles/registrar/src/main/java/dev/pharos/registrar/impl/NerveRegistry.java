@@ -58,6 +58,8 @@ public final class NerveRegistry implements RegistryAdapter {
   private final java.util.Set<String> lostToAnother = new java.util.HashSet<>();
   private final Map<String, Held> held = new HashMap<>();
   private final Map<String, Future<Void>> chains = new HashMap<>();
+  /** Instances whose latest request was a registration still queued or on its way: see {@link #wanted}. */
+  private final java.util.Set<String> registerAsked = new java.util.HashSet<>();
   private boolean connectionTrouble;
 
   public NerveRegistry(Vertx vertx, NerveZooKeeperReporter reporter, Predicate<Instance> owns, Changes changes,
@@ -83,11 +85,16 @@ public final class NerveRegistry implements RegistryAdapter {
     Future<Void> next = chains.getOrDefault(id, Future.succeededFuture()).transform(x -> step.get())
       .recover(err -> Future.succeededFuture());
     chains.put(id, next);
-    next.onComplete(x -> chains.remove(id, next));
+    next.onComplete(x -> {
+      if (chains.remove(id, next)) {
+        registerAsked.remove(id); // nothing queued: what is held says it all
+      }
+    });
   }
 
   @Override
   public void register(Instance instance) {
+    registerAsked.add(instance.id());
     chain(instance.id(), () -> write(instance));
   }
 
@@ -183,6 +190,7 @@ public final class NerveRegistry implements RegistryAdapter {
 
   @Override
   public void deregister(Instance instance, boolean sweep) {
+    registerAsked.remove(instance.id());
     chain(instance.id(), () -> {
       Held gone = held.remove(instance.id());
       status.clear("registration " + instance.id());
@@ -196,6 +204,7 @@ public final class NerveRegistry implements RegistryAdapter {
 
   @Override
   public void release(String instanceId) {
+    registerAsked.remove(instanceId);
     chain(instanceId, () -> {
       held.remove(instanceId);
       status.clear("registration " + instanceId);
@@ -284,6 +293,15 @@ public final class NerveRegistry implements RegistryAdapter {
   public Instance instance(String instanceId) {
     Held h = held.get(instanceId);
     return h == null ? null : h.instance;
+  }
+
+  /**
+   * Whether the instance is held, or the latest request about it was a registration still
+   * queued: an instance that flapped has its registration queued behind its own deregistration,
+   * and is held by neither for that moment, though its "up" did arrive.
+   */
+  public boolean wanted(String instanceId) {
+    return held.containsKey(instanceId) || registerAsked.contains(instanceId);
   }
 
   /** {"instance","path","since"} of each registration in ZooKeeper that {@code filter} passes, for the registrations snapshot. */
