@@ -2,7 +2,7 @@
 # Benchmarks, run apart from the tests: starts the real servers, then measures Pharos and its
 # floor in the same run, prints each table, writes it to test-harness/bench/results/ and puts
 # it in the README between its markers.
-#   bash test-harness/bench/run.sh [containers (50)] [check endpoints (10000)] [proxy seconds per run (10)]
+#   bash test-harness/bench/run.sh [containers (200)] [check endpoints (10000)] [proxy seconds per run (10)]
 #   BENCH_ONLY=proxy bash test-harness/bench/run.sh ...   runs one of them
 #   BENCH_ONLY=dns bash test-harness/bench/run.sh           Pharos's DNS stage against NSD, with dnsperf
 #   BENCH_ONLY=dashboard bash test-harness/bench/run.sh     the dashboard at 1,000 instances under changes, then
@@ -44,7 +44,7 @@ bench() { # name main-class args... (extra -D properties in BENCH_PROPS)
 # thousands of backends and their connections in one JVM: more descriptors than a login shell's
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 only=${BENCH_ONLY:-}
-[[ -z $only || $only == registration ]] && bench registration dev.pharos.harness.bench.RegistrationBench "${1:-50}"
+[[ -z $only || $only == registration ]] && bench registration dev.pharos.harness.bench.RegistrationBench "${1:-200}"
 [[ -z $only || $only == checks ]] && bench checks dev.pharos.harness.bench.CheckThroughputBench "${2:-10000}" 10
 [[ -z $only || $only == proxy ]] && bench proxy dev.pharos.harness.bench.ProxyBench "${3:-10}" 7
 [[ -z $only || $only == proxy ]] && BENCH_PROPS=-Dbench.proxyThreads=1 \

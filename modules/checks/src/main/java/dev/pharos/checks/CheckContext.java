@@ -81,6 +81,16 @@ public final class CheckContext {
     if (onContext()) {
       return clock.schedule(delayMs, task)::cancel;
     }
+    return exactly(delayMs, task);
+  }
+
+  /**
+   * Runs {@code task} in {@code delayMs} on the caller's context, on a Vert.x timer: not rounded
+   * up to the clock's tick, for the few short waits where a tick is much of the wait.
+   *
+   * @return cancels the task (called on the same context)
+   */
+  public Runnable exactly(long delayMs, Runnable task) {
     long id = vertx.setTimer(Math.max(1, delayMs), t -> task.run());
     return () -> vertx.cancelTimer(id);
   }

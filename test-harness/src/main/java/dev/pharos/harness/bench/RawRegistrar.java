@@ -28,6 +28,8 @@ final class RawRegistrar implements AutoCloseable {
   private final Closeable events;
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
   private final Map<String, String> paths = new ConcurrentHashMap<>();
+  /** For each started container: when its start event arrived, its check passed, its create was answered (wall clock, ns). */
+  private final Map<String, long[]> stages = new ConcurrentHashMap<>();
 
   RawRegistrar(DockerClient docker, CuratorFramework zk, String parent, Map<String, Integer> ports) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -40,6 +42,7 @@ final class RawRegistrar implements AutoCloseable {
           if (port == null) {
             return;
           }
+          long received = ZnodeTimes.now();
           worker.execute(() -> {
             try {
               if ("start".equals(event.getStatus())) {
@@ -54,9 +57,11 @@ final class RawRegistrar implements AutoCloseable {
                     Thread.sleep(10);
                   }
                 }
+                long checked = ZnodeTimes.now();
                 String data = "{\"host\":\"127.0.0.1\",\"port\":" + port + ",\"name\":\"raw-" + id.substring(0, 12) + "\"}";
                 paths.put(id, zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
                   .forPath(parent + "/raw-" + id.substring(0, 12) + "_", data.getBytes()));
+                stages.put(id, new long[]{received, checked, ZnodeTimes.now()});
               } else {
                 String path = paths.remove(id);
                 if (path != null) {
@@ -69,6 +74,11 @@ final class RawRegistrar implements AutoCloseable {
           });
         }
       });
+  }
+
+  /** {@code [start event received, check passed, create answered]} of a started container, or null. */
+  long[] stages(String id) {
+    return stages.get(id);
   }
 
   @Override

@@ -19,12 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * dockerd's {@code start} event (its own timestamp) to the Nerve znode being visible to a
  * ZooKeeper watcher, and from {@code docker kill} to the znode being gone. The floor
  * ({@link RawRegistrar}) runs in the same run, its containers interleaved with Pharos's so that
- * both meet the same machine. Run apart from the tests: {@code test-harness/bench/run.sh}.
+ * both meet the same machine. Each container is killed once {@link #LIVE} more of its side have
+ * started, so the load stays the same whatever N, and N can be large enough for a p99 that is
+ * not just the slowest sample. Run apart from the tests: {@code test-harness/bench/run.sh}.
  */
 public final class RegistrationBench {
 
   /** Containers started first on each side and left out of the figures: JIT and first connections. */
   static final int WARMUP = 3;
+  /** Containers a side left running while the next start: each is killed after LIVE more have started. */
+  static final int LIVE = 20;
   static final int PHAROS = 0;
   static final int FLOOR = 1;
 
@@ -44,6 +48,11 @@ public final class RegistrationBench {
       String api = Harness.api(node);
       Harness.await("Pharos up", () -> new String(URI.create(api + "/v1/health").toURL().openStream().readAllBytes())
         .contains("\"status\" : \"UP\""));
+      // measured in a settled group, as a node runs nearly all its life: for its first 10 s a
+      // registrar lists a service before each create, in case an instance moved to it
+      Harness.await("registrar's group quiet", Duration.ofSeconds(60), () -> node.vertx().eventBus()
+        .<JsonObject>request(dev.pharos.bus.Addresses.status(dev.pharos.bus.Addresses.REGISTRAR), new JsonObject())
+        .await(5, java.util.concurrent.TimeUnit.SECONDS).body().getJsonObject("details").getBoolean("groupQuiet", false));
       PipelineStages stages = new PipelineStages(node.vertx());
       String floorParent = "/env/floor/sd/app/sd";
       harness.zk().create().creatingParentsIfNeeded().forPath(floorParent);
@@ -57,20 +66,25 @@ public final class RegistrationBench {
             new ArrayList<>(), new double[n], new double[n]),
           new Side("floor", Map.of(), floorTimes, floorPorts, new ArrayList<>(), new double[n], new double[n])};
         List<Integer> ports = new ArrayList<>(Harness.freePorts(2 * (n + WARMUP)));
-        for (int i = -WARMUP; i < n; i++) {
-          for (int s : order(i)) {
-            start(harness, sides[s], ports.remove(0), i, events);
+        // at most LIVE containers a side run at once, whatever n: the machine's load, and so the
+        // figures, do not grow with the number of samples
+        for (int i = -WARMUP; i < n + LIVE; i++) {
+          if (i < n) {
+            for (int s : order(i)) {
+              start(harness, sides[s], ports.remove(0), i, events);
+            }
           }
-        }
-        for (int i = -WARMUP; i < n; i++) {
-          for (int s : order(i)) {
-            kill(harness, sides[s], i);
+          if (i - LIVE >= -WARMUP) {
+            for (int s : order(i)) {
+              kill(harness, sides[s], i - LIVE);
+            }
           }
         }
         String table = table(n, sides[PHAROS], sides[FLOOR]);
         BenchOutput.publish("registration", table);
         if (raw) {
           System.out.println(breakdown(sides[PHAROS], stages, events));
+          System.out.println(floorBreakdown(sides[FLOOR], floor, events));
         }
       }
     }
@@ -134,6 +148,27 @@ public final class RegistrationBench {
     return text.toString();
   }
 
+  /** The floor's start path by stage, as {@link #breakdown} gives Pharos's, to compare stage by stage. */
+  private static String floorBreakdown(Side floor, RawRegistrar raw, DockerEventTimes events) {
+    double[] sums = new double[4];
+    int count = 0;
+    for (String id : floor.ids()) {
+      long[] t = raw.stages(id);
+      Long start = events.started(id);
+      Long seen = floor.times().created(Harness.shortId(id));
+      if (t != null && start != null && seen != null) {
+        sums[0] += (t[0] - start) / 1e6;
+        sums[1] += (t[1] - t[0]) / 1e6;
+        sums[2] += (t[2] - t[1]) / 1e6;
+        sums[3] += (seen - t[2]) / 1e6;
+        count++;
+      }
+    }
+    return String.format(Locale.ROOT, "floor start path, mean ms over %d: start event -> event received %.1f, -> check "
+      + "passed %.1f, -> create answered %.1f, -> znode seen %.1f", count, sums[0] / count, sums[1] / count, sums[2] / count,
+      sums[3] / count);
+  }
+
   private static double percentile(double[] values, double p) {
     double[] sorted = values.clone();
     Arrays.sort(sorted);
@@ -148,8 +183,8 @@ public final class RegistrationBench {
   }
 
   private static String table(int n, Side pharos, Side floor) {
-    return String.format(Locale.ROOT, "Registration latency (ms), %d containers per side started one after another, "
-      + "sides interleaved, %d warm-up each left out, rise 1%n%n", n, WARMUP)
+    return String.format(Locale.ROOT, "Registration latency (ms), %d containers per side started one after another "
+      + "(each killed after %d more), sides interleaved, %d warm-up each left out, rise 1%n%n", n, LIVE, WARMUP)
       + "| path | Pharos p50 | Pharos p99 | floor p50 | floor p99 | p50 ratio | p99 ratio |\n"
       + "|---|---:|---:|---:|---:|---:|---:|\n"
       + row("container start event to znode visible", pharos.upMs(), floor.upMs())

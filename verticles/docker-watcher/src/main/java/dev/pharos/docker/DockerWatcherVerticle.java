@@ -60,6 +60,8 @@ public class DockerWatcherVerticle extends VerticleBase {
    * as Docker's events must be.
    */
   private io.vertx.core.WorkerExecutor dockerPool;
+  /** Event work on {@link #dockerPool} not yet completed ({@link #inOrder}). */
+  private int queued;
   /** Whether the event stream is open: the stage is running only then, and only after a resync. */
   private boolean connected;
   /** Event handling failures so far: a resync clears the problem only if none failed since it began. */
@@ -159,6 +161,16 @@ public class DockerWatcherVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Runs {@code work} on the ordered Docker pool, after the event work queued before it; counted,
+   * so that a start with nothing queued before it can be published without the trip.
+   */
+  private <T> Future<T> inOrder(java.util.concurrent.Callable<T> work) {
+    queued++;
+    // on the context, before the caller's handlers of the same completion: none runs between them
+    return dockerPool.executeBlocking(work).andThen(done -> queued--);
+  }
+
   private void disconnected(Throwable err, long retryMs) {
     connected = false;
     String reason = err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
@@ -200,7 +212,7 @@ public class DockerWatcherVerticle extends VerticleBase {
     if (action != null && action.startsWith(HEALTH_STATUS)) {
       // queued behind a start being looked up, so the container is known when it applies
       String health = action.substring(HEALTH_STATUS.length()).trim();
-      dockerPool.executeBlocking(() -> id).onSuccess(known -> health(known, health));
+      inOrder(() -> id).onSuccess(known -> health(known, health));
       return;
     }
     if (event.getType() == EventType.NETWORK) {
@@ -210,7 +222,7 @@ public class DockerWatcherVerticle extends VerticleBase {
       return;
     }
     if ("create".equals(action)) {
-      created.put(id, dockerPool.executeBlocking(() -> Optional.ofNullable(ContainerListing.inspect(http, id))
+      created.put(id, inOrder(() -> Optional.ofNullable(ContainerListing.inspect(http, id))
           .flatMap(ContainerListing::beforeStart))
         .otherwise(Optional.empty()));
       return;
@@ -219,11 +231,15 @@ public class DockerWatcherVerticle extends VerticleBase {
     if ("start".equals(action) && known != null && known.isComplete() && known.result().isPresent()
       && !InstanceResolver.registersOwnAddress(host, known.result().get())) {
       // host ports fixed at create: no inspect needed (unless its network address is registered,
-      // which Docker gives at start); still queued behind earlier events
+      // which Docker gives at start); still after earlier events
       Container container = known.result().get();
-      dockerPool.executeBlocking(() -> container).onSuccess(this::up);
+      if (queued == 0) {
+        up(container); // nothing before it to wait for: no trip through the pool
+      } else {
+        inOrder(() -> container).onSuccess(this::up);
+      }
     } else if ("start".equals(action)) {
-      dockerPool.executeBlocking(() -> ContainerListing.inspect(http, id))
+      inOrder(() -> ContainerListing.inspect(http, id))
         .onSuccess(c -> {
           if (c != null && ContainerListing.running(c)) {
             up(ContainerListing.toModel(c));
@@ -232,7 +248,11 @@ public class DockerWatcherVerticle extends VerticleBase {
         .onFailure(err -> LOG.warn("cannot inspect container {} after its start event: {}", id, err.getMessage()));
     } else {
       // die and destroy: queue behind a start being looked up, so the two stay in order
-      dockerPool.executeBlocking(() -> id).onSuccess(this::down);
+      if (queued == 0) {
+        down(id);
+      } else {
+        inOrder(() -> id).onSuccess(this::down);
+      }
     }
   }
 
@@ -247,11 +267,11 @@ public class DockerWatcherVerticle extends VerticleBase {
       return;
     }
     // queued behind the events before it, so a container's start or die has applied when it is looked up
-    dockerPool.executeBlocking(() -> id).onSuccess(queued -> {
+    inOrder(() -> id).onSuccess(after -> {
       if (!containers.containsKey(id)) {
         return;
       }
-      dockerPool.executeBlocking(() -> ContainerListing.inspect(http, id))
+      inOrder(() -> ContainerListing.inspect(http, id))
         .onSuccess(c -> {
           if (c == null) {
             return; // gone: its destroy event follows

@@ -102,7 +102,7 @@ public class RegistrarVerticle extends VerticleBase {
         group = new RegistrarGroup(vertx, context, client, StageMembership.group(vertx, conf), me, this::registrarsChanged);
         reporter = new NerveZooKeeperReporter(context, client, new StoreMeters(meters, "zookeeper"));
         nerve = new NerveRegistry(vertx, reporter, this::mine, (type, instance, path) -> changed(type, "zookeeper", instance, path),
-          status, handoverMs, () -> group.unsettled(), () -> group.ready());
+          status, handoverMs, group);
         adapters.add(nerve);
         JsonObject etcdConf = conf.getJsonObject("etcd", new JsonObject());
         if (EtcdClients.configured(etcdConf)) {
@@ -202,9 +202,12 @@ public class RegistrarVerticle extends VerticleBase {
   }
 
   /** The group changed: let go of what moved away, then ask the checkers for what moved here. */
+  private long quietTimer = -1;
+
   private void registrarsChanged(Ownership now) {
     status.detail("registrars", now.members().size());
     group.changed();
+    quietLater();
     if (stopping || !group.ready()) {
       return;
     }
@@ -220,6 +223,18 @@ public class RegistrarVerticle extends VerticleBase {
     drains.forgetIf(i -> !mine(i));
     nerve.refresh(); // after a new session: what is still mine, written again (nothing to do otherwise)
     group.catchUp(this::up);
+  }
+
+  /** The status says when the group has been quiet long enough for creates without a listing first (NerveRegistry#quiet). */
+  private void quietLater() {
+    status.detail("groupQuiet", false);
+    if (quietTimer >= 0) {
+      vertx.cancelTimer(quietTimer);
+    }
+    quietTimer = vertx.setTimer(nerve.quietAfterMs() + 1, t -> {
+      quietTimer = -1;
+      status.detail("groupQuiet", nerve.quiet());
+    });
   }
 
   private void onInstance(JsonObject fact) {

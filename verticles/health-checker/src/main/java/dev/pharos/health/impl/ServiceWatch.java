@@ -168,8 +168,11 @@ public final class ServiceWatch {
         onTransition.accept(this, reason);
       }
       long interval = definition.checkIntervalMs();
-      if (!adopted && !everPassed && started - createdAt < BOOT_PROBE_WINDOW_MS) {
-        interval = Math.min(interval, BOOT_PROBE_MS);
+      boolean booting = !adopted && !everPassed && started - createdAt < BOOT_PROBE_WINDOW_MS;
+      if (booting && interval > BOOT_PROBE_MS) {
+        // a few ms each, off the clock, whose tick would make it half as long again
+        cancelTimer = runner.context().exactly(BOOT_PROBE_MS, this::round);
+        return;
       }
       // timed from when this round was due rather than from its start, which a timer's tick may
       // have made a few ms late: the lateness does not add up from round to round

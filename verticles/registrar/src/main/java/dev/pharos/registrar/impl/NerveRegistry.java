@@ -31,6 +31,25 @@ public final class NerveRegistry implements RegistryAdapter {
     void changed(String type, Instance instance, String path);
   }
 
+  /** What the registry needs to know of the registrars' group. */
+  public interface Group {
+    /** True while the group view is current: ownership can be decided by it. */
+    boolean ready();
+
+    /** True for a while after a registrar joined: creates then check for a concurrent one. */
+    boolean unsettled();
+
+    /** Since the last registrar joined or left. */
+    long sinceChangeMs();
+  }
+
+  /**
+   * A group unchanged for this long (and for twice the handover bound) moves no instance: a
+   * znode of another registrar for an instance this one registers afresh is not expected, so the
+   * create goes at once instead of after a listing (see {@link NerveZooKeeperReporter#register}).
+   */
+  static final long QUIET_MS = RegistrarGroup.UNSETTLED_MS;
+
   private static final class Held {
     final Instance instance;
     String path;
@@ -51,10 +70,7 @@ public final class NerveRegistry implements RegistryAdapter {
   private final Changes changes;
   private final StageStatus status;
   private final long handoverMs;
-  /** True for a while after a registrar joined: creates then check for a concurrent one. */
-  private final java.util.function.BooleanSupplier unsettled;
-  /** True while the registrars' group view is current: ownership can be decided by it. */
-  private final java.util.function.BooleanSupplier groupReady;
+  private final Group group;
   private final java.util.Set<String> lostToAnother = new java.util.HashSet<>();
   private final Map<String, Held> held = new HashMap<>();
   private final Map<String, Future<Void>> chains = new HashMap<>();
@@ -63,10 +79,8 @@ public final class NerveRegistry implements RegistryAdapter {
   private boolean connectionTrouble;
 
   public NerveRegistry(Vertx vertx, NerveZooKeeperReporter reporter, Predicate<Instance> owns, Changes changes,
-                       StageStatus status, long handoverMs, java.util.function.BooleanSupplier unsettled,
-                       java.util.function.BooleanSupplier groupReady) {
-    this.unsettled = unsettled;
-    this.groupReady = groupReady;
+                       StageStatus status, long handoverMs, Group group) {
+    this.group = group;
     this.vertx = vertx;
     this.reporter = reporter;
     this.owns = owns;
@@ -115,12 +129,26 @@ public final class NerveRegistry implements RegistryAdapter {
     Held next = new Held(instance, null, 0);
     held.put(instance.id(), next);
     Future<Void> before = path == null ? Future.succeededFuture() : reporter.delete(path);
-    return before.compose(v -> create(next));
+    return before.compose(v -> create(next, quiet()));
   }
 
-  /** Creates the znode of {@code h} (replacing any other of its instance), or records why it cannot. */
-  private Future<Void> create(Held h) {
-    if (!groupReady.getAsBoolean()) {
+  /** No registrar joined or left lately, and the session has had no trouble since the last refresh. */
+  public boolean quiet() {
+    return !connectionTrouble && !group.unsettled() && group.sinceChangeMs() > quietAfterMs();
+  }
+
+  /** How long after a registrar joined or left creates wait for a listing first. */
+  public long quietAfterMs() {
+    return Math.max(QUIET_MS, 2 * handoverMs);
+  }
+
+  /**
+   * Creates the znode of {@code h} (replacing any other of its instance), or records why it
+   * cannot. {@code quiet}: no other znode of the instance is expected, so the create is not
+   * held back for a listing (one is still made, and what it finds removed).
+   */
+  private Future<Void> create(Held h, boolean quiet) {
+    if (!group.ready()) {
       return Future.succeededFuture(); // kept unwritten: the group's next change refreshes it
     }
     if (!owns.test(h.instance)) {
@@ -129,7 +157,7 @@ public final class NerveRegistry implements RegistryAdapter {
       return Future.succeededFuture();
     }
     String subject = "registration " + h.instance.id();
-    return reporter.register(h.instance).compose(path -> path == null || !unsettled.getAsBoolean()
+    return reporter.register(h.instance, quiet).compose(path -> path == null || !group.unsettled()
       ? Future.succeededFuture(path) : keepOneOf(h.instance, path)).onSuccess(path -> {
       if (path == null) {
         if (!lostToAnother.contains(h.instance.id())) {
@@ -180,7 +208,7 @@ public final class NerveRegistry implements RegistryAdapter {
       LOG.info("registration {} at {} was deleted; re-creating it", id, path);
       changes.changed("deregistered", h.instance, path);
       h.path = null;
-      return create(h);
+      return create(h, false);
     });
   }
 
@@ -227,7 +255,7 @@ public final class NerveRegistry implements RegistryAdapter {
    */
   @Override
   public void refresh() {
-    if (!reporter.connected() || !groupReady.getAsBoolean()) {
+    if (!reporter.connected() || !group.ready()) {
       return; // after a new session the group is read again first; its change calls this again
     }
     if (connectionTrouble) {
@@ -260,7 +288,7 @@ public final class NerveRegistry implements RegistryAdapter {
             changes.changed("deregistered", h.instance, h.path);
             h.path = null;
           }
-          return create(h);
+          return create(h, false);
         });
       });
     }

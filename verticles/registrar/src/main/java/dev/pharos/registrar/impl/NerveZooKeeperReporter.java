@@ -29,12 +29,16 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>A registration is created in one transaction with the deletion of every other znode of the
  * same instance (an earlier owner's, a lost reply's retry, an earlier session's), so a reader
- * never sees an instance twice, nor a gap when it moves between registrars.
+ * never sees an instance twice, nor a gap when it moves between registrars. Instances move only
+ * when a registrar joins or leaves; in a group quiet for a while, a new instance's create goes
+ * without waiting for the listing, which then only confirms that no other znode was there.
  *
  * <p>It never creates the definition's own node: a registration whose definition is gone is
  * refused, so a late write cannot resurrect a deleted tree as an empty, malformed definition.
  */
 public final class NerveZooKeeperReporter {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NerveZooKeeperReporter.class);
 
   private static final int REPLACE_ATTEMPTS = 3;
   private static final long RECONNECT_WAIT_MS = 30_000;
@@ -78,33 +82,58 @@ public final class NerveZooKeeperReporter {
 
   /**
    * Creates the registration, replacing any other znode of the instance in the same transaction:
-   * one listing of the service's registrations and one write.
+   * one listing of the service's registrations and one write. {@code quiet}: when no other znode
+   * of the instance is expected (no registrar joined or left lately), the create is sent at once,
+   * right after the listing instead of after its answer, and any other znode the listing finds is
+   * deleted once the create is done: the create waits for no read, and a reader sees the instance
+   * twice only for that moment in the case not expected (logged).
    *
    * @return the created path, or null when the definition node does not exist
    */
-  public Future<String> register(Instance instance) {
-    return register(instance, 1);
+  public Future<String> register(Instance instance, boolean quiet) {
+    return register(instance, 1, quiet);
   }
 
-  private Future<String> register(Instance instance, int attempt) {
+  private Future<String> register(Instance instance, int attempt, boolean quiet) {
     String parent = instance.registrationsPath();
     byte[] data = instance.data().toBuffer().getBytes();
     String path = parent + "/" + NerveRegistration.nodePrefix(instance.id());
-    return existing(instance)
+    Future<String> written = quiet ? createThenSweep(instance, path, data) : existing(instance)
       .recover(err -> err instanceof KeeperException.NoNodeException
         ? ensureParent(parent).map(made -> made ? List.<String>of() : null) : Future.failedFuture(err))
-      .compose(existing -> existing == null ? Future.succeededFuture((String) null) : replace(path, data, existing))
-      .recover(err -> {
-        if ((err instanceof KeeperException.ConnectionLossException || err instanceof KeeperException.SessionExpiredException)
-          && attempt < REPLACE_ATTEMPTS) {
-          // the write may have been applied with its reply lost: never write blindly again
-          return reconnected().compose(v -> adoptLost(instance)).compose(adopted ->
-            adopted != null ? Future.succeededFuture(adopted) : register(instance, attempt + 1));
-        }
-        // a listed znode went (its session ended, another registrar took it), or the parent went
-        boolean raced = err instanceof KeeperException.NoNodeException || err instanceof KeeperException.NotEmptyException;
-        return raced && attempt < REPLACE_ATTEMPTS ? register(instance, attempt + 1) : Future.failedFuture(err);
-      });
+      .compose(existing -> existing == null ? Future.succeededFuture((String) null) : replace(path, data, existing));
+    return written.recover(err -> {
+      if ((err instanceof KeeperException.ConnectionLossException || err instanceof KeeperException.SessionExpiredException)
+        && attempt < REPLACE_ATTEMPTS) {
+        // the write may have been applied with its reply lost: never write blindly again
+        return reconnected().compose(v -> adoptLost(instance)).compose(adopted ->
+          adopted != null ? Future.succeededFuture(adopted) : register(instance, attempt + 1, false));
+      }
+      // a listed znode went (its session ended, another registrar took it), or the parent went
+      // (or, for a quiet create, was never made: the service's first registration)
+      boolean raced = err instanceof KeeperException.NoNodeException || err instanceof KeeperException.NotEmptyException;
+      return raced && attempt < REPLACE_ATTEMPTS ? register(instance, attempt + 1, false) : Future.failedFuture(err);
+    });
+  }
+
+  /**
+   * The listing is sent first, so on this one session ZooKeeper answers it as of before the
+   * create; a listing shared with an earlier request may come later and show the created znode
+   * too, which is left out by name.
+   */
+  private Future<String> createThenSweep(Instance instance, String path, byte[] data) {
+    Future<List<String>> listed = existing(instance);
+    return replace(path, data, List.of()).compose(created -> listed.otherwise(List.of()).compose(found -> {
+      List<String> others = new ArrayList<>(found);
+      others.remove(created);
+      if (others.isEmpty()) {
+        return Future.succeededFuture(created);
+      }
+      LOG.info("{}: another znode of the instance was there when {} was created: removing {}", instance.id(), created, others);
+      List<Future<Void>> deletes = new ArrayList<>();
+      others.forEach(o -> deletes.add(delete(o)));
+      return Future.join(deletes).transform(x -> Future.succeededFuture(created));
+    }));
   }
 
   /**

@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * instances it now owns ({@link #catchUp}); on reconcile, it asks each instance's checker
  * whether it still reports it up ({@link #verdicts}). Used on its context.
  */
-public final class RegistrarGroup {
+public final class RegistrarGroup implements NerveRegistry.Group {
 
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5000);
   private static final int CATCH_UP_TRIES = 10;
@@ -44,6 +44,8 @@ public final class RegistrarGroup {
   private final StageMembership checkers;
   private volatile boolean leaving;
   private volatile long changedAt = System.currentTimeMillis();
+  /** The last join or leave (changedAt is joins only). */
+  private volatile long anyChangeAt = System.currentTimeMillis();
   private final CatchUps catchUps = new CatchUps();
   /** The registrars as of the last change, to tell a join from a leave. */
   private Set<String> seen = Set.of();
@@ -62,8 +64,14 @@ public final class RegistrarGroup {
     return checkers.start().compose(v -> registrars.start());
   }
 
+  @Override
   public boolean ready() {
     return registrars.ready();
+  }
+
+  @Override
+  public long sinceChangeMs() {
+    return System.currentTimeMillis() - anyChangeAt;
   }
 
   public boolean owns(Instance instance) {
@@ -85,6 +93,7 @@ public final class RegistrarGroup {
   }
 
   /** True for a while after a registrar joined, while members may disagree on owners. */
+  @Override
   public boolean unsettled() {
     return System.currentTimeMillis() - changedAt < UNSETTLED_MS;
   }
@@ -100,6 +109,9 @@ public final class RegistrarGroup {
     registrars.current().members().forEach(m -> now.add(m.id()));
     if (!seen.containsAll(now)) {
       changedAt = System.currentTimeMillis();
+    }
+    if (!seen.equals(now)) {
+      anyChangeAt = System.currentTimeMillis();
     }
     seen = now;
   }

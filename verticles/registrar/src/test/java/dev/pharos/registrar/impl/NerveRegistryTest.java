@@ -30,6 +30,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(VertxExtension.class)
 class NerveRegistryTest {
 
+  /** A group settled long ago. */
+  private static final NerveRegistry.Group QUIET = new NerveRegistry.Group() {
+    @Override
+    public boolean ready() {
+      return true;
+    }
+
+    @Override
+    public boolean unsettled() {
+      return false;
+    }
+
+    @Override
+    public long sinceChangeMs() {
+      return Long.MAX_VALUE;
+    }
+  };
+
   private TestingServer server;
   private CuratorFramework client;
 
@@ -64,7 +82,7 @@ class NerveRegistryTest {
     Context context = vertx.getOrCreateContext();
     NerveRegistry nerve = new NerveRegistry(vertx,
       new NerveZooKeeperReporter(context, client, new StoreMeters(new SimpleMeterRegistry(), "zookeeper")),
-      i -> true, (type, i, path) -> { }, new StageStatus("registrar", "n1"), 0, () -> false, () -> true);
+      i -> true, (type, i, path) -> { }, new StageStatus("registrar", "n1"), 0, QUIET);
     Instance web = instance("h1-a", 8080);
     CompletableFuture<Boolean> sawUnheld = new CompletableFuture<>();
     long deadline = System.currentTimeMillis() + 10_000;
@@ -82,6 +100,34 @@ class NerveRegistryTest {
       awaitUnwanted(context, nerve, web, deadline, gone);
     });
     assertEquals(true, gone.get(15, TimeUnit.SECONDS), "a deregistration asked last: no longer wanted");
+  }
+
+  /**
+   * In a quiet group the create does not wait for the listing; a znode of the instance that was
+   * there all the same (another session's) is still found by it and removed, leaving one.
+   */
+  @Test
+  void aQuietCreateStillRemovesAnotherZnodeOfTheInstance(Vertx vertx) throws Exception {
+    client.create().creatingParentsIfNeeded().forPath("/env/dev/sd/web/sd/h1-b_0000000000", "{}".getBytes());
+    try (CuratorFramework other = ZooKeeperClients.start(new JsonObject().put("connect", server.getConnectString()))) {
+      other.blockUntilConnected(10, TimeUnit.SECONDS);
+      other.create().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/env/dev/sd/web/sd/h1-b_", "{}".getBytes());
+      Context context = vertx.getOrCreateContext();
+      NerveRegistry nerve = new NerveRegistry(vertx,
+        new NerveZooKeeperReporter(context, client, new StoreMeters(new SimpleMeterRegistry(), "zookeeper")),
+        i -> true, (type, i, path) -> { }, new StageStatus("registrar", "n1"), 0, QUIET);
+      Instance web = instance("h1-b", 8081);
+      context.runOnContext(v -> nerve.register(web));
+      long session = client.getZookeeperClient().getZooKeeper().getSessionId();
+      dev.pharos.testing.Await.until("one znode of the instance, this registry's", () -> {
+        List<String> children = client.getChildren().forPath("/env/dev/sd/web/sd");
+        if (children.size() != 1) {
+          return false;
+        }
+        org.apache.zookeeper.data.Stat stat = client.checkExists().forPath("/env/dev/sd/web/sd/" + children.get(0));
+        return stat != null && stat.getEphemeralOwner() == session;
+      });
+    }
   }
 
   /** Until the instance is registered again: never unwanted; whether it was ever held by no one. */
