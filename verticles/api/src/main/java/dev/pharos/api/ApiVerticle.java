@@ -77,9 +77,16 @@ public class ApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
-    router.get("/v1/instances").handler(this::instances);
-    new ServicesRoutes(this::instancesBody, body -> ask(Addresses.ENDPOINTS_SNAPSHOT, body), () -> nesoiView, Clock.systemUTC())
-      .mount(router);
+    ServicesRoutes services = new ServicesRoutes(this::instancesBody, body -> ask(Addresses.ENDPOINTS_SNAPSHOT, body),
+      () -> nesoiView, Clock.systemUTC());
+    router.get("/v1/instances").handler(rc -> {
+      if (ServicesRoutes.paged(rc)) {
+        services.dockerInstances(rc);
+      } else {
+        instances(rc);
+      }
+    });
+    services.mount(router);
     // the dashboard: static files shipped in the jar, reading the same /v1 API
     router.getWithRegex("^/ui$").handler(rc -> rc.redirect("/ui/")); // a plain "/ui" route matches "/ui/" too
     router.get("/ui/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot/ui").setIndexPage("index.html"));
@@ -172,7 +179,11 @@ public class ApiVerticle extends VerticleBase {
     });
   }
 
-  /** {@code GET /v1/instances[?app=&env=]}: every registrar's and checker's share, those of an app or env only when asked. */
+  /**
+   * {@code GET /v1/instances[?app=&env=]}: every registrar's and checker's share, those of an app
+   * or env only when asked (with {@code limit}, {@code after} or {@code state}, the paged view of
+   * {@link ServicesRoutes#dockerInstances} instead).
+   */
   private void instances(RoutingContext rc) {
     java.util.Set<String> apps = new java.util.HashSet<>(rc.queryParams().getAll("app"));
     java.util.Set<String> envs = new java.util.HashSet<>(rc.queryParams().getAll("env"));

@@ -191,6 +191,112 @@ class ServicesApiTest {
     assertEquals(new JsonObject().put("unchecked", 1), list.getJsonArray("services").getJsonObject(0).getJsonObject("states"));
   }
 
+  /**
+   * A named service's row is the full list's row: its Docker instance, and the etcd documents
+   * other than that instance's own (counted by the ambassador told to leave it out for the list,
+   * listed and left out by the api for the named service).
+   */
+  @Test
+  void aNamedServicesRowIsTheFullListsRow(Vertx vertx) throws Exception {
+    String own = "/services/prod/cache/1/1/h1-x";
+    List<JsonObject> documents = List.of(
+      new JsonObject().put("key", own).put("env", "prod").put("service", "cache").put("address", "127.0.0.8:1"),
+      new JsonObject().put("key", "/services/prod/cache/2/1/other").put("env", "prod").put("service", "cache").put("address", "127.0.0.9:1"),
+      new JsonObject().put("key", "/services/prod/db/1/1/db").put("env", "prod").put("service", "db").put("address", "127.0.0.10:1"));
+    vertx.eventBus().<JsonObject>consumer(Addresses.ENDPOINTS_SNAPSHOT, msg -> {
+      if (Boolean.TRUE.equals(msg.body().getBoolean("counts"))) { // as the ambassador's EtcdDocuments counts
+        List<Object> except = msg.body().getJsonArray("except").getList();
+        JsonObject counts = new JsonObject();
+        documents.stream().filter(d -> !except.contains(d.getString("key"))).forEach(d -> {
+          JsonObject byEnv = counts.getJsonObject(d.getString("service"), new JsonObject());
+          counts.put(d.getString("service"), byEnv.put(d.getString("env"), byEnv.getInteger(d.getString("env"), 0) + 1));
+        });
+        msg.reply(new JsonObject().put("counts", counts));
+      } else {
+        List<Object> apps = msg.body().getJsonArray("apps").getList();
+        io.vertx.core.json.JsonArray listed = new io.vertx.core.json.JsonArray();
+        documents.stream().filter(d -> apps.contains(d.getString("service"))).forEach(d -> listed.add(d.copy()
+          .put("tags", new io.vertx.core.json.JsonArray())));
+        msg.reply(new JsonObject().put("endpoints", listed));
+      }
+    }).completion().await(5, TimeUnit.SECONDS);
+    JsonObject instance = dockerInstance("h1-x", "prod", "cache", 8080).put("document", new JsonObject().put("path", own));
+    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
+      List<Object> apps = msg.body().getJsonArray("apps", new io.vertx.core.json.JsonArray()).getList();
+      io.vertx.core.json.JsonArray registrations = new io.vertx.core.json.JsonArray();
+      if (apps.isEmpty() || apps.contains("cache")) {
+        registrations.add(new JsonObject().put("instance", instance).put("path", "/env/prod/sd/cache/sd/h1-x_0000000001")
+          .put("since", 1000L));
+      }
+      msg.reply(new JsonObject().put("member", "r1").put("node", "n1").put("registrations", registrations)
+        .put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false));
+    }).completion().await(5, TimeUnit.SECONDS);
+
+    JsonObject full = json("/v1/services").getJsonArray("services").getJsonObject(0);
+    assertEquals("cache", full.getString("name"));
+    assertEquals(new JsonObject().put("docker", 1).put("etcd", 1), full.getJsonObject("sources"), full.encode());
+    assertEquals(new JsonObject().put("unchecked", 1).put("up", 1), full.getJsonObject("states"));
+    JsonObject named = json("/v1/services?app=cache");
+    assertEquals(1, named.getJsonArray("services").size(), named.encode());
+    assertEquals(full, named.getJsonArray("services").getJsonObject(0));
+  }
+
+  private static JsonObject dockerInstance(String id, String env, String app, int port) {
+    return new JsonObject().put("id", id).put("env", env).put("app", app).put("hostId", "h1").put("containerId", "c-" + id)
+      .put("host", "127.0.0.1").put("port", port).put("data", new JsonObject().put("host", "127.0.0.1").put("port", port));
+  }
+
+  /**
+   * {@code /v1/instances} with {@code limit}, {@code after} or {@code state} answers one entry per
+   * Docker instance across services, filtered and paged by cursor; without them, the stages'
+   * shares as before. The registrar holds h1-a, h1-b and h1-d registered; the checker watches
+   * h1-a and h1-b up, h1-c down, h1-d up (in env prod).
+   */
+  @Test
+  void instancesPageAndFilterByStateAcrossServices(Vertx vertx) throws Exception {
+    io.vertx.core.json.JsonArray registered = new io.vertx.core.json.JsonArray();
+    io.vertx.core.json.JsonArray watched = new io.vertx.core.json.JsonArray();
+    int port = 8000;
+    for (String[] i : new String[][]{{"h1-a", "dev", "web", "up"}, {"h1-b", "dev", "cache", "up"}, {"h1-c", "dev", "web", "down"},
+      {"h1-d", "prod", "web", "up"}}) {
+      JsonObject instance = dockerInstance(i[0], i[1], i[2], port++);
+      if ("up".equals(i[3])) {
+        registered.add(new JsonObject().put("instance", instance).put("path", "/env/" + i[1] + "/sd/" + i[2] + "/sd/" + i[0] + "_0000000001")
+          .put("since", 1000L));
+      }
+      watched.add(new JsonObject().put("instance", instance).put("up", "up".equals(i[3])).put("rounds", 3)
+        .put("checks", new io.vertx.core.json.JsonArray()));
+    }
+    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(new JsonObject().put("member", "r1")
+      .put("node", "n1").put("registrations", registered).put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false)))
+      .completion().await(5, TimeUnit.SECONDS);
+    vertx.eventBus().<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, msg -> msg.reply(new JsonObject().put("member", "c1")
+      .put("node", "n1").put("watches", watched).put("more", false))).completion().await(5, TimeUnit.SECONDS);
+
+    JsonObject first = json("/v1/instances?state=up&limit=2");
+    assertEquals(List.of("h1-a", "h1-b"), ids(first), first.encode());
+    assertEquals(3, first.getInteger("total"));
+    assertEquals("h1-b", first.getString("next"));
+    JsonObject second = json("/v1/instances?state=up&limit=2&after=h1-b");
+    assertEquals(List.of("h1-d"), ids(second));
+    assertNull(second.getString("next"));
+    assertTrue(second.getJsonArray("instances").getJsonObject(0).getBoolean("registered"), second.encode());
+
+    assertEquals(List.of("h1-c"), ids(json("/v1/instances?state=down")));
+    assertEquals(List.of("h1-a", "h1-c"), ids(json("/v1/instances?app=web&env=dev&limit=10")));
+    assertEquals(400, get("/v1/instances?state=sleeping").statusCode());
+    // without paging or state: the registrars' and checkers' shares, as before
+    JsonObject shares = json("/v1/instances?app=web");
+    assertEquals(2, shares.getJsonArray("registrations").size(), shares.encode());
+    assertEquals(3, shares.getJsonArray("checks").size());
+  }
+
+  private static List<String> ids(JsonObject page) {
+    List<String> ids = new ArrayList<>();
+    page.getJsonArray("instances").forEach(i -> ids.add(((JsonObject) i).getString("id")));
+    return ids;
+  }
+
   /** An answer not of its contract (a count that is no number) is a 502 naming why, not a request left hanging. */
   @Test
   void anAnswerThatCannotBeReadIsA502(Vertx vertx) throws Exception {

@@ -231,10 +231,14 @@ public class RegistrarVerticle extends VerticleBase {
     if (quietTimer >= 0) {
       vertx.cancelTimer(quietTimer);
     }
-    quietTimer = vertx.setTimer(nerve.quietAfterMs() + 1, t -> {
-      quietTimer = -1;
-      status.detail("groupQuiet", nerve.quiet());
-    });
+    quietTimer = vertx.setTimer(nerve.quietAfterMs() + 1, t -> quietCheck());
+  }
+
+  /** Until the registry is quiet (its catch-up may still be under way, or its connection had trouble): once a second. */
+  private void quietCheck() {
+    boolean quiet = nerve.quiet();
+    status.detail("groupQuiet", quiet);
+    quietTimer = quiet || stopping ? -1 : vertx.setTimer(1000, t -> quietCheck());
   }
 
   private void onInstance(JsonObject fact) {
@@ -243,7 +247,9 @@ public class RegistrarVerticle extends VerticleBase {
       return;
     }
     if ("up".equals(fact.getString("type"))) {
-      up(instance);
+      if (!drains.holdsBack(instance)) {
+        adapters.forEach(a -> a.registerFresh(instance));
+      }
     } else {
       drains.forget(instance.id());
       down(instance, true);

@@ -20,6 +20,15 @@ public interface RegistryAdapter {
   void register(Instance instance);
 
   /**
+   * The same, for an instance's live "up" fact (not a catch-up, reconcile or drain's end): in a
+   * group that has not changed for a while, no earlier owner's entry of it is expected, and an
+   * adapter may write without looking for one first.
+   */
+  default void registerFresh(Instance instance) {
+    register(instance);
+  }
+
+  /**
    * Removes the instance's registration.
    *
    * @param sweep also remove copies this adapter does not hold (left by a previous owner)

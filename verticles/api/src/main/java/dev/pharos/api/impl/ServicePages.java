@@ -122,6 +122,30 @@ public final class ServicePages {
         passing.add(i);
       }
     }
+    return page(passing, query).put("name", name);
+  }
+
+  /**
+   * {@code {"instances":[…],"total","next"}}: every Docker instance of {@code docker} whose service
+   * passes the query's {@code app} and {@code q}, and whose env and state pass its {@code env} and
+   * {@code state}, in id order, after its cursor; {@code total} counts them all.
+   */
+  public static JsonObject dockerInstances(Map<String, List<JsonObject>> docker, ServiceQuery query) {
+    List<JsonObject> passing = new ArrayList<>();
+    docker.forEach((service, instances) -> {
+      if (query.named(service)) {
+        for (JsonObject i : instances) {
+          if (query.passes(i.getString("env"), i.getString("state"))) {
+            passing.add(i);
+          }
+        }
+      }
+    });
+    return page(passing, query);
+  }
+
+  /** {@code passing} in id order (then source), the query's page of it after its cursor, with the total and the next cursor. */
+  private static JsonObject page(List<JsonObject> passing, ServiceQuery query) {
     passing.sort(Comparator.comparing((JsonObject i) -> i.getString("id")).thenComparing(i -> i.getString("source")));
     JsonArray page = new JsonArray();
     String next = null;
@@ -136,6 +160,6 @@ public final class ServicePages {
         break;
       }
     }
-    return new JsonObject().put("name", name).put("instances", page).put("total", passing.size()).put("next", next);
+    return new JsonObject().put("instances", page).put("total", passing.size()).put("next", next);
   }
 }

@@ -77,6 +77,29 @@ public final class ServicesRoutes {
     }).onFailure(err -> failed(rc, err));
   }
 
+  /**
+   * {@code GET /v1/instances} with {@code limit}, {@code after} or {@code state}: one entry per
+   * Docker instance, across services (as {@code /v1/services/{name}} gives them), filtered by
+   * {@code app}, {@code env}, {@code state} and {@code q}, paged; the registrars and checkers are
+   * asked for the apps and envs named only. 503 when no registrar answers.
+   */
+  public void dockerInstances(RoutingContext rc) {
+    ServiceQuery query = query(rc);
+    if (query == null) {
+      return;
+    }
+    docker.apply(new InstanceFilter(query.apps(), query.envs()))
+      .map(body -> ServicePages.dockerInstances(ServiceOverview.docker(body).byService(), query))
+      .onSuccess(page -> answer(rc, page))
+      .onFailure(err -> rc.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", err.getMessage()).encode()));
+  }
+
+  /** Whether a {@code /v1/instances} request asks for the paged view ({@link #dockerInstances}) rather than the stages' shares. */
+  public static boolean paged(RoutingContext rc) {
+    return rc.queryParams().contains("limit") || rc.queryParams().contains("after") || rc.queryParams().contains("state");
+  }
+
   private static ServiceQuery query(RoutingContext rc) {
     try {
       return ServiceQuery.parse(rc.queryParams());

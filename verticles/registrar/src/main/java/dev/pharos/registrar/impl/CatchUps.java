@@ -26,6 +26,11 @@ final class CatchUps {
     return catchUp;
   }
 
+  /** Whether the last catch-up completed in full for {@code group}, with none begun since. */
+  boolean holds(Ownership group) {
+    return !caughtUp.isEmpty() && caughtUp.equals(group);
+  }
+
   /** Its end: only the latest catch-up, answered by every checker, says what is held. */
   void ended(CatchUp catchUp, boolean everyCheckerAnswered) {
     if (everyCheckerAnswered && catchUp.generation() == begun) {

@@ -39,14 +39,20 @@ public final class NerveRegistry implements RegistryAdapter {
     /** True for a while after a registrar joined: creates then check for a concurrent one. */
     boolean unsettled();
 
-    /** Since the last registrar joined or left. */
+    /** Since the group last changed (a registrar joined or left, or came back on a new session). */
     long sinceChangeMs();
+
+    /** Whether this registrar has caught up, in full, with the instances the current group gives it. */
+    boolean caughtUp();
   }
 
   /**
-   * A group unchanged for this long (and for twice the handover bound) moves no instance: a
-   * znode of another registrar for an instance this one registers afresh is not expected, so the
-   * create goes at once instead of after a listing (see {@link NerveZooKeeperReporter#register}).
+   * Instances move between registrars only when the group changes: its new owner takes each over
+   * in its catch-up, replacing the old owner's znode in one transaction. So once the group has
+   * not changed for this long (and twice the handover bound), and the catch-up is complete, no
+   * other znode is expected of an instance whose live "up" fact arrives: its create goes at once
+   * rather than after a listing (see {@link NerveZooKeeperReporter#register}). Every other
+   * registration (a catch-up's, a reconcile's, a re-creation) lists first.
    */
   static final long QUIET_MS = RegistrarGroup.UNSETTLED_MS;
 
@@ -77,6 +83,8 @@ public final class NerveRegistry implements RegistryAdapter {
   /** Instances whose latest request was a registration still queued or on its way: see {@link #wanted}. */
   private final java.util.Set<String> registerAsked = new java.util.HashSet<>();
   private boolean connectionTrouble;
+  /** When the connection last had trouble (a create's reply may have been lost): not quiet for a while after. */
+  private long troubleAt;
 
   public NerveRegistry(Vertx vertx, NerveZooKeeperReporter reporter, Predicate<Instance> owns, Changes changes,
                        StageStatus status, long handoverMs, Group group) {
@@ -108,11 +116,20 @@ public final class NerveRegistry implements RegistryAdapter {
 
   @Override
   public void register(Instance instance) {
-    registerAsked.add(instance.id());
-    chain(instance.id(), () -> write(instance));
+    register(instance, false);
   }
 
-  private Future<Void> write(Instance instance) {
+  @Override
+  public void registerFresh(Instance instance) {
+    register(instance, true);
+  }
+
+  private void register(Instance instance, boolean fresh) {
+    registerAsked.add(instance.id());
+    chain(instance.id(), () -> write(instance, fresh));
+  }
+
+  private Future<Void> write(Instance instance, boolean fresh) {
     Held current = held.get(instance.id());
     String path = current == null ? null : current.path;
     if (path != null && current.instance.equals(instance)) {
@@ -129,15 +146,16 @@ public final class NerveRegistry implements RegistryAdapter {
     Held next = new Held(instance, null, 0);
     held.put(instance.id(), next);
     Future<Void> before = path == null ? Future.succeededFuture() : reporter.delete(path);
-    return before.compose(v -> create(next, quiet()));
+    return before.compose(v -> create(next, fresh && quiet()));
   }
 
-  /** No registrar joined or left lately, and the session has had no trouble since the last refresh. */
+  /** The group has not changed lately and is caught up with, and the connection has had no trouble lately. */
   public boolean quiet() {
-    return !connectionTrouble && !group.unsettled() && group.sinceChangeMs() > quietAfterMs();
+    return !connectionTrouble && System.currentTimeMillis() - troubleAt > quietAfterMs() && !group.unsettled()
+      && group.sinceChangeMs() > quietAfterMs() && group.caughtUp();
   }
 
-  /** How long after a registrar joined or left creates wait for a listing first. */
+  /** How long after a group change, or connection trouble, every create waits for a listing first. */
   public long quietAfterMs() {
     return Math.max(QUIET_MS, 2 * handoverMs);
   }
@@ -243,6 +261,7 @@ public final class NerveRegistry implements RegistryAdapter {
   /** The connection was suspended or lost: a create's reply may have been lost with it. */
   public void connectionTrouble() {
     connectionTrouble = true;
+    troubleAt = System.currentTimeMillis();
   }
 
   /**

@@ -118,22 +118,40 @@ public final class NerveZooKeeperReporter {
 
   /**
    * The listing is sent first, so on this one session ZooKeeper answers it as of before the
-   * create; a listing shared with an earlier request may come later and show the created znode
-   * too, which is left out by name.
+   * create; a listing shared with an earlier request may come later and show the created znode,
+   * or a newer owner's, too: only znodes of a lower sequence than the created one are removed
+   * (sequence numbers only grow under a parent). A listing that fails is made once more.
    */
   private Future<String> createThenSweep(Instance instance, String path, byte[] data) {
     Future<List<String>> listed = existing(instance);
-    return replace(path, data, List.of()).compose(created -> listed.otherwise(List.of()).compose(found -> {
-      List<String> others = new ArrayList<>(found);
-      others.remove(created);
-      if (others.isEmpty()) {
+    return replace(path, data, List.of()).compose(created -> listed.recover(err -> existing(instance)).transform(found -> {
+      if (found.failed()) {
+        LOG.warn("{}: created {} but could not list the service for another znode of the instance: {}",
+          instance.id(), created, found.cause().getMessage());
         return Future.succeededFuture(created);
       }
-      LOG.info("{}: another znode of the instance was there when {} was created: removing {}", instance.id(), created, others);
+      List<String> older = olderThan(found.result(), created);
+      if (older.isEmpty()) {
+        return Future.succeededFuture(created);
+      }
+      LOG.info("{}: another znode of the instance was there when {} was created: removing {}", instance.id(), created, older);
       List<Future<Void>> deletes = new ArrayList<>();
-      others.forEach(o -> deletes.add(delete(o)));
+      older.forEach(o -> deletes.add(delete(o).onFailure(err ->
+        LOG.warn("{}: could not remove {}, a second znode of the instance: {}", instance.id(), o, err.getMessage()))));
       return Future.join(deletes).transform(x -> Future.succeededFuture(created));
     }));
+  }
+
+  /** The paths of {@code found} (one instance's znodes) made before {@code created}: of a lower sequence number. */
+  static List<String> olderThan(List<String> found, String created) {
+    String mine = created.substring(created.length() - 10);
+    List<String> older = new ArrayList<>();
+    for (String path : found) {
+      if (path.substring(path.length() - 10).compareTo(mine) < 0) {
+        older.add(path);
+      }
+    }
+    return older;
   }
 
   /**

@@ -44,7 +44,7 @@ public final class RegistrarGroup implements NerveRegistry.Group {
   private final StageMembership checkers;
   private volatile boolean leaving;
   private volatile long changedAt = System.currentTimeMillis();
-  /** The last join or leave (changedAt is joins only). */
+  /** The last change of the group, members or their sessions (changedAt is joins only). */
   private volatile long anyChangeAt = System.currentTimeMillis();
   private final CatchUps catchUps = new CatchUps();
   /** The registrars as of the last change, to tell a join from a leave. */
@@ -72,6 +72,11 @@ public final class RegistrarGroup implements NerveRegistry.Group {
   @Override
   public long sinceChangeMs() {
     return System.currentTimeMillis() - anyChangeAt;
+  }
+
+  @Override
+  public boolean caughtUp() {
+    return catchUps.holds(registrars.current());
   }
 
   public boolean owns(Instance instance) {
@@ -110,9 +115,7 @@ public final class RegistrarGroup implements NerveRegistry.Group {
     if (!seen.containsAll(now)) {
       changedAt = System.currentTimeMillis();
     }
-    if (!seen.equals(now)) {
-      anyChangeAt = System.currentTimeMillis();
-    }
+    anyChangeAt = System.currentTimeMillis(); // a member's new session too: its instances moved meanwhile
     seen = now;
   }
 

@@ -46,6 +46,11 @@ class NerveRegistryTest {
     public long sinceChangeMs() {
       return Long.MAX_VALUE;
     }
+
+    @Override
+    public boolean caughtUp() {
+      return true;
+    }
   };
 
   private TestingServer server;
@@ -117,7 +122,7 @@ class NerveRegistryTest {
         new NerveZooKeeperReporter(context, client, new StoreMeters(new SimpleMeterRegistry(), "zookeeper")),
         i -> true, (type, i, path) -> { }, new StageStatus("registrar", "n1"), 0, QUIET);
       Instance web = instance("h1-b", 8081);
-      context.runOnContext(v -> nerve.register(web));
+      context.runOnContext(v -> nerve.registerFresh(web));
       long session = client.getZookeeperClient().getZooKeeper().getSessionId();
       dev.pharos.testing.Await.until("one znode of the instance, this registry's", () -> {
         List<String> children = client.getChildren().forPath("/env/dev/sd/web/sd");
