@@ -140,12 +140,7 @@ class ServicesApiTest {
           .put("env", "prod").put("service", "cache").put("address", "127.0.0.8:1").put("tags", new io.vertx.core.json.JsonArray()))));
     }).completion().await(5, TimeUnit.SECONDS);
 
-    List<JsonObject> registrars = new java.util.concurrent.CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
-      registrars.add(msg.body());
-      msg.reply(new JsonObject().put("member", "r1").put("node", "n1").put("registrations", new io.vertx.core.json.JsonArray())
-        .put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false));
-    }).completion().await(5, TimeUnit.SECONDS);
+    List<JsonObject> registrars = registrar(vertx, new io.vertx.core.json.JsonArray());
 
     JsonObject list = json("/v1/services");
     assertEquals(dev.pharos.bus.PagedReplies.DEFAULT_PAGE_SIZE, registrars.get(0).getInteger(dev.pharos.bus.PagedReplies.PAGE_SIZE),
@@ -177,12 +172,7 @@ class ServicesApiTest {
         .put("key", "/services/prod/cache/1/1/a").put("env", "prod").put("service", "cache").put("address", "127.0.0.8:1")
         .put("tags", new io.vertx.core.json.JsonArray()))));
     }).completion().await(5, TimeUnit.SECONDS);
-    List<JsonObject> registrars = new java.util.concurrent.CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
-      registrars.add(msg.body());
-      msg.reply(new JsonObject().put("member", "r1").put("node", "n1").put("registrations", new io.vertx.core.json.JsonArray())
-        .put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false));
-    }).completion().await(5, TimeUnit.SECONDS);
+    List<JsonObject> registrars = registrar(vertx, new io.vertx.core.json.JsonArray());
 
     JsonObject list = json("/v1/services?app=cache&app=web");
     assertEquals(List.of("cache", "web"), registrars.get(0).getJsonArray("apps").getList(), registrars.get(0).encode());
@@ -241,6 +231,17 @@ class ServicesApiTest {
     assertEquals(full, named.getJsonArray("services").getJsonObject(0));
   }
 
+  /** A registrar on the bus holding {@code registrations}, whatever it is asked: the requests it got. */
+  private static List<JsonObject> registrar(Vertx vertx, io.vertx.core.json.JsonArray registrations) throws Exception {
+    List<JsonObject> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
+      requests.add(msg.body());
+      msg.reply(new JsonObject().put("member", "r1").put("node", "n1").put("registrations", registrations)
+        .put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false));
+    }).completion().await(5, TimeUnit.SECONDS);
+    return requests;
+  }
+
   private static JsonObject dockerInstance(String id, String env, String app, int port) {
     return new JsonObject().put("id", id).put("env", env).put("app", app).put("hostId", "h1").put("containerId", "c-" + id)
       .put("host", "127.0.0.1").put("port", port).put("data", new JsonObject().put("host", "127.0.0.1").put("port", port));
@@ -267,9 +268,7 @@ class ServicesApiTest {
       watched.add(new JsonObject().put("instance", instance).put("up", "up".equals(i[3])).put("rounds", 3)
         .put("checks", new io.vertx.core.json.JsonArray()));
     }
-    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> msg.reply(new JsonObject().put("member", "r1")
-      .put("node", "n1").put("registrations", registered).put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false)))
-      .completion().await(5, TimeUnit.SECONDS);
+    registrar(vertx, registered);
     vertx.eventBus().<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, msg -> msg.reply(new JsonObject().put("member", "c1")
       .put("node", "n1").put("watches", watched).put("more", false))).completion().await(5, TimeUnit.SECONDS);
 
