@@ -200,6 +200,10 @@ class AmbassadorIT extends EndToEndTest {
     assertEquals(true, prod.getBoolean("etcd"));
     JsonObject all = Http.getJson(api + "/v1/services");
     assertEquals(3L, all.getLong("instances"), "one Docker instance and two other documents: " + all.encode());
+    // the whole list is made of the stages' counts, a named service's row of its instances and documents: the same row
+    JsonObject webInAll = all.getJsonArray("services").stream().map(JsonObject.class::cast)
+      .filter(s -> "web".equals(s.getString("name"))).findFirst().orElseThrow();
+    assertEquals(Http.getJson(api + "/v1/services?app=web").getJsonArray("services").getJsonObject(0), webInAll);
 
     JsonObject page = Http.getJson(api + "/v1/services/web");
     assertEquals(List.of("docker", "etcd"), page.getJsonArray("instances").stream()

@@ -82,6 +82,8 @@ public final class Addresses {
    * {"member","node","ready","instances":[Instance JSON of every up instance it checks],"watches":[...]}.
    * Asked with {@code {"apps":[...],"envs":[...]}} ({@link InstanceFilter}), the same with those apps' and envs' only.
    * Either asked with {@code "pageSize"} too comes in pages, each with {@code "more"}, the later ones its lists only ({@link PagedReplies}).
+   * Asked with {@code {"counts":true,"except":[instance ids]}} (the list of services):
+   * {"member","node","ready","counts":{app:{env:{"up"|"down"|"checking":n}}}}, the instances named left out.
    */
   public static final String INSTANCES_SNAPSHOT = "pharos.instances.snapshot";
 
@@ -144,6 +146,8 @@ public final class Addresses {
    * "maintenance":[{"instance":{...},"since":ms,"reason":"..."}]} (drained instances, up but held back).
    * Asked with {@code {"apps":[...],"envs":[...]}} ({@link InstanceFilter}), the same with those apps' and envs' only.
    * Either asked with {@code "pageSize"} too comes in pages, each with {@code "more"}, the later ones its lists only ({@link PagedReplies}).
+   * Asked with {@code {"summary":true}} (the list of services):
+   * {"member","node","summary":{app:{env:{"registered":n,"since":ms,"documents":n}}},"maintenance":[...]}.
    */
   public static final String REGISTRATIONS_SNAPSHOT = "pharos.registrations.snapshot";
 

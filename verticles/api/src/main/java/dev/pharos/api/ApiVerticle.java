@@ -6,6 +6,7 @@ import dev.pharos.api.impl.NesoiRoutes;
 import dev.pharos.api.impl.RegisteredInstances;
 import dev.pharos.api.impl.StageDirectory;
 import dev.pharos.api.impl.BearerToken;
+import dev.pharos.api.impl.DockerSummaries;
 import dev.pharos.api.impl.ServiceOverview;
 import dev.pharos.api.impl.ServicesRoutes;
 import dev.pharos.bus.Addresses;
@@ -77,8 +78,8 @@ public class ApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     JsonObject nesoiConf = conf.getJsonObject("nesoi", new JsonObject());
     router.get("/v1/health").handler(this::health);
-    ServicesRoutes services = new ServicesRoutes(this::instancesBody, body -> ask(Addresses.ENDPOINTS_SNAPSHOT, body),
-      () -> nesoiView, Clock.systemUTC());
+    ServicesRoutes services = new ServicesRoutes(this::instancesBody, this::dockerSummary,
+      body -> ask(Addresses.ENDPOINTS_SNAPSHOT, body), () -> nesoiView, Clock.systemUTC());
     router.get("/v1/instances").handler(rc -> {
       if (ServicesRoutes.paged(rc)) {
         services.dockerInstances(rc);
@@ -214,6 +215,45 @@ public class ApiVerticle extends VerticleBase {
         .forEach(e -> checks.add(((JsonObject) e).put("checker", w.getString("node")))));
       return new JsonObject().put("registrations", held).put("maintenance", drained).put("checks", checks);
     });
+  }
+
+  /**
+   * The Docker part of the list of services without gathering every instance: each registrar's
+   * summary (counts by app and env, the latest since, how many etcd documents it holds, and its
+   * drained instances whole), then each checker's watches counted by app, env and state, the
+   * drained ones left out: {@code {"summary","maintenance","counts"}}, merged over the cluster.
+   * Fails with {@link ServicesRoutes.OlderStage} when a registrar or checker does not answer
+   * these forms (the list then gathers every instance, as before).
+   */
+  private Future<JsonObject> dockerSummary() {
+    return gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot, new JsonObject().put("summary", true),
+      Addresses.REGISTRATIONS_SNAPSHOT).recover(err -> Future.failedFuture("registrar unreachable: " + err.getMessage()))
+      .compose(registrars -> {
+        JsonObject summary = new JsonObject();
+        JsonArray drained = new JsonArray();
+        JsonArray except = new JsonArray();
+        for (JsonObject r : registrars) {
+          if (!(r.getValue("summary") instanceof JsonObject counted)) {
+            return Future.failedFuture(new ServicesRoutes.OlderStage("registrar " + r.getString("member")));
+          }
+          DockerSummaries.addRegistrations(summary, counted);
+          r.getJsonArray("maintenance", new JsonArray()).forEach(e -> {
+            drained.add(((JsonObject) e).put("registrar", r.getString("node")));
+            except.add(((JsonObject) e).getJsonObject("instance").getString("id"));
+          });
+        }
+        return gather(Addresses.HEALTH_CHECKER, Addresses::instancesSnapshot, new JsonObject().put("counts", true)
+          .put("except", except), Addresses.INSTANCES_SNAPSHOT).otherwise(List.of()).compose(checkers -> {
+            JsonObject counts = new JsonObject();
+            for (JsonObject c : checkers) {
+              if (!(c.getValue("counts") instanceof JsonObject counted)) {
+                return Future.failedFuture(new ServicesRoutes.OlderStage("health checker " + c.getString("member")));
+              }
+              DockerSummaries.addCounts(counts, counted);
+            }
+            return Future.succeededFuture(new JsonObject().put("summary", summary).put("maintenance", drained).put("counts", counts));
+          });
+      });
   }
 
   /**

@@ -183,8 +183,9 @@ class ServicesApiTest {
 
   /**
    * A named service's row is the full list's row: its Docker instance, and the etcd documents
-   * other than that instance's own (counted by the ambassador told to leave it out for the list,
-   * listed and left out by the api for the named service).
+   * other than that instance's own. The whole list is made of counts (the registrar's summary,
+   * the checker's counts by state, the ambassador's counts less the registrar's documents); the
+   * named service's row of its instances and documents, joined and left out by key.
    */
   @Test
   void aNamedServicesRowIsTheFullListsRow(Vertx vertx) throws Exception {
@@ -211,18 +212,37 @@ class ServicesApiTest {
       }
     }).completion().await(5, TimeUnit.SECONDS);
     JsonObject instance = dockerInstance("h1-x", "prod", "cache", 8080).put("document", new JsonObject().put("path", own));
+    List<JsonObject> registrarAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
     vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
+      registrarAsked.add(msg.body());
+      JsonObject reply = new JsonObject().put("member", "r1").put("node", "n1").put("maintenance", new io.vertx.core.json.JsonArray())
+        .put("more", false);
+      if (msg.body().containsKey("summary")) { // as the registrar's RegistrationSummary
+        msg.reply(reply.put("summary", new JsonObject().put("cache", new JsonObject().put("prod", new JsonObject()
+          .put("registered", 1).put("since", 1000L).put("documents", 1)))));
+        return;
+      }
       List<Object> apps = msg.body().getJsonArray("apps", new io.vertx.core.json.JsonArray()).getList();
       io.vertx.core.json.JsonArray registrations = new io.vertx.core.json.JsonArray();
       if (apps.isEmpty() || apps.contains("cache")) {
         registrations.add(new JsonObject().put("instance", instance).put("path", "/env/prod/sd/cache/sd/h1-x_0000000001")
           .put("since", 1000L));
       }
-      msg.reply(new JsonObject().put("member", "r1").put("node", "n1").put("registrations", registrations)
-        .put("maintenance", new io.vertx.core.json.JsonArray()).put("more", false));
+      msg.reply(reply.put("registrations", registrations));
+    }).completion().await(5, TimeUnit.SECONDS);
+    vertx.eventBus().<JsonObject>consumer(Addresses.INSTANCES_SNAPSHOT, msg -> {
+      JsonObject reply = new JsonObject().put("member", "c1").put("node", "n1").put("ready", true);
+      if (msg.body().containsKey("counts")) { // as the checker's SnapshotAnswers
+        msg.reply(reply.put("counts", new JsonObject().put("cache", new JsonObject().put("prod", new JsonObject().put("up", 1)))));
+      } else {
+        msg.reply(reply.put("watches", new io.vertx.core.json.JsonArray().add(new JsonObject().put("instance", instance).put("up", true)
+          .put("rounds", 2).put("checks", new io.vertx.core.json.JsonArray()))).put("more", false));
+      }
     }).completion().await(5, TimeUnit.SECONDS);
 
     JsonObject full = json("/v1/services").getJsonArray("services").getJsonObject(0);
+    assertEquals(List.of(new JsonObject().put("summary", true).put(dev.pharos.bus.PagedReplies.PAGE_SIZE,
+      dev.pharos.bus.PagedReplies.DEFAULT_PAGE_SIZE)), registrarAsked, "the whole list asks for counts, not registrations");
     assertEquals("cache", full.getString("name"));
     assertEquals(new JsonObject().put("docker", 1).put("etcd", 1), full.getJsonObject("sources"), full.encode());
     assertEquals(new JsonObject().put("unchecked", 1).put("up", 1), full.getJsonObject("states"));

@@ -17,6 +17,7 @@ import dev.pharos.registrar.impl.Drains;
 import dev.pharos.registrar.impl.NerveRegistry;
 import dev.pharos.registrar.impl.NerveZooKeeperReporter;
 import dev.pharos.registrar.impl.RegistrarGroup;
+import dev.pharos.registrar.impl.RegistrationSummary;
 import dev.pharos.registrar.impl.RegistrationCounts;
 import dev.pharos.stage.StageStatus;
 import dev.pharos.zookeeper.StageMembership;
@@ -336,6 +337,18 @@ public class RegistrarVerticle extends VerticleBase {
       filter = InstanceFilter.of(msg.body());
     } catch (IllegalArgumentException e) {
       msg.fail(400, "a registrations snapshot request is {} or {\"apps\":[...],\"envs\":[...]}: " + e.getMessage());
+      return;
+    }
+    Object summary = msg.body().getValue("summary");
+    if (summary != null && !Boolean.TRUE.equals(summary)) {
+      msg.fail(400, "a registrations summary request is {\"summary\":true}: 'summary' must be true");
+      return;
+    }
+    if (summary != null) {
+      // the list of services: counts by app and env, and the drained instances (few) whole
+      PagedReplies.reply(msg, new JsonObject().put("member", status.id()).put("node", status.node())
+        .put("summary", RegistrationSummary.of(nerve.summary(filter::passes), etcd == null ? List.of() : etcd.services(), filter::passes))
+        .put("maintenance", drains.toJson(filter::passes)), List.of("maintenance"));
       return;
     }
     // in pages when asked ({"pageSize"}): a registrar's share may be thousands of registrations

@@ -93,6 +93,10 @@ class RegistrarEtcdTest {
     assertEquals("127.0.0.1", doc.getString("ipaddress"));
     assertEquals(List.of("dev", "blue"), doc.getJsonArray("tags").getList());
     assertTrue(kv.getLease() != 0, "bound to a lease");
+    // the list of services is told how many of the ambassador's documents are this registrar's instances'
+    JsonObject summary = vertx.eventBus().<JsonObject>request(dev.pharos.bus.Addresses.REGISTRATIONS_SNAPSHOT,
+      new JsonObject().put("summary", true)).await(10, TimeUnit.SECONDS).body().getJsonObject("summary");
+    assertEquals(1, summary.getJsonObject("web").getJsonObject("dev").getInteger("documents"), summary.encode());
     Thread.sleep(4000); // longer than the 3 s TTL: only the keep-alive keeps it
     assertEquals(1, stored().size());
     publish(vertx, "down", instance("h1-aaa", 8080));

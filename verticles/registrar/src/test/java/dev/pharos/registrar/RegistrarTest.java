@@ -174,6 +174,21 @@ class RegistrarTest {
       () -> refused.get(10, TimeUnit.SECONDS));
     assertTrue(failure.getCause().getMessage().contains("apps: "), failure.getCause().getMessage());
 
+    // the list of services asks for a summary: counts by app and env, the latest since, no registration
+    JsonObject summary = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT,
+      new JsonObject().put("summary", true)).await(10, TimeUnit.SECONDS).body();
+    assertEquals(null, summary.getJsonArray("registrations"), summary.encode());
+    JsonObject web = summary.getJsonObject("summary").getJsonObject("web").getJsonObject("dev");
+    assertEquals(1, web.getInteger("registered"));
+    assertTrue(web.getLong("since") > 0, web.encode());
+    assertEquals(1, summary.getJsonObject("summary").getJsonObject("api").getJsonObject("dev").getInteger("registered"));
+    assertEquals(new JsonArray(), summary.getJsonArray("maintenance"));
+    var badSummary = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT, new JsonObject().put("summary", 1))
+      .toCompletionStage().toCompletableFuture();
+    var summaryFailure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+      () -> badSummary.get(10, TimeUnit.SECONDS));
+    assertTrue(summaryFailure.getCause().getMessage().contains("'summary' must be true"), summaryFailure.getCause().getMessage());
+
     // in pages of one: the first page has one registration and says there is more; put together, both
     JsonObject first = vertx.eventBus().<JsonObject>request(Addresses.REGISTRATIONS_SNAPSHOT,
       new JsonObject().put(dev.pharos.bus.PagedReplies.PAGE_SIZE, 1)).await(10, TimeUnit.SECONDS).body();

@@ -23,19 +23,24 @@ import java.util.TreeSet;
 public final class ServiceOverview {
 
   /**
-   * @param docker     Docker instances by service
+   * @param docker     Docker instances by service (for the whole list, its drained ones only)
+   * @param dockerCounts the other Docker instances of the whole list by service, env and state,
+   *                   as their checkers counted them
+   * @param dockerSince the latest registration by service and env, for the whole list
    * @param etcd       etcd documents by service, when they were asked for (one service's page)
    * @param etcdCounts etcd documents by service then env: counted by the ambassador for the list,
    *                   or from {@code etcd}
    * @param rest       Nesoi's hosts by service then host (live: read on the api's context)
    * @param index      the REST hosts' counts and update times, by service
    */
-  public record Sources(Map<String, List<JsonObject>> docker, Map<String, List<JsonObject>> etcd,
+  public record Sources(Map<String, List<JsonObject>> docker, Map<String, Map<String, Map<String, Integer>>> dockerCounts,
+                        Map<String, Map<String, Long>> dockerSince, Map<String, List<JsonObject>> etcd,
                         Map<String, Map<String, Integer>> etcdCounts, Map<String, Map<String, JsonObject>> rest, RestIndex index) {
 
     /** Every service any source has, in name order. */
     public TreeSet<String> names() {
       TreeSet<String> names = new TreeSet<>(docker.keySet());
+      names.addAll(dockerCounts.keySet());
       names.addAll(etcdCounts.keySet());
       names.addAll(index.services().keySet());
       return names;
@@ -93,7 +98,37 @@ public final class ServiceOverview {
         }
       });
     }
-    return new Sources(docker.byService(), documents, counts, rest, index);
+    return new Sources(docker.byService(), Map.of(), Map.of(), documents, counts, rest, index);
+  }
+
+  /**
+   * The whole list's sources from the Docker summaries ({@code {"summary","maintenance","counts"}},
+   * merged over the registrars and checkers) rather than every instance: the etcd documents are
+   * the ambassador's counts less those of the Docker instances' own documents, which the
+   * registrars counted (a document written but not yet in the ambassador's catalog can make
+   * that one less for a moment; never below none).
+   */
+  public static Sources summarised(JsonObject summaries, Map<String, Map<String, JsonObject>> rest, RestIndex index, JsonObject etcd) {
+    Docker drained = docker(new JsonObject().put("maintenance", summaries.getJsonArray("maintenance")));
+    Sources counted = sources(new Docker(drained.byService(), Set.of()), rest, index, etcd);
+    JsonObject registrations = summaries.getJsonObject("summary");
+    Map<String, Map<String, Integer>> etcdCounts = new TreeMap<>();
+    counted.etcdCounts().forEach((service, byEnv) -> byEnv.forEach((env, n) -> etcdCounts.computeIfAbsent(service, k -> new TreeMap<>())
+      .put(env, n)));
+    DockerSummaries.field(registrations, "documents").forEach((service, byEnv) -> byEnv.forEach((env, ours) -> {
+      Map<String, Integer> envs = etcdCounts.get(service);
+      if (envs != null && envs.containsKey(env)) {
+        int others = (int) Math.max(0, envs.get(env) - ours);
+        if (others == 0) {
+          envs.remove(env);
+        } else {
+          envs.put(env, others);
+        }
+      }
+    }));
+    etcdCounts.values().removeIf(Map::isEmpty);
+    return new Sources(drained.byService(), DockerSummaries.states(summaries.getJsonObject("counts")),
+      DockerSummaries.field(registrations, "since"), counted.etcd(), etcdCounts, rest, index);
   }
 
   /** {@code /v1/instances}' body taken apart: its instances by service, and their documents' etcd keys. */

@@ -77,6 +77,22 @@ public final class ServicePages {
         last = since;
       }
     }
+    // the whole list's Docker instances, as counted by their checkers (drained ones are above)
+    for (Map.Entry<String, Map<String, Integer>> env : sources.dockerCounts().getOrDefault(name, Map.of()).entrySet()) {
+      for (Map.Entry<String, Integer> state : env.getValue().entrySet()) {
+        if (query.passes(env.getKey(), state.getKey())) {
+          states.merge(state.getKey(), state.getValue(), Integer::sum);
+          bySource.merge("docker", state.getValue(), Integer::sum);
+          envs.add(env.getKey());
+        }
+      }
+    }
+    // their latest registration: a registered instance is up
+    for (Map.Entry<String, Long> env : sources.dockerSince().getOrDefault(name, Map.of()).entrySet()) {
+      if (query.passes(env.getKey(), "up") && env.getValue() > 0 && (last == null || env.getValue() > last)) {
+        last = env.getValue();
+      }
+    }
     // nothing checks an etcd document: each is unchecked
     sources.etcdCounts().getOrDefault(name, Map.of()).forEach((env, n) -> {
       if (query.passes(env, "unchecked")) {

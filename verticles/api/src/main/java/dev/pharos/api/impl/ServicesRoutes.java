@@ -17,10 +17,11 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /v1/services} (one summary per service, paged) and {@code GET /v1/services/{name}}
- * (that service's instances, paged). The whole list gathers the Docker instances of every
- * registrar and health checker over the bus (a cost that grows with those, not with the page),
- * and asks the ambassador how many etcd documents each service has by env (a cost that grows
- * with the services). A list of named services ({@code app=}: what the dashboard asks after a
+ * (that service's instances, paged). The whole list asks every registrar and health checker
+ * for counts by app, env and state (and the drained instances), and the ambassador how many
+ * etcd documents each service has by env: costs that grow with the services, not the instances
+ * (with an older registrar or checker, which does not count, it gathers every Docker instance
+ * as it used to). A list of named services ({@code app=}: what the dashboard asks after a
  * change) and one service's page ask each registrar, checker and the ambassador for those
  * services' only. Nesoi's REST hosts are read from this node's view, and summarised through a
  * {@link RestIndex} rebuilt only when the view has changed.
@@ -28,6 +29,7 @@ import java.util.function.Supplier;
 public final class ServicesRoutes {
 
   private final Function<InstanceFilter, Future<JsonObject>> docker;
+  private final Supplier<Future<JsonObject>> dockerSummary;
   private final Function<JsonObject, Future<JsonObject>> etcd;
   private final Supplier<NesoiView> view;
   private final Clock clock;
@@ -35,12 +37,15 @@ public final class ServicesRoutes {
 
   /**
    * @param docker the body of {@code /v1/instances} for the apps and envs given; a failure says why Docker's instances are unknown
+   * @param dockerSummary the registrars' and checkers' counts ({@code {"summary","maintenance","counts"}}); an
+   *               {@link OlderStage} failure when one of them does not count, another says why Docker's instances are unknown
    * @param etcd   the ambassador's answer on {@code pharos.endpoints.snapshot} to the request given, or a failure without one
    * @param view   this node's Nesoi view, or null while it has none
    */
-  public ServicesRoutes(Function<InstanceFilter, Future<JsonObject>> docker, Function<JsonObject, Future<JsonObject>> etcd,
-                        Supplier<NesoiView> view, Clock clock) {
+  public ServicesRoutes(Function<InstanceFilter, Future<JsonObject>> docker, Supplier<Future<JsonObject>> dockerSummary,
+                        Function<JsonObject, Future<JsonObject>> etcd, Supplier<NesoiView> view, Clock clock) {
     this.docker = docker;
+    this.dockerSummary = dockerSummary;
     this.etcd = etcd;
     this.view = view;
     this.clock = clock;
@@ -131,15 +136,40 @@ public final class ServicesRoutes {
     }
   }
 
+  /** A registrar or checker that does not answer the list's counts: every instance is gathered instead. */
+  public static final class OlderStage extends RuntimeException {
+    public OlderStage(String which) {
+      super(which + " does not count its instances for the list of services", null, false, false);
+    }
+  }
+
   /**
-   * The list of the services {@code query} names, or of all: every Docker instance, then the
-   * ambassador's counts of the etcd documents by service and env, told which documents are
-   * Docker's (they are listed as Docker instances).
+   * The list of the services {@code query} names (their instances and documents), or of all:
+   * the registrars' and checkers' counts, and the ambassador's counts of the etcd documents by
+   * service and env.
    */
   private Future<Gathered> summarySources(ServiceQuery query) {
     if (!query.apps().isEmpty()) {
       return namedSources(query.apps());
     }
+    return dockerSummary.get().transform(summary -> {
+      if (summary.failed() && summary.cause() instanceof OlderStage) {
+        return everyInstance();
+      }
+      JsonObject summaries = summary.succeeded() ? summary.result()
+        : new JsonObject().put("summary", new JsonObject()).put("maintenance", new JsonArray()).put("counts", new JsonObject());
+      String unknown = summary.failed() ? summary.cause().getMessage() : null;
+      return etcd.apply(new JsonObject().put("counts", true).put("except", new JsonArray())).otherwise((JsonObject) null)
+        .map(documents -> new Gathered(ServiceOverview.summarised(summaries, rest(), index(), documents), documents != null, unknown));
+    });
+  }
+
+  /**
+   * The list as it was made before the registrars and checkers counted: every Docker instance,
+   * then the ambassador's counts of the etcd documents by service and env, told which documents
+   * are Docker's (they are listed as Docker instances).
+   */
+  private Future<Gathered> everyInstance() {
     return docker.apply(InstanceFilter.ALL).otherwise(err -> new JsonObject().put("unavailable", err.getMessage()))
       .compose(instances -> {
         ServiceOverview.Docker ours = ServiceOverview.docker(instances);

@@ -66,6 +66,10 @@ public final class SnapshotAnswers {
         + e.getMessage());
       return;
     }
+    if (request.containsKey("counts")) {
+      counts(msg, request, filter);
+      return;
+    }
     JsonArray up = new JsonArray();
     JsonArray all = new JsonArray();
     // a registrar's verdict request names its instances and needs no listing; its catch-up needs
@@ -104,6 +108,37 @@ public final class SnapshotAnswers {
     }
     // in pages when asked ({"pageSize"}): every watch with its checks is the biggest answer on the bus
     PagedReplies.reply(msg, reply, LISTS);
+  }
+
+  /**
+   * {@code {"counts":true,"except":[ids]}} (the list of services): how many watches of each app
+   * and env are in each state ({@code up}, {@code down}, {@code checking}), leaving out the
+   * instances named (drained ones, which the list counts apart): {@code {"counts":{app:{env:{state:n}}}}}.
+   * One walk of this checker's watches; the answer grows with the services, not the watches.
+   */
+  private void counts(Message<JsonObject> msg, JsonObject request, InstanceFilter filter) {
+    java.util.Set<Object> except;
+    try {
+      if (!Boolean.TRUE.equals(request.getValue("counts"))) {
+        throw new IllegalArgumentException("'counts' must be true");
+      }
+      except = new java.util.HashSet<>(request.getJsonArray("except", new JsonArray()).getList());
+    } catch (RuntimeException e) {
+      msg.fail(400, "a counts request is {\"counts\":true,\"except\":[instance ids]}: " + e.getMessage());
+      return;
+    }
+    JsonObject counts = new JsonObject();
+    watches.values().forEach(w -> {
+      Instance i = w.instance();
+      if (!filter.passes(i) || except.contains(i.id())) {
+        return;
+      }
+      JsonObject byState = dev.pharos.bus.ByAppAndEnv.entry(counts, i.app(), i.env());
+      String state = w.up() == null ? "checking" : w.up() ? "up" : "down";
+      byState.put(state, byState.getInteger(state, 0) + 1);
+    });
+    msg.reply(new JsonObject().put("member", checker.id()).put("node", checker.node()).put("ready", checker.ready())
+      .put("counts", counts));
   }
 
   /**

@@ -37,13 +37,9 @@ class SnapshotAnswersTest {
       .sorted().toList();
   }
 
-  @Test
-  void aRequestNamingAppsOrEnvsGetsTheirWatchesOnly() throws Exception {
-    Watches watches = new Watches();
-    watches.put(watch("i1", "dev", "web"));
-    watches.put(watch("i2", "dev", "api"));
-    watches.put(watch("i3", "prod", "web"));
-    SnapshotAnswers answers = new SnapshotAnswers(watches, new SnapshotAnswers.Checker() {
+  /** Answers over {@code watches} for a ready checker that owns everything. */
+  private static SnapshotAnswers answers(Watches watches) {
+    return new SnapshotAnswers(watches, new SnapshotAnswers.Checker() {
       @Override
       public String id() {
         return "checker-1";
@@ -74,6 +70,39 @@ class SnapshotAnswersTest {
         return true;
       }
     });
+  }
+
+  /** The list of services asks for counts by app, env and state, leaving out drained instances: no watch crosses the bus. */
+  @Test
+  void aCountsRequestGetsTheWatchesCountedByAppEnvAndState() throws Exception {
+    Watches watches = new Watches();
+    watches.put(watch("i1", "dev", "web"));
+    watches.put(watch("i2", "dev", "api"));
+    watches.put(watch("i3", "prod", "web"));
+    watches.put(watch("i4", "prod", "web"));
+    vertx.eventBus().<JsonObject>consumer("answers", answers(watches)::reply).completion().await(10, TimeUnit.SECONDS);
+
+    JsonObject all = ask(new JsonObject().put("counts", true));
+    assertEquals(new JsonObject().put("web", new JsonObject().put("dev", new JsonObject().put("checking", 1))
+      .put("prod", new JsonObject().put("checking", 2))).put("api", new JsonObject().put("dev", new JsonObject().put("checking", 1))),
+      all.getJsonObject("counts"), all.encode());
+    assertEquals(null, all.getJsonArray("watches"), "no watch is sent");
+    JsonObject drainedLeftOut = ask(new JsonObject().put("counts", true).put("except", new JsonArray().add("i3")).put("apps",
+      new JsonArray().add("web")));
+    assertEquals(new JsonObject().put("web", new JsonObject().put("dev", new JsonObject().put("checking", 1))
+      .put("prod", new JsonObject().put("checking", 1))), drainedLeftOut.getJsonObject("counts"));
+    ExecutionException refused = assertThrows(ExecutionException.class, () -> vertx.eventBus()
+      .request("answers", new JsonObject().put("counts", "yes")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    assertTrue(refused.getCause().getMessage().contains("'counts' must be true"), refused.getCause().getMessage());
+  }
+
+  @Test
+  void aRequestNamingAppsOrEnvsGetsTheirWatchesOnly() throws Exception {
+    Watches watches = new Watches();
+    watches.put(watch("i1", "dev", "web"));
+    watches.put(watch("i2", "dev", "api"));
+    watches.put(watch("i3", "prod", "web"));
+    SnapshotAnswers answers = answers(watches);
     vertx.eventBus().<JsonObject>consumer("answers", answers::reply).completion().await(10, TimeUnit.SECONDS);
 
     assertEquals(List.of("i1", "i2", "i3"), ids(ask(new JsonObject())));

@@ -362,6 +362,21 @@ public final class NerveRegistry implements RegistryAdapter {
     return list;
   }
 
+  /**
+   * {@code {app:{env:{"registered":n,"since":latest}}}} of the registrations in ZooKeeper that
+   * {@code filter} passes: what the list of services needs, without each registration.
+   */
+  public JsonObject summary(java.util.function.Predicate<Instance> filter) {
+    JsonObject byApp = new JsonObject();
+    held.values().forEach(h -> {
+      if (h.path != null && filter.test(h.instance)) {
+        JsonObject counted = RegistrationSummary.entry(byApp, h.instance);
+        counted.put("registered", counted.getInteger("registered", 0) + 1).put("since", Math.max(counted.getLong("since", 0L), h.since));
+      }
+    });
+    return byApp;
+  }
+
   @Override
   public Future<Void> close(boolean othersLive) {
     List<String> paths = new ArrayList<>();
