@@ -222,19 +222,20 @@ public class ApiVerticle extends VerticleBase {
    * summary (counts by app and env, the latest since, how many etcd documents it holds, and its
    * drained instances whole), then each checker's watches counted by app, env and state, the
    * drained ones left out: {@code {"summary","maintenance","counts"}}, merged over the cluster.
-   * Fails with {@link ServicesRoutes.OlderStage} when a registrar or checker does not answer
-   * these forms (the list then gathers every instance, as before).
+   * Fails with {@link ServicesRoutes.NotCounted} when a registrar or checker does not answer
+   * these forms, or a checker does not answer (the list then gathers every instance, as before).
    */
   private Future<JsonObject> dockerSummary() {
     return gather(Addresses.REGISTRAR, Addresses::registrationsSnapshot, new JsonObject().put("summary", true),
-      Addresses.REGISTRATIONS_SNAPSHOT).recover(err -> Future.failedFuture("registrar unreachable: " + err.getMessage()))
+      Addresses.REGISTRATIONS_SNAPSHOT).recover(err -> Future.failedFuture(new ServicesRoutes.Unreachable("registrar unreachable: "
+        + err.getMessage())))
       .compose(registrars -> {
         JsonObject summary = new JsonObject();
         JsonArray drained = new JsonArray();
         JsonArray except = new JsonArray();
         for (JsonObject r : registrars) {
           if (!(r.getValue("summary") instanceof JsonObject counted)) {
-            return Future.failedFuture(new ServicesRoutes.OlderStage("registrar " + r.getString("member")));
+            return Future.failedFuture(new ServicesRoutes.NotCounted("registrar " + r.getString("member") + " does not count"));
           }
           DockerSummaries.addRegistrations(summary, counted);
           r.getJsonArray("maintenance", new JsonArray()).forEach(e -> {
@@ -244,10 +245,15 @@ public class ApiVerticle extends VerticleBase {
         }
         return gather(Addresses.HEALTH_CHECKER, Addresses::instancesSnapshot, new JsonObject().put("counts", true)
           .put("except", except), Addresses.INSTANCES_SNAPSHOT).otherwise(List.of()).compose(checkers -> {
+            // a checker that did not answer: the registered instances it watches would not be counted
+            if (checkers.size() < directory.instances(Addresses.HEALTH_CHECKER).size()
+              || checkers.isEmpty() && DockerSummaries.anyRegistered(summary)) {
+              return Future.failedFuture(new ServicesRoutes.NotCounted("not every health checker answered"));
+            }
             JsonObject counts = new JsonObject();
             for (JsonObject c : checkers) {
               if (!(c.getValue("counts") instanceof JsonObject counted)) {
-                return Future.failedFuture(new ServicesRoutes.OlderStage("health checker " + c.getString("member")));
+                return Future.failedFuture(new ServicesRoutes.NotCounted("health checker " + c.getString("member") + " does not count"));
               }
               DockerSummaries.addCounts(counts, counted);
             }

@@ -251,6 +251,30 @@ class ServicesApiTest {
     assertEquals(full, named.getJsonArray("services").getJsonObject(0));
   }
 
+  /**
+   * With no checker answering, the counts would drop the registered instances the missing checker
+   * watches: the list gathers every instance instead, and a registration without a watch is up.
+   */
+  @Test
+  void withoutACheckersCountsTheListGathersEveryInstance(Vertx vertx) throws Exception {
+    JsonObject instance = dockerInstance("h1-y", "dev", "web", 8081);
+    List<JsonObject> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.REGISTRATIONS_SNAPSHOT, msg -> {
+      asked.add(msg.body());
+      JsonObject reply = new JsonObject().put("member", "r1").put("node", "n1").put("maintenance", new io.vertx.core.json.JsonArray())
+        .put("more", false);
+      msg.reply(msg.body().containsKey("summary")
+        ? reply.put("summary", new JsonObject().put("web", new JsonObject().put("dev", new JsonObject().put("registered", 1)
+          .put("since", 1000L))))
+        : reply.put("registrations", new io.vertx.core.json.JsonArray().add(new JsonObject().put("instance", instance)
+          .put("path", "/env/dev/sd/web/sd/h1-y_0000000001").put("since", 1000L))));
+    }).completion().await(5, TimeUnit.SECONDS);
+
+    JsonObject web = json("/v1/services").getJsonArray("services").getJsonObject(0);
+    assertEquals(new JsonObject().put("up", 1), web.getJsonObject("states"), web.encode());
+    assertEquals(2, asked.size(), "asked for counts, then for every instance: " + asked);
+  }
+
   /** A registrar on the bus holding {@code registrations}, whatever it is asked: the requests it got. */
   private static List<JsonObject> registrar(Vertx vertx, io.vertx.core.json.JsonArray registrations) throws Exception {
     List<JsonObject> requests = new java.util.concurrent.CopyOnWriteArrayList<>();

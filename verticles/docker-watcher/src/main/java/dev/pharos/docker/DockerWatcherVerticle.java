@@ -228,7 +228,14 @@ public class DockerWatcherVerticle extends VerticleBase {
       return;
     }
     Future<Optional<Container>> known = created.remove(id);
-    if ("start".equals(action) && known != null && known.isComplete() && known.result().isPresent()
+    if ("start".equals(action) && known != null && !known.isComplete()) {
+      // started right after its create, whose inspect is still on its way: its answer, not a second
+      // inspect; counted as queued, so that no later event is applied before it
+      queued++;
+      known.andThen(done -> queued--).onComplete(done -> started(id, done.succeeded() ? done.result() : Optional.empty()));
+      return;
+    }
+    if ("start".equals(action) && known != null && known.result().isPresent()
       && !InstanceResolver.registersOwnAddress(host, known.result().get())) {
       // host ports fixed at create: no inspect needed (unless its network address is registered,
       // which Docker gives at start); still after earlier events
@@ -239,13 +246,7 @@ public class DockerWatcherVerticle extends VerticleBase {
         inOrder(() -> container).onSuccess(this::up);
       }
     } else if ("start".equals(action)) {
-      inOrder(() -> ContainerListing.inspect(http, id))
-        .onSuccess(c -> {
-          if (c != null && ContainerListing.running(c)) {
-            up(ContainerListing.toModel(c));
-          }
-        })
-        .onFailure(err -> LOG.warn("cannot inspect container {} after its start event: {}", id, err.getMessage()));
+      inspectStarted(id);
     } else {
       // die and destroy: queue behind a start being looked up, so the two stay in order
       if (queued == 0) {
@@ -254,6 +255,26 @@ public class DockerWatcherVerticle extends VerticleBase {
         inOrder(() -> id).onSuccess(this::down);
       }
     }
+  }
+
+  /** A start whose create-time look ({@code known}) has just come back: published as known, or inspected now. */
+  private void started(String id, Optional<Container> known) {
+    if (known.isPresent() && !InstanceResolver.registersOwnAddress(host, known.get())) {
+      up(known.get());
+    } else {
+      inspectStarted(id);
+    }
+  }
+
+  /** A started container's inspect, after the event work before it: published when it still runs. */
+  private void inspectStarted(String id) {
+    inOrder(() -> ContainerListing.inspect(http, id))
+      .onSuccess(c -> {
+        if (c != null && ContainerListing.running(c)) {
+          up(ContainerListing.toModel(c));
+        }
+      })
+      .onFailure(err -> LOG.warn("cannot inspect container {} after its start event: {}", id, err.getMessage()));
   }
 
   /**

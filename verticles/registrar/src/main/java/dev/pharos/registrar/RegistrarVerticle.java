@@ -339,7 +339,7 @@ public class RegistrarVerticle extends VerticleBase {
       msg.fail(400, "a registrations snapshot request is {} or {\"apps\":[...],\"envs\":[...]}: " + e.getMessage());
       return;
     }
-    Object summary = msg.body().getValue("summary");
+    Object summary = msg.body() == null ? null : msg.body().getValue("summary");
     if (summary != null && !Boolean.TRUE.equals(summary)) {
       msg.fail(400, "a registrations summary request is {\"summary\":true}: 'summary' must be true");
       return;

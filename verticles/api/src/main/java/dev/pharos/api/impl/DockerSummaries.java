@@ -27,6 +27,12 @@ public final class DockerSummaries {
     }));
   }
 
+  /** Whether any registrar's summary merged into {@code summary} has a registration. */
+  public static boolean anyRegistered(JsonObject summary) {
+    return summary.stream().anyMatch(app -> ((JsonObject) app.getValue()).stream()
+      .anyMatch(env -> ((JsonObject) env.getValue()).getInteger("registered", 0) > 0));
+  }
+
   /** Adds one checker's {@code {app:{env:{state:n}}}} into {@code into}. */
   public static void addCounts(JsonObject into, JsonObject counts) {
     counts.forEach(app -> ((JsonObject) app.getValue()).forEach(env -> {

@@ -38,7 +38,7 @@ public final class ServicesRoutes {
   /**
    * @param docker the body of {@code /v1/instances} for the apps and envs given; a failure says why Docker's instances are unknown
    * @param dockerSummary the registrars' and checkers' counts ({@code {"summary","maintenance","counts"}}); an
-   *               {@link OlderStage} failure when one of them does not count, another says why Docker's instances are unknown
+   *               {@link NotCounted} failure when they cannot all be counted, {@link Unreachable} when no registrar answered
    * @param etcd   the ambassador's answer on {@code pharos.endpoints.snapshot} to the request given, or a failure without one
    * @param view   this node's Nesoi view, or null while it has none
    */
@@ -102,7 +102,8 @@ public final class ServicesRoutes {
 
   /** Whether a {@code /v1/instances} request asks for the paged view ({@link #dockerInstances}) rather than the stages' shares. */
   public static boolean paged(RoutingContext rc) {
-    return rc.queryParams().contains("limit") || rc.queryParams().contains("after") || rc.queryParams().contains("state");
+    return rc.queryParams().contains("limit") || rc.queryParams().contains("after") || rc.queryParams().contains("state")
+      || rc.queryParams().contains("q");
   }
 
   private static ServiceQuery query(RoutingContext rc) {
@@ -136,10 +137,21 @@ public final class ServicesRoutes {
     }
   }
 
-  /** A registrar or checker that does not answer the list's counts: every instance is gathered instead. */
-  public static final class OlderStage extends RuntimeException {
-    public OlderStage(String which) {
-      super(which + " does not count its instances for the list of services", null, false, false);
+  /**
+   * The list's counts cannot be trusted whole (a registrar or checker that does not count, being
+   * older; a checker that did not answer, whose registered instances the counts would drop):
+   * every instance is gathered instead.
+   */
+  public static final class NotCounted extends RuntimeException {
+    public NotCounted(String why) {
+      super(why, null, false, false);
+    }
+  }
+
+  /** No registrar answered: the list goes on without Docker's instances, saying why. */
+  public static final class Unreachable extends RuntimeException {
+    public Unreachable(String why) {
+      super(why, null, false, false);
     }
   }
 
@@ -153,8 +165,11 @@ public final class ServicesRoutes {
       return namedSources(query.apps());
     }
     return dockerSummary.get().transform(summary -> {
-      if (summary.failed() && summary.cause() instanceof OlderStage) {
+      if (summary.failed() && summary.cause() instanceof NotCounted) {
         return everyInstance();
+      }
+      if (summary.failed() && !(summary.cause() instanceof Unreachable)) {
+        return Future.failedFuture(summary.cause()); // an answer that could not be read: 502
       }
       JsonObject summaries = summary.succeeded() ? summary.result()
         : new JsonObject().put("summary", new JsonObject()).put("maintenance", new JsonArray()).put("counts", new JsonObject());

@@ -122,7 +122,17 @@ public final class SnapshotAnswers {
       if (!Boolean.TRUE.equals(request.getValue("counts"))) {
         throw new IllegalArgumentException("'counts' must be true");
       }
-      except = new java.util.HashSet<>(request.getJsonArray("except", new JsonArray()).getList());
+      Object ids = request.getValue("except");
+      if (ids != null && !(ids instanceof JsonArray)) {
+        throw new IllegalArgumentException("except: a list of instance ids, not " + ids);
+      }
+      except = new java.util.HashSet<>();
+      for (Object id : ids == null ? new JsonArray() : (JsonArray) ids) {
+        if (!(id instanceof String)) {
+          throw new IllegalArgumentException("except: a list of instance ids, not one of " + id);
+        }
+        except.add(id);
+      }
     } catch (RuntimeException e) {
       msg.fail(400, "a counts request is {\"counts\":true,\"except\":[instance ids]}: " + e.getMessage());
       return;
@@ -134,11 +144,16 @@ public final class SnapshotAnswers {
         return;
       }
       JsonObject byState = dev.pharos.bus.ByAppAndEnv.entry(counts, i.app(), i.env());
-      String state = w.up() == null ? "checking" : w.up() ? "up" : "down";
+      String state = state(w.up());
       byState.put(state, byState.getInteger(state, 0) + 1);
     });
     msg.reply(new JsonObject().put("member", checker.id()).put("node", checker.node()).put("ready", checker.ready())
       .put("counts", counts));
+  }
+
+  /** A watch's state as the list of services names it: {@code checking} before its first verdict. */
+  static String state(Boolean up) {
+    return up == null ? "checking" : up ? "up" : "down";
   }
 
   /**

@@ -94,6 +94,12 @@ class SnapshotAnswersTest {
     ExecutionException refused = assertThrows(ExecutionException.class, () -> vertx.eventBus()
       .request("answers", new JsonObject().put("counts", "yes")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
     assertTrue(refused.getCause().getMessage().contains("'counts' must be true"), refused.getCause().getMessage());
+    ExecutionException badExcept = assertThrows(ExecutionException.class, () -> vertx.eventBus()
+      .request("answers", new JsonObject().put("counts", true).put("except", "i3")).toCompletionStage().toCompletableFuture()
+      .get(10, TimeUnit.SECONDS));
+    assertTrue(badExcept.getCause().getMessage().contains("except: a list of instance ids"), badExcept.getCause().getMessage());
+    assertEquals(List.of("checking", "up", "down"), java.util.Arrays.asList(SnapshotAnswers.state(null), SnapshotAnswers.state(true),
+      SnapshotAnswers.state(false)));
   }
 
   @Test
