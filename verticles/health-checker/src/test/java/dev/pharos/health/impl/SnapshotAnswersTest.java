@@ -28,6 +28,16 @@ class SnapshotAnswersTest {
     return NoopWatches.of(id, env, app, "h1");
   }
 
+  /** Watches of host h1, each given as "id env app". */
+  private static Watches watches(String... instances) throws Exception {
+    Watches watches = new Watches();
+    for (String instance : instances) {
+      String[] f = instance.split(" ");
+      watches.put(watch(f[0], f[1], f[2]));
+    }
+    return watches;
+  }
+
   private JsonObject ask(JsonObject request) throws Exception {
     return vertx.eventBus().<JsonObject>request("answers", request).await(10, TimeUnit.SECONDS).body();
   }
@@ -75,11 +85,7 @@ class SnapshotAnswersTest {
   /** The list of services asks for counts by app, env and state, leaving out drained instances: no watch crosses the bus. */
   @Test
   void aCountsRequestGetsTheWatchesCountedByAppEnvAndState() throws Exception {
-    Watches watches = new Watches();
-    watches.put(watch("i1", "dev", "web"));
-    watches.put(watch("i2", "dev", "api"));
-    watches.put(watch("i3", "prod", "web"));
-    watches.put(watch("i4", "prod", "web"));
+    Watches watches = watches("i1 dev web", "i2 dev api", "i3 prod web", "i4 prod web");
     vertx.eventBus().<JsonObject>consumer("answers", answers(watches)::reply).completion().await(10, TimeUnit.SECONDS);
 
     JsonObject all = ask(new JsonObject().put("counts", true));
@@ -104,10 +110,7 @@ class SnapshotAnswersTest {
 
   @Test
   void aRequestNamingAppsOrEnvsGetsTheirWatchesOnly() throws Exception {
-    Watches watches = new Watches();
-    watches.put(watch("i1", "dev", "web"));
-    watches.put(watch("i2", "dev", "api"));
-    watches.put(watch("i3", "prod", "web"));
+    Watches watches = watches("i1 dev web", "i2 dev api", "i3 prod web");
     SnapshotAnswers answers = answers(watches);
     vertx.eventBus().<JsonObject>consumer("answers", answers::reply).completion().await(10, TimeUnit.SECONDS);
 
